@@ -1,0 +1,264 @@
+"""Assemble annotated 8086 sources with Keystone and produce a listing.
+
+Keystone 0.9.2 is used as the encoder, but this module owns everything around it:
+
+* ``;`` starts a comment (Keystone itself treats ``;`` as a statement separator and ``#`` as a comment).
+* ``.include "file.inc"`` pulls in another source from the same folder.
+* Keystone's 16-bit mode emits 386 encodings for near calls and returns (upstream keystone-engine
+  issue #557). These spellings are encoded here, as an 8086 assembler would, never by Keystone:
+
+  ===================  ==========================================
+  ``call LABEL``       ``E8 rel16``  (near call)
+  ``ret`` / ``retf``   ``C3`` / ``CB``
+  ``jmp near LABEL``   ``E9 rel16``  (near jump; plain ``jmp`` stays short)
+  ===================  ==========================================
+
+  Register-indirect ``call reg`` / ``jmp reg`` pass through: Keystone encodes them correctly.
+* ``.pad_to LABEL, SIZE`` fills with NOP (0x90) up to SIZE bytes after LABEL. (A ``.fill`` whose count
+  depends on a label hangs Keystone, so the count is computed here by re-assembling until stable.)
+
+Whatever Keystone still gets wrong is caught by :mod:`almostism_dos.lint8086`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from keystone import KS_ARCH_X86, KS_MODE_16, Ks, KsError
+
+
+class AssemblyError(Exception):
+    """A source could not be assembled; the message names the file and line."""
+
+
+class LineKind(Enum):
+    """What a source line is expected to emit."""
+
+    NOTHING = "nothing"  # blank, comment, label only, .equ
+    CODE = "code"  # one instruction: linted as 8086
+    DATA = "data"  # .byte/.word/.ascii/.asciz/.fill/.pad_to: never disassembled
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of annotated source, after includes are expanded."""
+
+    file: str
+    number: int
+    text: str  # the line exactly as written, comment included
+    statement: str  # the statement, comment and label stripped
+    kind: LineKind
+    label: str | None  # a label defined on this line
+
+
+@dataclass(frozen=True)
+class ListingLine:
+    """A source line with the address and bytes it assembled to."""
+
+    address: int
+    data: bytes
+    source: SourceLine
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The result of assembling one program."""
+
+    origin: int
+    code: bytes
+    lines: tuple[ListingLine, ...]
+    symbols: Mapping[str, int]
+
+    def listing(self) -> str:
+        """Render a listing: address, bytes and the source line with its comment."""
+        out: list[str] = []
+        for line in self.lines:
+            data = line.data
+            first, rest = data[:8], data[8:]
+            address = f"{line.address:04X}" if data or line.source.kind is not LineKind.NOTHING else "    "
+            out.append(f"{address}  {first.hex(' ').upper():<23}  {line.source.text}")
+            for offset in range(0, len(rest), 8):
+                chunk = rest[offset : offset + 8]
+                out.append(f"{line.address + 8 + offset:04X}  {chunk.hex(' ').upper():<23}")
+        return "\n".join(out) + "\n"
+
+
+SourceReader = Callable[[str], str]
+
+_DATA_DIRECTIVES = {".byte", ".word", ".ascii", ".asciz", ".fill", ".pad_to"}
+_SILENT_DIRECTIVES = {".equ"}
+_IDENTIFIER = r"[A-Za-z_][\w]*"
+_LABEL = re.compile(rf"^\s*({_IDENTIFIER}):(.*)$")
+_INCLUDE = re.compile(r'^\s*\.include\s+"([^"]+)"\s*$')
+_EQU = re.compile(rf"^\.equ\s+({_IDENTIFIER})\s*,\s*(\S+)$")
+_WORD = re.compile(r"\b[A-Za-z_]\w*\b")
+_MAX_PASSES = 16
+_ENGINE = Ks(KS_ARCH_X86, KS_MODE_16)
+_PAD_TO = re.compile(rf"^\.pad_to\s+({_IDENTIFIER})\s*,\s*(\d+|0x[0-9a-fA-F]+)$")
+_REGISTERS = {
+    "ax", "bx", "cx", "dx", "si", "di", "bp", "sp",
+    "al", "ah", "bl", "bh", "cl", "ch", "dl", "dh",
+}  # fmt: skip
+# 8086 encodings for what Keystone's 16-bit mode emits as 386 code: opcode, then rel16 to a label.
+_NEAR_BRANCH = re.compile(rf"^(call|jmp\s+near)\s+({_IDENTIFIER})$", re.I)
+_NEAR_OPCODE = {"call": 0xE8, "jmp": 0xE9}
+_FIXED = {"ret": b"\xc3", "retf": b"\xcb"}
+
+
+def split_comment(line: str) -> tuple[str, str]:
+    """Split a line at the first ``;`` that is not inside a quoted string."""
+    quote: str | None = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == "\\":
+                continue
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == ";":
+            return line[:index], line[index:]
+    return line, ""
+
+
+def _is_near_form(statement: str) -> bool:
+    """True for the statements encoded here rather than by Keystone."""
+    match = _NEAR_BRANCH.match(statement)
+    return statement.lower() in _FIXED or bool(match and match[2].lower() not in _REGISTERS)
+
+
+def _encode_near_form(statement: str, address: int, symbols: Mapping[str, int]) -> bytes:
+    """8086 near call/jmp (opcode + rel16), ret, retf."""
+    if statement.lower() in _FIXED:
+        return _FIXED[statement.lower()]
+    match = _NEAR_BRANCH.match(statement)
+    assert match
+    opcode = _NEAR_OPCODE[match[1].split()[0].lower()]
+    displacement = (symbols[match[2]] - (address + 3)) & 0xFFFF
+    return bytes([opcode]) + displacement.to_bytes(2, "little")
+
+
+def _classify(statement: str) -> LineKind:
+    if not statement:
+        return LineKind.NOTHING
+    if _is_near_form(statement):
+        return LineKind.CODE
+    word = statement.split()[0].lower()
+    if word in _DATA_DIRECTIVES:
+        return LineKind.DATA
+    if word in _SILENT_DIRECTIVES:
+        return LineKind.NOTHING
+    if word.startswith("."):
+        raise ValueError(f"unsupported directive {word}")
+    return LineKind.CODE
+
+
+def parse_source(name: str, read: SourceReader, _seen: tuple[str, ...] = ()) -> list[SourceLine]:
+    """Read a source and its includes into :class:`SourceLine` records."""
+    if name in _seen:
+        raise AssemblyError(f"{name}: included recursively")
+    lines: list[SourceLine] = []
+    for number, text in enumerate(read(name).splitlines(), start=1):
+        include = _INCLUDE.match(split_comment(text)[0])
+        if include:
+            lines.extend(parse_source(include[1], read, (*_seen, name)))
+            continue
+        code = split_comment(text)[0].strip()
+        label = None
+        match = _LABEL.match(code)
+        if match:
+            label, code = match[1], match[2].strip()
+        try:
+            kind = _classify(code)
+        except ValueError as error:
+            raise AssemblyError(f"{name}:{number}: {error}") from None
+        lines.append(SourceLine(name, number, text.rstrip(), code, kind, label))
+    return lines
+
+
+def _equ_value(line: SourceLine) -> tuple[str, int]:
+    """Evaluate ``.equ NAME, NUMBER``."""
+    match = _EQU.match(line.statement)
+    if not match:
+        raise AssemblyError(f"{line.file}:{line.number}: .equ takes a name and a number")
+    try:
+        return match[1], int(match[2], 0)
+    except ValueError:
+        raise AssemblyError(f"{line.file}:{line.number}: .equ value must be a number") from None
+
+
+def _substitute(statement: str, symbols: Mapping[str, int]) -> str:
+    """Replace every symbol outside quotes by its value, so Keystone sees numbers only."""
+    parts = re.split(r"(\"[^\"]*\"|'[^']*')", statement)
+    for index in range(0, len(parts), 2):
+        parts[index] = _WORD.sub(
+            lambda m: hex(symbols[m[0]]) if m[0] in symbols else m[0], parts[index]
+        )
+    return "".join(parts)
+
+
+def _encode(line: SourceLine, address: int, symbols: Mapping[str, int]) -> bytes:
+    """Encode one statement at ``address`` with Keystone."""
+    pad = _PAD_TO.match(line.statement)
+    if pad:
+        label, size = pad[1], int(pad[2], 0)
+        if label not in symbols:
+            raise AssemblyError(f"{line.file}:{line.number}: no label {label}")
+        used = address - symbols[label]
+        if used > size:
+            raise AssemblyError(f"{line.file}:{line.number}: {label} is {used} bytes, over {size}")
+        return b"\x90" * (size - used)
+    if _is_near_form(line.statement):
+        if (match := _NEAR_BRANCH.match(line.statement)) and match[2] not in symbols:
+            raise AssemblyError(f"{line.file}:{line.number}: no label {match[2]}")
+        return _encode_near_form(line.statement, address, symbols)
+    try:
+        encoding, _ = _ENGINE.asm(_substitute(line.statement, symbols), address)
+    except KsError as error:
+        raise AssemblyError(f"{line.file}:{line.number}: {line.statement!r}: Keystone: {error}") from None
+    return bytes(encoding or b"")
+
+
+def assemble_lines(lines: list[SourceLine], origin: int) -> Assembly:
+    """Assemble parsed source lines at ``origin``.
+
+    Two-pass style: symbols are resolved here and substituted as numbers, Keystone encodes one
+    statement at a time, and passes repeat until no address moves. (Keystone resolving a label itself
+    can silently drop it: ``mov al, [buffer + 50]`` with ``buffer`` defined later encodes ``[0x32]``.)
+    """
+    constants: dict[str, int] = {}
+    for line in lines:
+        if line.statement.startswith(".equ"):
+            name, value = _equ_value(line)
+            constants[name] = value
+    names = [line.label for line in lines if line.label]
+    labels: dict[str, int] = {}
+    for _ in range(_MAX_PASSES):
+        address = origin
+        defined: dict[str, int] = {}
+        encoded: list[ListingLine] = []
+        for line in lines:
+            if line.label:
+                if line.label in defined or line.label in constants:
+                    raise AssemblyError(f"{line.file}:{line.number}: {line.label} defined twice")
+                defined[line.label] = address
+            data = b""
+            if line.kind is not LineKind.NOTHING:
+                # Labels not yet placed in this pass take last pass's address (or, at first, this one).
+                guess = {name: labels.get(name, address) for name in names}
+                data = _encode(line, address, {**guess, **defined, **constants})
+            encoded.append(ListingLine(address, data, line))
+            address += len(data)
+        if defined == labels:
+            code = b"".join(line.data for line in encoded)
+            return Assembly(origin, code, tuple(encoded), {**labels})
+        labels = defined
+    raise AssemblyError(f"addresses did not settle after {_MAX_PASSES} passes")
+
+
+def assemble(name: str, read: SourceReader, origin: int = 0) -> Assembly:
+    """Assemble the source ``name`` (and its includes, fetched with ``read``) at ``origin``."""
+    return assemble_lines(parse_source(name, read), origin)
