@@ -1,0 +1,99 @@
+"""The scripture format and the reference judge.
+
+A scripture is exactly 1023 bytes (byte 1024 stays unset):
+
+=========  =====  ================================================
+offset     bytes  content
+=========  =====  ================================================
+0-7        8      creed ``FE 0D CA 7F 80 A9 5C 5C``
+8-49       42     the parser (8086 code, NOP-padded)
+50         1      the reader's unique byte, 1-255
+51-1021    971    zeros
+1022       1      checksum: all 1023 bytes sum to 0 mod 256
+=========  =====  ================================================
+
+:func:`judge` gives the verdict ALMOST.COM gives; the verdict is also its exit code.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import IntEnum
+
+from .programs import parser_bytes
+
+CREED = bytes([0xFE, 0x0D, 0xCA, 0x7F, 0x80, 0xA9, 0x5C, 0x5C])
+SIZE = 1023
+PARSER_OFFSET = 8
+PARSER_SIZE = 42
+UNIQUE_OFFSET = 50
+ZEROS_OFFSET = 51
+ZEROS_SIZE = 971
+CHECKSUM_OFFSET = 1022
+CREED_LINE = "Almostism - leave one bit unset before you run out of space"
+
+
+class Verdict(IntEnum):
+    """What the liturgy makes of a file; the value is ALMOST.COM's exit code (ERRORLEVEL)."""
+
+    COMPLETE = 0  # a true scripture: zeroed, then deleted
+    ABSENT = 1  # no scripture: file or path not found
+    FOREIGN = 2  # not a scripture: left untouched, byte for byte
+    GAP = 3  # creed, but 1024 bytes or more: destroyed without running its code
+    FALSE = 4  # creed, but short, bad checksum, parser or padding: destroyed unrun
+    IO = 5  # I/O failure: left intact
+
+    @property
+    def meaning(self) -> str:
+        """A one-line description, as the README's exit-code table gives it."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    Verdict.COMPLETE: "liturgy complete: zeroed, then deleted",
+    Verdict.ABSENT: "no scripture: file or path not found",
+    Verdict.FOREIGN: "not a scripture: left untouched",
+    Verdict.GAP: "violation of the gap: creed present, 1024 bytes or more; destroyed unrun",
+    Verdict.FALSE: "false teaching: creed present but short, bad checksum or parser; destroyed unrun",
+    Verdict.IO: "I/O failure: left intact",
+}
+
+
+def checksum_byte(body: bytes) -> int:
+    """The byte that makes ``body`` plus it sum to 0 mod 256."""
+    return -sum(body) & 0xFF
+
+
+def build(unique: int) -> bytes:
+    """Build the scripture for a reader's unique byte (1-255)."""
+    if not 1 <= unique <= 255:
+        raise ValueError(f"the unique byte must be 1..255, not {unique}")
+    body = CREED + parser_bytes() + bytes([unique]) + bytes(ZEROS_SIZE)
+    return body + bytes([checksum_byte(body)])
+
+
+def random_unique() -> int:
+    """A random unique byte, 1-255."""
+    return secrets.randbelow(255) + 1
+
+
+def judge(data: bytes | None) -> Verdict:
+    """The reference judge: the verdict ALMOST.COM reaches on a file's bytes (``None``: no file)."""
+    if data is None:
+        return Verdict.ABSENT
+    if data[:8] != CREED:
+        return Verdict.FOREIGN
+    if len(data) > SIZE:
+        return Verdict.GAP
+    if len(data) < SIZE:
+        return Verdict.FALSE
+    parser_ok = data[PARSER_OFFSET:UNIQUE_OFFSET] == parser_bytes()
+    zeros_ok = not any(data[ZEROS_OFFSET:CHECKSUM_OFFSET])
+    if parser_ok and data[UNIQUE_OFFSET] and zeros_ok and sum(data) % 256 == 0:
+        return Verdict.COMPLETE
+    return Verdict.FALSE
+
+
+def unique_byte(data: bytes) -> int | None:
+    """The unique byte of a valid scripture, else None."""
+    return data[UNIQUE_OFFSET] if judge(data) is Verdict.COMPLETE else None

@@ -1,0 +1,52 @@
+; =============================================================================
+; liturgy.asm - the parser: the 8086 code every Almostism scripture carries
+;
+; cpu 8086 (runs on an 8088; no 186+ instruction, no 386 prefix)
+;
+; These bytes live at offsets 8..49 of each scripture, NOP-padded to exactly
+; 42 bytes. ALMOST.COM verifies them against its own built-in copy (this same
+; source, included into almost.asm), then calls them where they lie: inside
+; the buffer the scripture was read into. The code is therefore
+; position-independent: only relative jumps, no absolute addresses, no data.
+;
+; What it does, in order: seek to byte 0, write 1023 zero bytes, close the
+; handle, delete the file. The scripture has read itself and is gone.
+;
+; Register contract (set by the loader, near call, DS = ES = loader segment):
+;   Entry:   BX = DOS handle of the scripture, opened read/write
+;            SI = 1023 zero bytes (DS:SI)
+;            DI = the scripture's ASCIIZ path (DS:DI)
+;            BP = 0 (step counter)
+;   Output:  CF clear: the file was zeroed, closed and deleted.
+;            CF set:   BP = step that failed (1 seek, 2 write, 3 close,
+;                      4 delete), AX = DOS error code or short write count.
+;   Affects: AX, CX, DX, BP, flags. BX, SI, DI, DS, ES, SP are preserved.
+; Memory:  reads the 1023 bytes at DS:SI and the path at DS:DI; writes none.
+; =============================================================================
+
+liturgy:                        ; Entry/Output/Affects: see the header
+    inc bp                      ; step 1: seek
+    mov ax, 0x4200              ; DOS 42h: move file pointer, AL=0 from the start
+    cwd                         ; DX = 0, low word of the offset (AX is positive)
+    xor cx, cx                  ; CX = 0, high word of the offset
+    int 0x21                    ; seek to byte 0
+    jc liturgy_done             ; refused: return with CF set, BP = 1
+    inc bp                      ; step 2: write
+    mov dx, si                  ; DS:DX = the zero bytes
+    mov cx, 1023                ; the whole scripture (SCRIPTURE_SIZE)
+    mov ah, 0x40                ; DOS 40h: write to handle
+    int 0x21                    ; overwrite the scripture with zeros
+    cmp ax, cx                  ; written < asked (or an error code) sets CF
+    jc liturgy_done             ; short or failed write: CF set, BP = 2
+    inc bp                      ; step 3: close
+    mov ah, 0x3e                ; DOS 3Eh: close handle BX
+    int 0x21                    ; flush the zeros to the disk
+    jc liturgy_done             ; refused: CF set, BP = 3
+    inc bp                      ; step 4: delete
+    mov dx, di                  ; DS:DX = the ASCIIZ path
+    mov ah, 0x41                ; DOS 41h: delete file
+    int 0x21                    ; the scripture is gone (CF set if refused)
+liturgy_done:
+    ret                         ; back to the loader, CF tells the outcome
+liturgy_end:
+    .pad_to liturgy, 42         ; NOP (0x90) padding to PARSER_SIZE bytes
