@@ -98,6 +98,7 @@ _WORD = re.compile(r"\b[A-Za-z_]\w*\b")
 _MAX_PASSES = 16
 _ENGINE = Ks(KS_ARCH_X86, KS_MODE_16)
 _PAD_TO = re.compile(rf"^\.pad_to\s+({_IDENTIFIER})\s*,\s*(\d+|0x[0-9a-fA-F]+)$")
+_SEGMENT_REGISTERS = {"cs", "ds", "es", "ss"}  # "cs:" begins an override, not a label
 _REGISTERS = {
     "ax", "bx", "cx", "dx", "si", "di", "bp", "sp",
     "al", "ah", "bl", "bh", "cl", "ch", "dl", "dh",
@@ -169,7 +170,7 @@ def parse_source(name: str, read: SourceReader, _seen: tuple[str, ...] = ()) -> 
         code = split_comment(text)[0].strip()
         label = None
         match = _LABEL.match(code)
-        if match:
+        if match and match[1].lower() not in _SEGMENT_REGISTERS:
             label, code = match[1], match[2].strip()
         try:
             kind = _classify(code)

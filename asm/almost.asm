@@ -40,6 +40,12 @@
 .equ PATH_AREA, 2048            ; path starts this far after buffer
 .equ SCRATCH_SIZE, 2048         ; buffer + zeros, cleared at start
 
+; -----------------------------------------------------------------------------
+; start - the liturgy, from the command tail to the exit code
+; Entry:   as DOS starts a .COM: CS = DS = ES = SS = PSP segment, IP = 0100h
+; Output:  exits through DOS 4Ch with the verdict as return code
+; Affects: everything; restores nothing (DOS restores INT 24h)
+; -----------------------------------------------------------------------------
 start:
     cld                         ; string instructions count upward
     mov di, buffer              ; ES:DI = scratch memory after the program
@@ -178,8 +184,13 @@ perform:
     jnc io_failure              ; it opened: still there
     pop ax                      ; AL = verdict
 
-; --- Exit with the verdict ---------------------------------------------------------
-finish:                         ; AL = verdict
+; -----------------------------------------------------------------------------
+; finish - exit with the verdict
+; Entry:   AL = verdict
+; Output:  does not return
+; Affects: AH
+; -----------------------------------------------------------------------------
+finish:
     mov ah, 0x4c                ; DOS 4Ch: terminate, AL = return code
     int 0x21                    ; never returns
 
@@ -201,6 +212,7 @@ check:
 ; io_failure - say "I/O failure: STEP" and exit 5
 ; Entry:   BP = STEP_* (1..6)
 ; Output:  does not return
+; Affects: AX, CX, DX, DI, BP
 ; -----------------------------------------------------------------------------
 io_failure:
     mov dx, msg_io              ; "I/O failure: "
@@ -253,15 +265,15 @@ parser:                         ; our own copy of the parser, 42 bytes,
 default_name:
     .asciz "SCRIPTUR.ALM"       ; the path when none is given (13 bytes)
 msg_creed:
-    .ascii "Almostism - leave one bit unset before you run out of space"
+    .ascii "Almostism - leave one bit unset before you run out of space" ; creed line
     .byte 13, 10                ; CR LF
-    .ascii "Instance byte: 0x"
+    .ascii "Instance byte: 0x"  ; then the unique byte in hex
 unique_digits:
     .ascii "??$"                ; the unique byte in hex, filled in
 step_names:                     ; STEP_* 1..6, each ended by '$'
-    .ascii "seek$write$close$delete$open$read$"
+    .ascii "seek$write$close$delete$open$read$" ; 1 2 3 4 5 6
 msg_io:
-    .ascii "I/O failure: $"
+    .ascii "I/O failure: $"     ; then the step name
 msg_crlf:
     .byte 13, 10, 0x24          ; CR LF $
 buffer:                         ; end of the program: scratch memory follows

@@ -1,0 +1,65 @@
+"""Differential fuzzing: ALMOST.COM in the Unicorn DOS machine against the reference judge."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from almostism_dos import scripture
+from almostism_dos.scripture import Verdict, judge
+from tests.conftest import RunLiturgy
+from vm.dos import Disk
+
+NAME = "SCRIPTUR.ALM"
+EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "1500"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@st.composite
+def mutated_scriptures(draw: st.DrawFn) -> bytes:
+    """A real scripture, then a few edits, with the checksum repaired half of the time."""
+    data = bytearray(scripture.build(draw(st.integers(1, 255))))
+    for _ in range(draw(st.integers(0, 3))):
+        edit = draw(st.sampled_from(["flip", "set", "truncate", "extend", "insert", "delete"]))
+        offset = draw(st.integers(0, max(0, len(data) - 1)))
+        if edit == "flip" and data:
+            data[offset] ^= 1 << draw(st.integers(0, 7))
+        elif edit == "set" and data:
+            data[offset] = draw(st.integers(0, 255))
+        elif edit == "truncate":
+            del data[offset:]
+        elif edit == "extend":
+            data += draw(st.binary(min_size=1, max_size=64))
+        elif edit == "insert":
+            data[offset:offset] = draw(st.binary(min_size=1, max_size=4))
+        elif edit == "delete" and data:
+            del data[offset : offset + draw(st.integers(1, 4))]
+    if len(data) == scripture.SIZE and draw(st.booleans()):
+        data[-1] = scripture.checksum_byte(bytes(data[:-1]))
+    return bytes(data)
+
+
+files = st.one_of(
+    mutated_scriptures(),
+    st.binary(max_size=1100),
+    st.binary(min_size=1015, max_size=1030).map(lambda tail: scripture.CREED + tail[8:]),
+)
+
+
+@FUZZ
+@given(data=files)
+def test_emulated_almost_com_agrees_with_the_reference_judge(run_liturgy: RunLiturgy, data: bytes) -> None:
+    disk = Disk()
+    disk.add(NAME, data)
+    result = run_liturgy(disk)
+    verdict = judge(data)
+    event(f"verdict {verdict.name}")
+    assert (result.stop, result.exit_code) == ("exit", verdict.value)
+    if verdict is Verdict.FOREIGN:
+        assert bytes(disk.files[NAME].data) == data
+    else:
+        assert NAME not in disk.files
+    if verdict is not Verdict.COMPLETE:
+        assert result.executed_watch == set()
