@@ -78,7 +78,8 @@ class Assembly:
         for line in self.lines:
             data = line.data
             first, rest = data[:8], data[8:]
-            address = f"{line.address:04X}" if data or line.source.kind is not LineKind.NOTHING else "    "
+            placed = data or line.source.label or line.source.kind is not LineKind.NOTHING
+            address = f"{line.address:04X}" if placed else "    "
             out.append(f"{address}  {first.hex(' ').upper():<23}  {line.source.text}")
             for offset in range(0, len(rest), 8):
                 chunk = rest[offset : offset + 8]
@@ -195,9 +196,7 @@ def _substitute(statement: str, symbols: Mapping[str, int]) -> str:
     """Replace every symbol outside quotes by its value, so Keystone sees numbers only."""
     parts = re.split(r"(\"[^\"]*\"|'[^']*')", statement)
     for index in range(0, len(parts), 2):
-        parts[index] = _WORD.sub(
-            lambda m: hex(symbols[m[0]]) if m[0] in symbols else m[0], parts[index]
-        )
+        parts[index] = _WORD.sub(lambda m: hex(symbols[m[0]]) if m[0] in symbols else m[0], parts[index])
     return "".join(parts)
 
 

@@ -46,7 +46,9 @@ def parser_assembly() -> Assembly:
 @cache
 def loader_assembly() -> Assembly:
     """ALMOST.COM, assembled at 0x100 as DOS loads a .COM program."""
-    return _within(require_8086(assemble(LOADER_SOURCE, read_source, COM_ORIGIN)), LOADER_BUDGET, "ALMOST.COM")
+    return _within(
+        require_8086(assemble(LOADER_SOURCE, read_source, COM_ORIGIN)), LOADER_BUDGET, "ALMOST.COM"
+    )
 
 
 def parser_bytes() -> bytes:

@@ -8,8 +8,8 @@ from almostism_dos.assembler import AssemblyError, assemble, split_comment
 from almostism_dos.lint8086 import Not8086Error, lint, require_8086
 
 
-def build(source: str, origin: int = 0x100, **includes: str) -> bytes:
-    sources = {"main.asm": source, **includes}
+def build(source: str, origin: int = 0x100, includes: dict[str, str] | None = None) -> bytes:
+    sources = {"main.asm": source, **(includes or {})}
     return assemble("main.asm", sources.__getitem__, origin).code
 
 
@@ -39,7 +39,7 @@ def test_forward_label_in_a_memory_operand_is_resolved() -> None:
 
 
 def test_include_and_equ() -> None:
-    code = build('.include "consts.inc"\nmov ax, ANSWER\n', **{"consts.inc": ".equ ANSWER, 42\n"})
+    code = build('.include "consts.inc"\nmov ax, ANSWER\n', includes={"consts.inc": ".equ ANSWER, 42\n"})
     assert code == bytes.fromhex("b8 2a 00")
 
 

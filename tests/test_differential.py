@@ -14,7 +14,9 @@ from vm.dos import Disk
 
 NAME = "SCRIPTUR.ALM"
 EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "1500"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @st.composite

@@ -94,7 +94,9 @@ def test_gap_violation_is_destroyed_unrun(run_liturgy: RunLiturgy, length: int) 
     [
         pytest.param(hostile(), id="foreign-parser"),
         pytest.param(bytes(build(5)[:1022]) + bytes([(build(5)[1022] + 1) & 0xFF]), id="bad-checksum"),
-        pytest.param(bytes(build(5)[:30]) + bytes([build(5)[30] ^ 4]) + build(5)[31:], id="flipped-parser-byte"),
+        pytest.param(
+            bytes(build(5)[:30]) + bytes([build(5)[30] ^ 4]) + build(5)[31:], id="flipped-parser-byte"
+        ),
         pytest.param(build(5)[:1022], id="1022-bytes"),
     ],
 )

@@ -26,7 +26,10 @@ def test_parser_fits_42_bytes_and_is_padded_with_nops() -> None:
 
 
 def test_parser_is_position_independent() -> None:
-    at = {origin: assemble(programs.PARSER_SOURCE, programs.read_source, origin).code for origin in (0, 0x100, 0x5A3)}
+    at = {
+        origin: assemble(programs.PARSER_SOURCE, programs.read_source, origin).code
+        for origin in (0, 0x100, 0x5A3)
+    }
     assert len(set(at.values())) == 1
 
 

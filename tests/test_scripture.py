@@ -23,7 +23,7 @@ def test_format_for_every_unique_byte(unique: int) -> None:
 
 @pytest.mark.parametrize("unique", [0, 256, -1])
 def test_unique_byte_out_of_range_is_refused(unique: int) -> None:
-    with pytest.raises(ValueError, match="1..255"):
+    with pytest.raises(ValueError, match=r"1\.\.255"):
         build(unique)
 
 

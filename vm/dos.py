@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_16, Uc, UcError
+from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_16
+from unicorn.unicorn import Uc, UcError
 from unicorn.x86_const import (
     UC_X86_REG_AX,
     UC_X86_REG_BP,
@@ -212,7 +214,9 @@ class DosMachine:
             self.uc.emu_start(base + 0x100, 0, count=instruction_limit)
         except UcError as error:
             if self._stop is None:
-                self._stop = _Stop(f"crash: {error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}")
+                self._stop = _Stop(
+                    f"crash: {error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}"
+                )
         stop = self._stop or _Stop("limit")
         return RunResult(
             stop.reason,
@@ -250,9 +254,13 @@ class DosMachine:
             self._error(FUNCTION_INVALID)
         else:
             handler(self)
-        if self._stop is None and self._pending is None and self.cut_after is not None:
-            if len(self.int21_calls) >= self.cut_after:
-                self._halt("cut")
+        self._cut_if_due()
+
+    def _cut_if_due(self) -> None:
+        """Stop once ``cut_after`` INT 21h calls have completed (a power cut, for crash tests)."""
+        due = self.cut_after is not None and len(self.int21_calls) >= self.cut_after
+        if due and self._stop is None and self._pending is None:
+            self._halt("cut")
 
     # --- critical errors (INT 24h) --------------------------------------------------------------------
     def _critical(self, operation: Callable[[], None]) -> None:
@@ -290,9 +298,7 @@ class DosMachine:
         else:  # ignore is not honoured for writes here; abort ends the program
             self._halt("abort")
             return
-        if self._stop is None and self._pending is None and self.cut_after is not None:
-            if len(self.int21_calls) >= self.cut_after:
-                self._halt("cut")
+        self._cut_if_due()
 
     # --- INT 21h functions -------------------------------------------------------------------------
     def _print_char(self) -> None:
@@ -435,7 +441,7 @@ class DosMachine:
     def _exit(self) -> None:
         self._halt("exit", self._reg(UC_X86_REG_AX) & 0xFF)
 
-    _FUNCTIONS: dict[int, Callable[[DosMachine], None]] = {
+    _FUNCTIONS: ClassVar[dict[int, Callable[[DosMachine], None]]] = {
         0x02: _print_char,
         0x09: _print_string,
         0x25: _set_vector_call,

@@ -1,0 +1,112 @@
+"""The command line: export, verify, listing, and its errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import programs, scripture
+from almostism_dos.cli import ExitCode, main
+
+
+def test_export_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", str(tmp_path / "out"), "--unique-byte", "0x5a"]) == 0
+    assert (tmp_path / "out" / "ALMOST.COM").read_bytes() == programs.loader_bytes()
+    assert (tmp_path / "out" / "SCRIPTUR.ALM").read_bytes() == scripture.build(0x5A)
+    assert "unique byte 0x5A" in capsys.readouterr().out
+
+
+def test_export_without_unique_byte_picks_and_prints_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(tmp_path)]) == 0
+    data = (tmp_path / "SCRIPTUR.ALM").read_bytes()
+    assert scripture.judge(data) is scripture.Verdict.COMPLETE
+    assert f"unique byte 0x{data[50]:02X}" in capsys.readouterr().out
+
+
+def test_export_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "SCRIPTUR.ALM").write_bytes(b"precious")
+    assert main(["export", str(tmp_path), "--unique-byte", "1"]) == ExitCode.CANT_CREATE
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "--force" in error
+    assert (tmp_path / "SCRIPTUR.ALM").read_bytes() == b"precious"
+    assert not (tmp_path / "ALMOST.COM").exists(), "nothing half-exported"
+    assert main(["export", str(tmp_path), "--unique-byte", "1", "--force"]) == 0
+    assert (tmp_path / "SCRIPTUR.ALM").read_bytes() == scripture.build(1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ALMOST.COM", "SCRIPTUR.ALM"], "no temp files left"
+
+
+def test_export_refuses_a_symlink_even_with_force(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"keep")
+    (tmp_path / "ALMOST.COM").symlink_to(target)
+    assert main(["export", str(tmp_path), "--unique-byte", "1", "--force"]) == ExitCode.CANT_CREATE
+    assert target.read_bytes() == b"keep"
+
+
+def test_export_into_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    assert main(["export", str(tmp_path / "file")]) == ExitCode.CANT_CREATE
+
+
+def test_export_into_an_uncreatable_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "/proc/almostism/out"]) == ExitCode.CANT_CREATE
+    assert "cannot create directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "256", "-3", "x"])
+def test_bad_unique_byte_is_a_usage_error(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", str(tmp_path), "--unique-byte", value])
+    assert exit_info.value.code == ExitCode.USAGE
+    assert capsys.readouterr().err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(scripture.build(7), 0), (b"plain", 2), (scripture.build(7) + b"!", 3), (scripture.build(7)[:-1], 4)],
+)
+def test_verify_exits_with_the_verdict_and_changes_nothing(tmp_path: Path, content: bytes, code: int) -> None:
+    path = tmp_path / "file"
+    path.write_bytes(content)
+    before = path.stat()
+    assert main(["verify", str(path)]) == code
+    assert path.read_bytes() == content and path.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def test_verify_missing_file_is_1(tmp_path: Path) -> None:
+    assert main(["verify", str(tmp_path / "absent")]) == 1
+
+
+def test_verify_unreadable_is_5(tmp_path: Path) -> None:
+    assert main(["verify", str(tmp_path)]) == 5
+
+
+def test_listing_shows_both_programs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["listing"]) == 0
+    text = capsys.readouterr().out
+    assert "liturgy.asm" in text and "almost.asm" in text and "int 0x21" in text
+
+
+def test_listing_of_the_parser_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["listing", "parser"]) == 0
+    out = capsys.readouterr().out
+    assert "0000  45" in out and "ALMOST.COM, the loader" not in out
+
+
+def test_console_script_and_module_agree(tmp_path: Path) -> None:
+    path = tmp_path / "s"
+    path.write_bytes(scripture.build(3))
+    result = subprocess.run(
+        [sys.executable, "-m", "almostism_dos", "verify", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "unique byte 0x03" in result.stdout
