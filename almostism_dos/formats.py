@@ -1,0 +1,184 @@
+"""Floppy formats and the BIOS parameter block (BPB) a DOS FORMAT writes for each.
+
+pyfatfs's ``mkfs`` leaves heads and sectors per track at 0, which neither mtools nor a boot sector
+accepts, so the BPB is owned here: :func:`blank_filesystem` lays out boot sector, FATs and root
+directory, and pyfatfs only adds files to it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+SECTOR = 512
+BOOT_SIGNATURE = b"\x55\xaa"
+_BPB = struct.Struct("<HBHBHHBHHHII")  # offsets 11..35
+_EBPB = struct.Struct("<BBBI11s8s")  # offsets 36..61
+
+
+@dataclass(frozen=True)
+class FloppyFormat:
+    """One standard floppy format, as DOS FORMAT lays it out."""
+
+    kilobytes: int
+    total_sectors: int
+    sectors_per_cluster: int
+    root_entries: int
+    sectors_per_fat: int
+    sectors_per_track: int
+    heads: int
+    media: int
+    reserved_sectors: int = 1
+    fat_count: int = 2
+
+    @property
+    def size(self) -> int:
+        """Image size in bytes."""
+        return self.total_sectors * SECTOR
+
+    @property
+    def root_sectors(self) -> int:
+        return self.root_entries * 32 // SECTOR
+
+    @property
+    def root_offset(self) -> int:
+        """Byte offset of the root directory."""
+        return (self.reserved_sectors + self.fat_count * self.sectors_per_fat) * SECTOR
+
+    @property
+    def data_offset(self) -> int:
+        """Byte offset of cluster 2."""
+        return self.root_offset + self.root_sectors * SECTOR
+
+    @property
+    def clusters(self) -> int:
+        return (self.total_sectors - self.data_offset // SECTOR) // self.sectors_per_cluster
+
+
+FORMATS: dict[int, FloppyFormat] = {
+    f.kilobytes: f
+    for f in (
+        FloppyFormat(360, 720, 2, 112, 2, 9, 2, 0xFD),
+        FloppyFormat(720, 1440, 2, 112, 3, 9, 2, 0xF9),
+        FloppyFormat(1200, 2400, 1, 224, 7, 15, 2, 0xF9),
+        FloppyFormat(1440, 2880, 1, 224, 9, 18, 2, 0xF0),
+        FloppyFormat(2880, 5760, 2, 240, 9, 36, 2, 0xF0),
+    )
+}
+DEFAULT_KILOBYTES = 1440
+
+
+@dataclass(frozen=True)
+class BootParameters:
+    """The BPB and extended BPB fields of a FAT12 floppy boot sector."""
+
+    bytes_per_sector: int
+    sectors_per_cluster: int
+    reserved_sectors: int
+    fat_count: int
+    root_entries: int
+    total_sectors: int
+    media: int
+    sectors_per_fat: int
+    sectors_per_track: int
+    heads: int
+    hidden_sectors: int = 0
+    drive_number: int = 0
+    serial: int = 0
+    label: str = "NO NAME"
+    fs_type: str = "FAT12"
+
+    @classmethod
+    def for_format(cls, floppy: FloppyFormat, serial: int, label: str) -> BootParameters:
+        return cls(
+            SECTOR,
+            floppy.sectors_per_cluster,
+            floppy.reserved_sectors,
+            floppy.fat_count,
+            floppy.root_entries,
+            floppy.total_sectors,
+            floppy.media,
+            floppy.sectors_per_fat,
+            floppy.sectors_per_track,
+            floppy.heads,
+            serial=serial,
+            label=label,
+        )
+
+    def pack(self) -> bytes:
+        """Bytes 11..61 of the boot sector."""
+        small_total = self.total_sectors if self.total_sectors < 0x10000 else 0
+        return _BPB.pack(
+            self.bytes_per_sector,
+            self.sectors_per_cluster,
+            self.reserved_sectors,
+            self.fat_count,
+            self.root_entries,
+            small_total,
+            self.media,
+            self.sectors_per_fat,
+            self.sectors_per_track,
+            self.heads,
+            self.hidden_sectors,
+            0 if small_total else self.total_sectors,
+        ) + _EBPB.pack(
+            self.drive_number,
+            0,
+            0x29,
+            self.serial,
+            self.label.encode("ascii").ljust(11)[:11],
+            self.fs_type.encode("ascii").ljust(8)[:8],
+        )
+
+    @classmethod
+    def unpack(cls, sector: bytes) -> BootParameters:
+        """Read the BPB of a boot sector (no validation; see :func:`matching_format`)."""
+        if len(sector) < 62:
+            raise ValueError("a boot sector is 512 bytes")
+        (bps, spc, reserved, fats, roots, total16, media, spf, spt, heads, hidden, total32) = _BPB.unpack(
+            sector[11:36]
+        )
+        drive, _, signature, serial, label, fs_type = _EBPB.unpack(sector[36:62])
+        if signature not in (0x28, 0x29):
+            serial, label, fs_type = 0, b"", b""
+        text = [field.decode("ascii", "replace").rstrip() for field in (label, fs_type)]
+        total = total16 or total32
+        return cls(
+            bps, spc, reserved, fats, roots, total, media, spf, spt, heads, hidden, drive, serial, *text
+        )
+
+    def matching_format(self) -> FloppyFormat | None:
+        """The standard floppy format these parameters describe, if any."""
+        for floppy in FORMATS.values():
+            if (
+                self.bytes_per_sector == SECTOR
+                and self.total_sectors == floppy.total_sectors
+                and self.sectors_per_cluster == floppy.sectors_per_cluster
+                and self.reserved_sectors == floppy.reserved_sectors
+                and self.fat_count == floppy.fat_count
+                and self.root_entries == floppy.root_entries
+                and self.sectors_per_fat == floppy.sectors_per_fat
+                and self.sectors_per_track == floppy.sectors_per_track
+                and self.heads == floppy.heads
+                and self.media == floppy.media
+            ):
+                return floppy
+        return None
+
+
+def boot_sector(code: bytes, parameters: BootParameters) -> bytes:
+    """A boot sector: ``code``'s jump (bytes 0..2) and boot code (62..509), our OEM name and BPB."""
+    if len(code) != SECTOR or code[510:] != BOOT_SIGNATURE:
+        raise ValueError("boot code must be a 512-byte sector ending in 55 AA")
+    return code[:3] + b"ALMOSTSM" + parameters.pack() + code[62:]
+
+
+def blank_filesystem(floppy: FloppyFormat, sector: bytes) -> bytearray:
+    """An empty FAT12 filesystem of ``floppy``'s size with ``sector`` as its boot sector."""
+    image = bytearray(floppy.size)
+    image[:SECTOR] = sector
+    fat = bytes([floppy.media, 0xFF, 0xFF])
+    for copy in range(floppy.fat_count):
+        offset = (floppy.reserved_sectors + copy * floppy.sectors_per_fat) * SECTOR
+        image[offset : offset + 3] = fat
+    return image

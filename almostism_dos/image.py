@@ -1,0 +1,137 @@
+"""Write a FAT12 floppy image: our boot sector and BPB, files written by pyfatfs, reproducible bytes.
+
+pyfatfs stamps files with the current time; afterwards every root entry gets the build's fixed time
+(``SOURCE_DATE_EPOCH`` when set) and its attributes, and the volume label is added, so the same inputs
+always give the same image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyfatfs.PyFatFS import PyFatFS
+
+from .fat12 import ATTR_ARCHIVE, ATTR_VOLUME, Fat12Image
+from .formats import BootParameters, FloppyFormat, blank_filesystem, boot_sector
+
+VOLUME_LABEL = "ALMOSTISM"
+DEFAULT_EPOCH = 946684800  # 2000-01-01 00:00:00 UTC, when SOURCE_DATE_EPOCH is not set
+
+
+class BuildError(Exception):
+    """The files do not fit or cannot be written onto the image."""
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A file for the root directory."""
+
+    name: str  # an upper-case 8.3 name
+    data: bytes
+    attributes: int = ATTR_ARCHIVE
+
+
+def build_epoch() -> int:
+    """The build's timestamp: ``SOURCE_DATE_EPOCH`` if set, else a fixed date."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        return int(value) if value else DEFAULT_EPOCH
+    except ValueError:
+        raise BuildError(f"SOURCE_DATE_EPOCH is not a whole number: {value!r}") from None
+
+
+def dos_timestamp(epoch: int) -> tuple[int, int]:
+    """(time, date) in DOS directory format for a Unix time, clamped to 1980..2107."""
+    moment = time.gmtime(min(max(epoch, 315532800), 4354819199))
+    dos_time = moment.tm_hour << 11 | moment.tm_min << 5 | moment.tm_sec // 2
+    dos_date = (moment.tm_year - 1980) << 9 | moment.tm_mon << 5 | moment.tm_mday
+    return dos_time, dos_date
+
+
+def volume_serial(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile]) -> int:
+    """A volume serial derived from the inputs, so rebuilding gives the same bytes."""
+    digest = hashlib.sha256(floppy.kilobytes.to_bytes(4, "little") + boot_code)
+    for item in files:
+        digest.update(item.name.encode() + b"\0" + item.data)
+    return int.from_bytes(digest.digest()[:4], "little")
+
+
+def _write_files(raw: bytearray, files: list[ImageFile]) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="almostism-") as scratch:
+        path = Path(scratch) / "image.img"
+        path.write_bytes(raw)
+        filesystem = PyFatFS(str(path), utc=True, preserve_case=False, lazy_load=False)
+        try:
+            for item in files:
+                filesystem.writebytes(f"/{item.name}", item.data)
+        except Exception as error:  # pyfatfs raises its own and fs.errors types
+            raise BuildError(f"cannot write {item.name} onto the image: {error}") from None
+        finally:
+            filesystem.close()
+        return path.read_bytes()
+
+
+def _settle_root(image: bytearray, files: list[ImageFile], epoch: int) -> None:
+    """Give every root entry its attributes and the fixed time, and add the volume label."""
+    parsed = Fat12Image.parse(bytes(image))
+    attributes = {item.name: item.attributes for item in files}
+    dos_time, dos_date = dos_timestamp(epoch)
+    stamp = (
+        bytes([0])
+        + dos_time.to_bytes(2, "little")
+        + dos_date.to_bytes(2, "little")
+        + dos_date.to_bytes(2, "little")
+    )
+    entries = parsed.entries()
+    for entry in entries:
+        image[entry.offset + 11] = attributes[entry.name]
+        image[entry.offset + 13 : entry.offset + 20] = stamp  # creation tenths, time, date; access date
+        image[entry.offset + 22 : entry.offset + 26] = stamp[1:5]  # modification time and date
+    label_at = parsed.root_offset + 32 * len(entries)
+    if len(entries) >= parsed.parameters.root_entries:
+        raise BuildError("the root directory has no room for the volume label")
+    label = bytearray(32)
+    label[0:11] = VOLUME_LABEL.encode("ascii").ljust(11)
+    label[11] = ATTR_VOLUME
+    label[22:26] = stamp[1:5]
+    image[label_at : label_at + 32] = label
+
+
+def _check_capacity(floppy: FloppyFormat, files: list[ImageFile]) -> None:
+    cluster = floppy.sectors_per_cluster * 512
+    needed = sum(-(-len(item.data) // cluster) for item in files)
+    if needed > floppy.clusters:
+        names = ", ".join(item.name for item in files)
+        raise BuildError(
+            f"{names}: need {needed * cluster // 1024} KB, a {floppy.kilobytes} KB floppy holds "
+            f"{floppy.clusters * cluster // 1024} KB"
+        )
+    if len(files) + 1 > floppy.root_entries:
+        raise BuildError(f"{len(files)} files and a label do not fit {floppy.root_entries} root entries")
+
+
+def _verify(image: bytes, files: list[ImageFile]) -> None:
+    """Read every file back with our own reader: what pyfatfs wrote must be exactly what was asked."""
+    parsed = Fat12Image.parse(image)
+    for item in files:
+        entry = parsed.find(item.name)
+        if entry is None or parsed.read(entry) != item.data:
+            raise BuildError(f"{item.name} did not land on the image intact")
+
+
+def build_image(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile], epoch: int) -> bytes:
+    """The bytes of a floppy image holding ``files`` in its root directory, booting ``boot_code``."""
+    _check_capacity(floppy, files)
+    serial = volume_serial(floppy, boot_code, files)
+    sector = boot_sector(boot_code, BootParameters.for_format(floppy, serial, VOLUME_LABEL))
+    written = bytearray(_write_files(blank_filesystem(floppy, sector), files))
+    if written[:512] != sector:
+        raise BuildError("pyfatfs changed the boot sector")
+    _settle_root(written, files, epoch)
+    _verify(bytes(written), files)
+    return bytes(written)

@@ -1,0 +1,49 @@
+"""Fabricated inputs for image tests: a FreeDOS-shaped source floppy that contains no FreeDOS."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from pyfatfs.PyFatFS import PyFatFS
+
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile, build_image
+
+# EB 3C 90 (jump over the BPB) ... at 62: cli; hlt; jmp $-1 ... the name a FreeDOS boot sector loads.
+FAKE_BOOT = bytearray(512)
+FAKE_BOOT[0:3] = b"\xeb\x3c\x90"
+FAKE_BOOT[62:66] = b"\xfa\xf4\xeb\xfd"
+FAKE_BOOT[100:132] = b"test boot sector for KERNEL  SYS"
+FAKE_BOOT[510:512] = b"\x55\xaa"
+FAKE_KERNEL = b"fabricated kernel " * 2000
+FAKE_SHELL = b"fabricated shell " * 3000
+KERNEL_ATTRIBUTES = ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | ATTR_ARCHIVE
+
+
+def fake_freedos_image(path: Path, kilobytes: int = 1440, shell_in_subdirectory: bool = False) -> Path:
+    """Write a FreeDOS-shaped boot floppy (kernel hidden/system/read-only) to ``path``."""
+    files = [ImageFile("KERNEL.SYS", FAKE_KERNEL, KERNEL_ATTRIBUTES), ImageFile("README.TXT", b"not FreeDOS")]
+    if not shell_in_subdirectory:
+        files.append(ImageFile("COMMAND.COM", FAKE_SHELL))
+    path.write_bytes(build_image(FORMATS[kilobytes], bytes(FAKE_BOOT), files, 0))
+    if shell_in_subdirectory:
+        filesystem = PyFatFS(str(path), utc=True, preserve_case=False)
+        try:
+            filesystem.makedirs("/FREEDOS/BIN")
+            filesystem.writebytes("/FREEDOS/BIN/COMMAND.COM", FAKE_SHELL)
+        finally:
+            filesystem.close()
+    return path
+
+
+def mtools(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run an mtools command strictly (no MTOOLS_SKIP_CHECK)."""
+    environment = {"MTOOLS_SKIP_CHECK": "0", "MTOOLSRC": "/dev/null", "PATH": "/usr/bin:/bin"}
+    return subprocess.run(list(arguments), capture_output=True, text=True, env=environment, check=False)
+
+
+def fsck(image: Path) -> subprocess.CompletedProcess[str]:
+    """``fsck.fat -n``: check, change nothing."""
+    return subprocess.run(["fsck.fat", "-n", str(image)], capture_output=True, text=True, check=False)

@@ -1,0 +1,125 @@
+"""The floppy images: BPB per format, fsck.fat and mtools as oracles, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import freedos, programs, scripture
+from almostism_dos.fat12 import Fat12Image
+from almostism_dos.floppy import AUTOEXEC, RESULT_PREFIX, freedos_floppy
+from almostism_dos.formats import FORMATS, BootParameters
+from almostism_dos.image import build_image, dos_timestamp
+from tests.images import FAKE_BOOT, FAKE_KERNEL, KERNEL_ATTRIBUTES, fake_freedos_image, fsck, mtools
+
+EXPECTED_FILES = [
+    "KERNEL.SYS",
+    "COMMAND.COM",
+    "FDCONFIG.SYS",
+    "AUTOEXEC.BAT",
+    "ALMOST.COM",
+    "SCRIPTUR.ALM",
+    "POWEROFF.COM",
+]
+# What DOS FORMAT writes, per KB: sectors/cluster, root entries, total sectors, media,
+# sectors/FAT, sectors/track, heads
+DOS_FORMAT = {
+    360: (2, 112, 720, 0xFD, 2, 9, 2),
+    720: (2, 112, 1440, 0xF9, 3, 9, 2),
+    1200: (1, 224, 2400, 0xF9, 7, 15, 2),
+    1440: (1, 224, 2880, 0xF0, 9, 18, 2),
+    2880: (2, 240, 5760, 0xF0, 9, 36, 2),
+}
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> freedos.FreeDos:
+    return freedos.load(fake_freedos_image(tmp_path_factory.mktemp("fd") / "fd.img"))
+
+
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_image_structure_for_every_size(kilobytes: int, source: freedos.FreeDos, tmp_path: Path) -> None:
+    path = tmp_path / "a.img"
+    path.write_bytes(freedos_floppy(FORMATS[kilobytes], source, 0x5A, 0))
+    assert path.stat().st_size == kilobytes * 1024
+
+    bpb = BootParameters.unpack(path.read_bytes()[:512])
+    spc, roots, total, media, spf, spt, heads = DOS_FORMAT[kilobytes]
+    assert (bpb.bytes_per_sector, bpb.reserved_sectors, bpb.fat_count) == (512, 1, 2)
+    assert (bpb.sectors_per_cluster, bpb.root_entries, bpb.total_sectors) == (spc, roots, total)
+    assert (bpb.media, bpb.sectors_per_fat, bpb.sectors_per_track, bpb.heads) == (media, spf, spt, heads)
+    assert bpb.label == "ALMOSTISM" and bpb.fs_type == "FAT12"
+
+    checked = fsck(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "differ" not in checked.stdout.lower() and "lost" not in checked.stdout.lower()
+
+    listing = mtools("mdir", "-a", "-i", str(path), "::")
+    assert listing.returncode == 0 and listing.stderr == "", listing.stderr
+    assert "Volume in drive : is ALMOSTISM" in listing.stdout
+    names = [" ".join(line.split()[:2]) for line in listing.stdout.splitlines() if line[:1].isalpha()]
+    assert [n for n in names if not n.startswith(("Volume", "Directory"))] == [
+        " ".join(name.split(".")) for name in EXPECTED_FILES
+    ]
+
+
+def test_files_carry_what_they_should(source: freedos.FreeDos, tmp_path: Path) -> None:
+    image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, 0x33, 0))
+    assert [entry.name for entry in image.entries()] == EXPECTED_FILES
+    assert image.read(image.find("ALMOST.COM")) == programs.loader_bytes()  # type: ignore[arg-type]
+    assert image.read(image.find("SCRIPTUR.ALM")) == scripture.build(0x33)  # type: ignore[arg-type]
+    assert image.read(image.find("KERNEL.SYS")) == FAKE_KERNEL  # type: ignore[arg-type]
+    kernel = image.find("KERNEL.SYS")
+    assert kernel is not None and kernel.attributes == KERNEL_ATTRIBUTES
+    autoexec = image.read(image.find("AUTOEXEC.BAT")).decode()  # type: ignore[arg-type]
+    assert autoexec == AUTOEXEC and f"ECHO {RESULT_PREFIX}%ERRORLEVEL%" in autoexec
+    assert image.data[62:510] == FAKE_BOOT[62:510] and image.data[:3] == FAKE_BOOT[:3]
+    attributes = mtools("mattrib", "-i", str(_write(tmp_path, image.data)), "::KERNEL.SYS")
+    assert attributes.stdout.split()[:2] == ["A", "SHR"]  # archive, system, hidden, read-only
+
+
+def _write(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "w.img"
+    path.write_bytes(data)
+    return path
+
+
+def test_build_is_reproducible(source: freedos.FreeDos) -> None:
+    first = freedos_floppy(FORMATS[720], source, 9, 1_700_000_000)
+    assert first == freedos_floppy(FORMATS[720], source, 9, 1_700_000_000)
+    assert first != freedos_floppy(FORMATS[720], source, 10, 1_700_000_000)
+    assert first != freedos_floppy(FORMATS[720], source, 9, 1_600_000_000)
+
+
+def test_timestamps_are_the_build_epoch(source: freedos.FreeDos) -> None:
+    image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, 9, 1_700_000_000))
+    dos_time, dos_date = dos_timestamp(1_700_000_000)
+    for entry in image.entries():
+        raw = image.data[entry.offset : entry.offset + 32]
+        assert (
+            int.from_bytes(raw[22:24], "little") == dos_time
+            and int.from_bytes(raw[24:26], "little") == dos_date
+        )
+
+
+def test_volume_serial_follows_the_inputs(source: freedos.FreeDos) -> None:
+    serial = [
+        BootParameters.unpack(freedos_floppy(FORMATS[1440], source, u, 0)[:512]).serial for u in (1, 1, 2)
+    ]
+    assert serial[0] == serial[1] != serial[2]
+
+
+def test_a_build_too_big_for_the_floppy_is_an_error() -> None:
+    from almostism_dos.image import BuildError, ImageFile
+
+    with pytest.raises(BuildError, match=r"BIG\.BIN: need 400 KB, a 360 KB floppy holds 354 KB"):
+        build_image(FORMATS[360], bytes(FAKE_BOOT), [ImageFile("BIG.BIN", bytes(400 * 1024))], 0)
+
+
+def test_the_source_image_is_only_read(tmp_path: Path) -> None:
+    path = fake_freedos_image(tmp_path / "fd.img")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    freedos_floppy(FORMATS[1440], freedos.load(path), 5, 0)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
