@@ -1,4 +1,4 @@
-"""The assembled programs: the parser (liturgy.asm) and the loader ALMOST.COM (almost.asm).
+"""The assembled programs: the parser (liturgy.asm), ALMOST.COM (almost.asm), POWEROFF.COM (poweroff.asm).
 
 Sources ship inside the package as ``almostism_dos.asm`` (the repository's top-level ``asm/``), are
 assembled with Keystone when first asked for, and must pass the 8086 lint and their size budgets.
@@ -14,6 +14,7 @@ from .lint8086 import require_8086
 
 PARSER_SOURCE = "liturgy.asm"
 LOADER_SOURCE = "almost.asm"
+POWEROFF_SOURCE = "poweroff.asm"
 PARSER_SIZE = 42
 LOADER_BUDGET = 512
 COM_ORIGIN = 0x100
@@ -49,6 +50,12 @@ def loader_assembly() -> Assembly:
     return _within(
         require_8086(assemble(LOADER_SOURCE, read_source, COM_ORIGIN)), LOADER_BUDGET, "ALMOST.COM"
     )
+
+
+@cache
+def poweroff_assembly() -> Assembly:
+    """POWEROFF.COM, run last by AUTOEXEC.BAT: APM power-off, or a message and a halt."""
+    return require_8086(assemble(POWEROFF_SOURCE, read_source, COM_ORIGIN))
 
 
 def parser_bytes() -> bytes:

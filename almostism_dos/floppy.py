@@ -1,0 +1,70 @@
+"""The Almostism floppy: which files go on it and what its AUTOEXEC.BAT does.
+
+A FreeDOS floppy boots the kernel, which reads FDCONFIG.SYS (no boot-menu delay) and starts COMMAND.COM
+on AUTOEXEC.BAT: run ALMOST.COM, print ``ALMOSTISM RESULT errorlevel=N``, list the directory, power off
+(POWEROFF.COM: APM, or a message and a halt on a PC without APM).
+"""
+
+from __future__ import annotations
+
+from . import programs, scripture
+from .fat12 import ATTR_ARCHIVE
+from .formats import FloppyFormat
+from .freedos import FreeDos
+from .image import ImageFile, build_image
+
+LOADER = "ALMOST.COM"
+SCRIPTURE = "SCRIPTUR.ALM"
+POWEROFF = "POWEROFF.COM"
+RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
+
+FDCONFIG = "\r\n".join(
+    [
+        "SWITCHES=/N /F",  # no F5/F8 prompt, no boot delay
+        "FILES=20",
+        "BUFFERS=20",
+        "SHELL=A:\\COMMAND.COM A:\\ /E:512 /P=A:\\AUTOEXEC.BAT",
+        "",
+    ]
+)
+AUTOEXEC = "\r\n".join(
+    [
+        "@ECHO OFF",
+        f"A:\\{LOADER}",
+        f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
+        "DIR A:\\",
+        f"A:\\{POWEROFF}",
+        "",
+    ]
+)
+
+
+def liturgy_files(unique: int) -> list[ImageFile]:
+    """ALMOST.COM and the scripture."""
+    return [ImageFile(LOADER, programs.loader_bytes()), ImageFile(SCRIPTURE, scripture.build(unique))]
+
+
+def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
+    """Everything on a FreeDOS Almostism floppy, in directory order."""
+    return [
+        ImageFile("KERNEL.SYS", freedos.kernel, freedos.kernel_attributes),
+        ImageFile("COMMAND.COM", freedos.shell, ATTR_ARCHIVE),
+        ImageFile("FDCONFIG.SYS", FDCONFIG.encode("ascii")),
+        ImageFile("AUTOEXEC.BAT", AUTOEXEC.encode("ascii")),
+        *liturgy_files(unique),
+        ImageFile(POWEROFF, programs.poweroff_assembly().code),
+    ]
+
+
+def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, unique: int, epoch: int) -> bytes:
+    """The bytes of a FreeDOS Almostism floppy."""
+    return build_image(floppy, freedos.boot_code, freedos_files(freedos, unique), epoch)
+
+
+def parse_result(line: str) -> int | None:
+    """The errorlevel in a result line, or None if the line is not one."""
+    text = line.strip()
+    if not text.startswith(RESULT_PREFIX):
+        return None
+    number = text[len(RESULT_PREFIX) :]
+    return int(number) if number.isdigit() and int(number) < 256 else None

@@ -1,0 +1,97 @@
+"""What is on an image: format, geometry, boot system, files, and the scripture's state."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from . import scripture
+from .fat12 import Fat12Image, ImageError
+from .floppy import SCRIPTURE
+from .freedos import KERNEL_NAME_IN_BOOT_CODE
+
+EMBEDDED_MARK = b"ALMOSTISM HOST"  # carried by the self-booting floppy's boot sector
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    name: str
+    size: int
+    attributes: str
+
+
+@dataclass(frozen=True)
+class ScriptureState:
+    """``valid`` (with its unique byte), ``judged`` (the verdict it would get) or ``absent``."""
+
+    state: str
+    verdict: int | None = None
+    meaning: str | None = None
+    unique_byte: int | None = None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    format: str
+    geometry: dict[str, int]
+    boot: str
+    label: str | None
+    serial: str
+    files: list[FileInfo] = field(default_factory=list)
+    scripture: ScriptureState = ScriptureState("absent")
+    fats_equal: bool = True
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def boot_system(image: Fat12Image) -> str:
+    """Which system the boot sector starts: FreeDOS, the embedded host, or none we know."""
+    code = image.data[:512]
+    if EMBEDDED_MARK in code:
+        return "embedded"
+    if KERNEL_NAME_IN_BOOT_CODE in code and image.find("KERNEL.SYS") is not None:
+        return "FreeDOS"
+    return "unknown"
+
+
+def scripture_state(image: Fat12Image) -> ScriptureState:
+    entry = image.find(SCRIPTURE)
+    if entry is None:
+        return ScriptureState("absent")
+    try:
+        data: bytes | None = image.read(entry)
+    except ImageError:
+        data = None
+    verdict = scripture.judge(data) if data is not None else scripture.Verdict.IO
+    if verdict is scripture.Verdict.COMPLETE and data is not None:
+        return ScriptureState("valid", verdict.value, verdict.meaning, data[scripture.UNIQUE_OFFSET])
+    return ScriptureState("judged", verdict.value, verdict.meaning)
+
+
+def inspect(data: bytes) -> Inspection:
+    """Inspect an image's bytes; raise :class:`ImageError` if they are not a FAT12 floppy."""
+    image = Fat12Image.parse(data)
+    bpb = image.parameters
+    floppy = image.floppy
+    geometry = {
+        "bytes_per_sector": bpb.bytes_per_sector,
+        "sectors_per_cluster": bpb.sectors_per_cluster,
+        "reserved_sectors": bpb.reserved_sectors,
+        "fats": bpb.fat_count,
+        "root_entries": bpb.root_entries,
+        "total_sectors": bpb.total_sectors,
+        "media": bpb.media,
+        "sectors_per_fat": bpb.sectors_per_fat,
+        "sectors_per_track": bpb.sectors_per_track,
+        "heads": bpb.heads,
+    }
+    return Inspection(
+        f"{floppy.kilobytes} KB floppy" if floppy else "non-standard FAT12",
+        geometry,
+        boot_system(image),
+        image.volume_label(),
+        f"{bpb.serial >> 16:04X}-{bpb.serial & 0xFFFF:04X}",
+        [FileInfo(entry.name, entry.size, entry.attribute_letters) for entry in image.entries()],
+        scripture_state(image),
+        image.fats_equal(),
+    )
