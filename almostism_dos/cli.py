@@ -7,17 +7,25 @@ success, and otherwise prints one line to standard error and exits with one of :
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import NoReturn
 
-from . import programs, scripture
+from . import freedos, programs, scripture
 from .assembler import AssemblyError
+from .builder import build
+from .emulators import EmulatorMissing
 from .export import export
+from .fat12 import ImageError
+from .formats import DEFAULT_KILOBYTES, FORMATS
+from .image import BuildError
+from .inspection import inspect
 from .lint8086 import Not8086Error
 from .outputs import OutputError
+from .run import EMULATORS, run_image
 from .scripture import Verdict
 
 
@@ -30,6 +38,9 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 69  # a needed program (emulator) is not installed
     SOFTWARE = 70  # the shipped assembly sources failed to build
     CANT_CREATE = 73  # an output may not or cannot be written
+    LITURGY_FAILED = 80  # run: the liturgy reported a non-zero errorlevel
+    NOT_VANISHED = 81  # run: errorlevel 0, yet the scripture is still on the image
+    NO_RESULT = 82  # run: no result line, or the emulator did not exit by itself in time
 
 
 class CliError(Exception):
@@ -91,6 +102,108 @@ def _listing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    try:
+        built = build(args.output, args.size, args.freedos, args.unique_byte, args.force)
+    except freedos.FreeDosError as error:
+        missing = str(error) == freedos.HOW_TO_GET or "no such file" in str(error)
+        raise CliError(str(error), ExitCode.NO_INPUT if missing else ExitCode.DATA) from None
+    except OutputError as error:
+        raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    except BuildError as error:
+        raise CliError(str(error), ExitCode.DATA) from None
+    print(
+        f"built {built.path}: {built.kilobytes} KB {built.boot} floppy ({built.source}), "
+        f"unique byte 0x{built.unique:02X}"
+    )
+    return 0
+
+
+def _read_image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file", ExitCode.NO_INPUT) from None
+    except OSError as error:
+        raise CliError(f"{path}: cannot read ({error.strerror})", ExitCode.NO_INPUT) from None
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    try:
+        report = inspect(_read_image(args.image))
+    except ImageError as error:
+        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0
+    geometry = report.geometry
+    print(f"{args.image}: {report.format}, boot: {report.boot}, label {report.label}, serial {report.serial}")
+    print(
+        f"  geometry: {geometry['heads']} heads, {geometry['sectors_per_track']} sectors/track, "
+        f"{geometry['total_sectors']} sectors, media {geometry['media']:#04x}, "
+        f"FATs {'equal' if report.fats_equal else 'DIFFER'}"
+    )
+    for item in report.files:
+        print(f"  {item.name:<12} {item.size:>8}  {item.attributes}")
+    state = report.scripture
+    if state.state == "valid":
+        print(f"  scripture: present and valid, unique byte 0x{state.unique_byte:02X}")
+    elif state.state == "judged":
+        print(f"  scripture: present, would get {state.verdict} ({state.meaning})")
+    else:
+        print("  scripture: absent")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.image.is_file():
+        raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
+    stream = None if args.json else sys.stdout
+    try:
+        report = run_image(args.image, args.emulator, args.timeout, stream, args.screenshot)
+    except EmulatorMissing as error:
+        raise CliError(str(error), ExitCode.UNAVAILABLE) from None
+    except ImageError as error:
+        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(
+            f"\n{report.emulator} ({report.os}): errorlevel {report.errorlevel}, "
+            f"{'scripture gone' if report.vanished else 'scripture still there'}, {report.seconds:.2f} s"
+        )
+    if report.ok:
+        return 0
+    print(f"almostism-dos: error: {report.problem}", file=sys.stderr)
+    if report.errorlevel is None or not report.exited:
+        return ExitCode.NO_RESULT
+    return ExitCode.LITURGY_FAILED if report.errorlevel != 0 else ExitCode.NOT_VANISHED
+
+
+def _freedos(args: argparse.Namespace) -> int:
+    try:
+        if args.action == "fetch":
+            target = freedos.fetch(args.url, args.sha256)
+        else:
+            target = freedos.import_image(args.path)
+    except freedos.FreeDosError as error:
+        raise CliError(
+            str(error), ExitCode.DATA if args.action == "import" else ExitCode.UNAVAILABLE
+        ) from None
+    print(f"FreeDOS boot floppy cached at {target}")
+    return 0
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown size {text!r}; choose from {', '.join(map(str, FORMATS))}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
     parser = _Parser(prog="almostism-dos", description="Build, export and boot the Almostism scripture.")
@@ -109,6 +222,40 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("listing", help="print the annotated listing")
     listing.add_argument("program", nargs="?", choices=["parser", "loader"])
     listing.set_defaults(run=_listing)
+
+    building = commands.add_parser("build", help="build a bootable floppy image that performs the liturgy")
+    building.add_argument("-o", "--output", type=Path, required=True, metavar="IMG")
+    building.add_argument(
+        "--size", type=_size, default=DEFAULT_KILOBYTES, metavar="KB", help="360|720|1200|1440|2880"
+    )
+    building.add_argument(
+        "--freedos", type=Path, metavar="PATH", help="FreeDOS boot floppy image or directory"
+    )
+    building.add_argument("--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random)")
+    building.add_argument("--force", action="store_true", help="replace an existing image")
+    building.set_defaults(run=_build)
+
+    inspecting = commands.add_parser("inspect", help="show what an image holds")
+    inspecting.add_argument("image", type=Path, metavar="IMG")
+    inspecting.add_argument("--json", action="store_true")
+    inspecting.set_defaults(run=_inspect)
+
+    running = commands.add_parser("run", help="boot an image in an emulator and check the scripture vanished")
+    running.add_argument("image", type=Path, metavar="IMG")
+    running.add_argument("--emulator", choices=EMULATORS, default="qemu")
+    running.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    running.add_argument("--json", action="store_true")
+    running.add_argument("--screenshot", type=Path, metavar="PNG", help="save the final text screen (QEMU)")
+    running.set_defaults(run=_run)
+
+    getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")
+    actions = getting.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    fetching = actions.add_parser("fetch", help="download the official FreeDOS 1.3 floppy edition")
+    fetching.add_argument("--url", default=freedos.FD13_URL, help=argparse.SUPPRESS)
+    fetching.add_argument("--sha256", default=freedos.FD13_SHA256, help=argparse.SUPPRESS)
+    importing = actions.add_parser("import", help="validate a local FreeDOS boot floppy image and cache it")
+    importing.add_argument("path", type=Path, metavar="PATH")
+    getting.set_defaults(run=_freedos)
     return parser
 
 

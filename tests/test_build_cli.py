@@ -1,0 +1,125 @@
+"""``build`` and ``inspect`` on the command line: results, and one-line errors with documented codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import freedos
+from almostism_dos.cli import ExitCode, main
+from tests.images import fake_freedos_image
+from tests.test_freedos import fat16_image, partitioned_image, text_file
+
+
+@pytest.fixture(autouse=True)
+def no_configured_freedos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(freedos.ENVIRONMENT, raising=False)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return fake_freedos_image(tmp_path / "fd.img")
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    return error
+
+
+def test_build_then_inspect(source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = tmp_path / "a.img"
+    assert (
+        main(["build", "-o", str(image), "--freedos", str(source), "--size", "720", "--unique-byte", "66"])
+        == 0
+    )
+    assert "720 KB FreeDOS floppy" in capsys.readouterr().out and image.stat().st_size == 720 * 1024
+    assert main(["inspect", str(image)]) == 0
+    text = capsys.readouterr().out
+    assert "720 KB floppy, boot: FreeDOS, label ALMOSTISM" in text
+    assert "KERNEL.SYS" in text and "RHSA" in text and "present and valid, unique byte 0x42" in text
+    assert main(["inspect", str(image), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["scripture"] == {"state": "valid", "verdict": 0, "meaning": report["scripture"]["meaning"],
+                                   "unique_byte": 66}  # fmt: skip
+    assert report["geometry"]["sectors_per_track"] == 9 and report["boot"] == "FreeDOS"
+
+
+def test_build_uses_the_environment_then_the_cache(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(freedos.ENVIRONMENT, str(source))
+    assert main(["build", "-o", str(tmp_path / "env.img")]) == 0
+    monkeypatch.delenv(freedos.ENVIRONMENT)
+    freedos.import_image(source)
+    assert main(["build", "-o", str(tmp_path / "cache.img")]) == 0
+
+
+def test_build_prints_a_random_unique_byte(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "-o", str(tmp_path / "a.img"), "--freedos", str(source)]) == 0
+    assert "unique byte 0x" in capsys.readouterr().out
+
+
+def test_build_without_freedos_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "-o", str(tmp_path / "a.img")]) == ExitCode.NO_INPUT
+    assert "almostism-dos freedos fetch" in one_line_error(capsys)
+    assert not (tmp_path / "a.img").exists()
+
+
+@pytest.mark.parametrize("maker", [text_file, fat16_image, partitioned_image])
+def test_build_from_a_bad_source(maker: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = maker(tmp_path / "bad.img")  # type: ignore[operator]
+    assert main(["build", "-o", str(tmp_path / "a.img"), "--freedos", str(bad)]) == ExitCode.DATA
+    one_line_error(capsys)
+    assert (
+        sorted(p.name for p in tmp_path.iterdir()) == ["bad.img", "cache"]
+        or not (tmp_path / "a.img").exists()
+    )
+
+
+def test_unknown_size_is_a_usage_error(source: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "-o", str(tmp_path / "a.img"), "--freedos", str(source), "--size", "1000"])
+    assert exit_info.value.code == ExitCode.USAGE
+
+
+def test_existing_output_is_kept_without_force(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(b"precious")
+    assert main(["build", "-o", str(image), "--freedos", str(source)]) == ExitCode.CANT_CREATE
+    assert "--force" in one_line_error(capsys) and image.read_bytes() == b"precious"
+    assert main(["build", "-o", str(image), "--freedos", str(source), "--force"]) == 0
+    assert image.stat().st_size == 1440 * 1024
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_unwritable_output_path(source: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "-o", "/proc/almostism/a.img", "--freedos", str(source)]) == ExitCode.CANT_CREATE
+    one_line_error(capsys)
+
+
+def test_output_that_is_a_directory(source: Path, tmp_path: Path) -> None:
+    assert main(["build", "-o", str(tmp_path), "--freedos", str(source), "--force"]) == ExitCode.CANT_CREATE
+
+
+def test_inspect_a_file_that_is_not_an_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(text_file(tmp_path / "t.img"))]) == ExitCode.DATA
+    assert "not a FAT floppy image" in one_line_error(capsys)
+    assert main(["inspect", str(tmp_path / "missing.img")]) == ExitCode.NO_INPUT
+
+
+def test_inspect_reports_a_judged_scripture(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_vm import liturgy_image
+
+    image = liturgy_image(tmp_path / "a.img", source, b"plain text")
+    assert main(["inspect", str(image)]) == 0
+    assert "would get 2" in capsys.readouterr().out

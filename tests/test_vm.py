@@ -1,0 +1,127 @@
+"""Real emulators: FreeDOS in QEMU (when FreeDOS is configured), QEMU's timeout path, DOSBox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import freedos, scripture
+from almostism_dos.cli import ExitCode, main
+from almostism_dos.fat12 import Fat12Image
+from almostism_dos.floppy import freedos_files
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile, build_image
+from almostism_dos.run import run_image
+from tests.images import fake_freedos_image, fsck
+
+NEEDS_QEMU = pytest.mark.skipif(
+    shutil.which("qemu-system-i386") is None, reason="qemu-system-i386 not installed"
+)
+NEEDS_DOSBOX = pytest.mark.skipif(shutil.which("dosbox") is None, reason="dosbox not installed")
+
+
+def liturgy_image(
+    path: Path, source: Path, scripture_data: bytes, extra: list[ImageFile] | None = None
+) -> Path:
+    """A floppy like ``build`` makes, but with ``scripture_data`` as SCRIPTUR.ALM."""
+    system = freedos.load(source)
+    files = [
+        f if f.name != "SCRIPTUR.ALM" else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
+    ]
+    path.write_bytes(build_image(FORMATS[1440], system.boot_code, files + (extra or []), 0))
+    return path
+
+
+@pytest.fixture(scope="session")
+def configured_freedos() -> Path:
+    located = freedos.locate(None)
+    if located is None:
+        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT} or run 'almostism-dos freedos fetch'")
+    return located
+
+
+@pytest.mark.vm
+@pytest.mark.freedos
+@NEEDS_QEMU
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_freedos_boots_the_liturgy_in_qemu(configured_freedos: Path, tmp_path: Path, kilobytes: int) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--freedos", str(configured_freedos),
+                 "--size", str(kilobytes), "--unique-byte", "0xA5"]) == 0  # fmt: skip
+    report = run_image(image, "qemu", timeout=60)
+    assert report.exited, report.problem
+    assert (report.errorlevel, report.vanished, report.os) == (0, True, "FreeDOS")
+    assert scripture.CREED_LINE in report.console and "Instance byte: 0xA5" in report.console
+    assert fsck(image).returncode == 0
+
+
+@pytest.mark.vm
+@pytest.mark.freedos
+@NEEDS_QEMU
+def test_run_json_and_screenshot(
+    configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image, png = tmp_path / "a.img", tmp_path / "screen.png"
+    assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(image), "--json", "--screenshot", str(png)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"emulator", "os", "errorlevel", "vanished", "seconds", "console"}
+    assert report["errorlevel"] == 0 and report["vanished"] is True
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.vm
+@NEEDS_QEMU
+def test_qemu_timeout_says_where_the_boot_stopped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The fabricated boot sector halts at once: no FreeDOS, no result line.
+    image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), scripture.build(1))
+    assert main(["run", str(image), "--timeout", "3"]) == ExitCode.NO_RESULT
+    error = capsys.readouterr().err
+    assert "timed out after 3 s" in error and "Booting from Floppy" in error
+
+
+@pytest.fixture
+def fake_source(tmp_path: Path) -> Path:
+    return fake_freedos_image(tmp_path / "fd.img")
+
+
+@pytest.mark.vm
+@pytest.mark.dosbox
+@NEEDS_DOSBOX
+def test_dosbox_performs_the_liturgy(fake_source: Path, tmp_path: Path) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--freedos", str(fake_source), "--unique-byte", "0x5C"]) == 0
+    report = run_image(image, "dosbox", timeout=60)
+    assert (report.errorlevel, report.vanished, report.exited) == (0, True, True)
+    assert "Instance byte: 0x5C" in report.console
+    assert Fat12Image.parse(image.read_bytes()).find("SCRIPTUR.ALM") is None
+    assert fsck(image).returncode == 0
+
+
+@pytest.mark.vm
+@pytest.mark.dosbox
+@NEEDS_DOSBOX
+def test_dosbox_destroys_a_bad_checksum(fake_source: Path, tmp_path: Path) -> None:
+    bad = bytearray(scripture.build(9))
+    bad[-1] ^= 0xFF
+    image = liturgy_image(tmp_path / "a.img", fake_source, bytes(bad))
+    report = run_image(image, "dosbox", timeout=60)
+    assert (report.errorlevel, report.vanished) == (4, True)
+
+
+@pytest.mark.vm
+@pytest.mark.dosbox
+@NEEDS_DOSBOX
+def test_dosbox_leaves_an_ordinary_file_untouched(fake_source: Path, tmp_path: Path) -> None:
+    note = ImageFile("NOTE.TXT", b"an ordinary file, to be left alone\r\n")
+    image = liturgy_image(tmp_path / "a.img", fake_source, scripture.build(3), [note])
+    before = image.read_bytes()
+    report = run_image(image, "dosbox", timeout=60, arguments="NOTE.TXT")
+    assert report.errorlevel == 2 and not report.vanished  # SCRIPTUR.ALM was not the target
+    parsed = Fat12Image.parse(image.read_bytes())
+    assert parsed.read(parsed.find("NOTE.TXT")) == note.data  # type: ignore[arg-type]
+    assert image.read_bytes() == before
