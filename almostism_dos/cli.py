@@ -14,19 +14,11 @@ from enum import IntEnum
 from pathlib import Path
 from typing import NoReturn
 
-from . import freedos, programs, scripture
-from .assembler import AssemblyError
-from .builder import build
-from .emulators import EmulatorMissing
-from .export import export
-from .fat12 import ImageError
+from .emulators import EMULATORS
 from .formats import DEFAULT_KILOBYTES, FORMATS
-from .image import BuildError
-from .inspection import inspect
-from .lint8086 import Not8086Error
 from .outputs import OutputError
-from .run import EMULATORS, run_image
-from .scripture import Verdict
+
+# Each command imports what it needs when it runs: a build never loads pexpect, a verify never pyfatfs.
 
 
 class ExitCode(IntEnum):
@@ -68,6 +60,9 @@ def unique_byte(text: str) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from . import programs, scripture
+    from .export import export
+
     unique = args.unique_byte or scripture.random_unique()
     try:
         written = export(args.directory, unique, args.force)
@@ -79,6 +74,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from . import scripture
+    from .scripture import Verdict
+
     path: Path = args.file
     try:
         data: bytes | None = path.read_bytes()
@@ -96,6 +94,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _listing(args: argparse.Namespace) -> int:
+    from . import programs
+
     wanted = {"parser": [programs.parser_assembly], "loader": [programs.loader_assembly]}
     chosen = wanted.get(args.program, [programs.parser_assembly, programs.loader_assembly])
     sys.stdout.write("\n".join(assembly().listing() for assembly in chosen))
@@ -103,6 +103,10 @@ def _listing(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from . import freedos
+    from .builder import build
+    from .image import BuildError
+
     try:
         built = build(args.output, args.size, args.freedos, args.unique_byte, args.force)
     except freedos.FreeDosError as error:
@@ -129,6 +133,9 @@ def _read_image(path: Path) -> bytes:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from .fat12 import ImageError
+    from .inspection import inspect
+
     try:
         report = inspect(_read_image(args.image))
     except ImageError as error:
@@ -156,6 +163,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .emulators import EmulatorMissing
+    from .fat12 import ImageError
+    from .run import run_image
+
     if not args.image.is_file():
         raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
     stream = None if args.json else sys.stdout
@@ -181,9 +192,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _freedos(args: argparse.Namespace) -> int:
+    from . import freedos
+
     try:
         if args.action == "fetch":
-            target = freedos.fetch(args.url, args.sha256)
+            target = freedos.fetch(args.url or freedos.FD13_URL, args.sha256 or freedos.FD13_SHA256)
         else:
             target = freedos.import_image(args.path)
     except freedos.FreeDosError as error:
@@ -251,8 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")
     actions = getting.add_subparsers(dest="action", required=True, parser_class=_Parser)
     fetching = actions.add_parser("fetch", help="download the official FreeDOS 1.3 floppy edition")
-    fetching.add_argument("--url", default=freedos.FD13_URL, help=argparse.SUPPRESS)
-    fetching.add_argument("--sha256", default=freedos.FD13_SHA256, help=argparse.SUPPRESS)
+    fetching.add_argument("--url", help=argparse.SUPPRESS)  # a mirror; the pin still applies
+    fetching.add_argument("--sha256", help=argparse.SUPPRESS)
     importing = actions.add_parser("import", help="validate a local FreeDOS boot floppy image and cache it")
     importing.add_argument("path", type=Path, metavar="PATH")
     getting.set_defaults(run=_freedos)
@@ -268,6 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"almostism-dos: error: {error}", file=sys.stderr)
         return error.code
-    except (AssemblyError, Not8086Error, programs.BudgetError) as error:
+    except Exception as error:
+        from .assembler import AssemblyError
+        from .lint8086 import Not8086Error
+        from .programs import BudgetError
+
+        if not isinstance(error, (AssemblyError, Not8086Error, BudgetError)):
+            raise
         print(f"almostism-dos: error: the shipped assembly failed to build: {error}", file=sys.stderr)
         return ExitCode.SOFTWARE

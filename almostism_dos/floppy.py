@@ -52,7 +52,7 @@ def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
         ImageFile("FDCONFIG.SYS", FDCONFIG.encode("ascii")),
         ImageFile("AUTOEXEC.BAT", AUTOEXEC.encode("ascii")),
         *liturgy_files(unique),
-        ImageFile(POWEROFF, programs.poweroff_assembly().code),
+        ImageFile(POWEROFF, programs.poweroff_bytes()),
     ]
 
 

@@ -11,15 +11,13 @@ import hashlib
 import io
 import os
 import sys
-import urllib.error
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .fat12 import ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM, Fat12Image, ImageError
 from .formats import BOOT_SIGNATURE, SECTOR
 from .outputs import OutputError, write_atomically
+from .paths import cache_dir
 
 ENVIRONMENT = "ALMOSTISM_FREEDOS"
 CACHE_NAME = "freedos.img"
@@ -47,12 +45,6 @@ class FreeDos:
     shell: bytes
     boot_code: bytes  # a 512-byte FAT12 boot sector that loads KERNEL.SYS
     source: str
-
-
-def cache_dir() -> Path:
-    """The user cache directory for almostism-dos."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "almostism-dos"
 
 
 def cached_image() -> Path:
@@ -159,6 +151,9 @@ def _progress(done: int, total: int | None) -> None:
 
 def download(url: str, timeout: float = 60.0) -> bytes:
     """Fetch ``url`` into memory with a progress bar on a terminal; a short read is an error."""
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
@@ -181,6 +176,8 @@ def download(url: str, timeout: float = 60.0) -> bytes:
 
 def fetch(url: str = FD13_URL, sha256: str = FD13_SHA256, member: str = FD13_BOOT_IMAGE) -> Path:
     """Download the FreeDOS floppy edition, check its pinned SHA-256, put the boot floppy in the cache."""
+    import zipfile
+
     archive = download(url)
     digest = hashlib.sha256(archive).hexdigest()
     if digest != sha256.lower():

@@ -12,9 +12,12 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from pathlib import Path
 
-from pyfatfs.PyFatFS import PyFatFS
+from pyfatfs.EightDotThree import EightDotThree
+from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
+from pyfatfs.PyFat import PyFat
 
 from .fat12 import ATTR_ARCHIVE, ATTR_VOLUME, Fat12Image
 from .formats import BootParameters, FloppyFormat, blank_filesystem, boot_sector
@@ -62,14 +65,31 @@ def volume_serial(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile]
 
 
 def _write_files(raw: bytearray, files: list[ImageFile]) -> bytes:
+    """Let pyfatfs allocate clusters, write the data and the root directory entries.
+
+    pyfatfs's core (PyFat) is used directly: its PyFatFS front end pulls in pyfilesystem2, whose
+    import alone costs more than the whole build.
+    """
     with tempfile.TemporaryDirectory(prefix="almostism-") as scratch:
         path = Path(scratch) / "image.img"
         path.write_bytes(raw)
-        filesystem = PyFatFS(str(path), utc=True, preserve_case=False, lazy_load=False)
+        filesystem = PyFat()
+        filesystem.open(str(path))
         try:
+            root = filesystem.root_dir
             for item in files:
-                filesystem.writebytes(f"/{item.name}", item.data)
-        except Exception as error:  # pyfatfs raises its own and fs.errors types
+                name = EightDotThree(encoding=filesystem.encoding)
+                name.set_str_name(item.name)
+                entry = FATDirectoryEntry.new(name=name, tz=timezone.utc, encoding=filesystem.encoding)
+                if item.data:
+                    first = filesystem.allocate_bytes(len(item.data))[0]
+                    filesystem.write_data_to_cluster(item.data, first)
+                    entry.set_cluster(first)
+                    entry.filesize = len(item.data)
+                root.add_subdirectory(entry)
+            filesystem.update_directory_entry(root)
+            filesystem.flush_fat()
+        except Exception as error:  # pyfatfs raises PyFATException and plain errors alike
             raise BuildError(f"cannot write {item.name} onto the image: {error}") from None
         finally:
             filesystem.close()

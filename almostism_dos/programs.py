@@ -2,15 +2,27 @@
 
 Sources ship inside the package as ``almostism_dos.asm`` (the repository's top-level ``asm/``), are
 assembled with Keystone when first asked for, and must pass the 8086 lint and their size budgets.
+
+The ``*_bytes`` functions keep the assembled bytes in the user cache, keyed by a hash of everything that
+decides them (the sources, the assembler and lint code, the Keystone and Capstone versions), so that a
+build need not load Keystone and Capstone at all. The ``*_assembly`` functions always assemble.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .assembler import Assembly, assemble
-from .lint8086 import require_8086
+from .outputs import OutputError, write_atomically
+from .paths import cache_dir
+
+if TYPE_CHECKING:
+    from .assembler import Assembly
 
 PARSER_SOURCE = "liturgy.asm"
 LOADER_SOURCE = "almost.asm"
@@ -35,10 +47,17 @@ def _within(assembly: Assembly, budget: int, what: str) -> Assembly:
     return assembly
 
 
+def _assemble(source: str, origin: int) -> Assembly:
+    from .assembler import assemble
+    from .lint8086 import require_8086
+
+    return require_8086(assemble(source, read_source, origin))
+
+
 @cache
 def parser_assembly() -> Assembly:
     """The parser, assembled at offset 0 (it is position-independent) and padded to 42 bytes."""
-    assembly = require_8086(assemble(PARSER_SOURCE, read_source, origin=0))
+    assembly = _assemble(PARSER_SOURCE, 0)
     if len(assembly.code) != PARSER_SIZE:
         raise BudgetError(f"the parser is {len(assembly.code)} bytes, not {PARSER_SIZE}")
     return assembly
@@ -47,22 +66,58 @@ def parser_assembly() -> Assembly:
 @cache
 def loader_assembly() -> Assembly:
     """ALMOST.COM, assembled at 0x100 as DOS loads a .COM program."""
-    return _within(
-        require_8086(assemble(LOADER_SOURCE, read_source, COM_ORIGIN)), LOADER_BUDGET, "ALMOST.COM"
-    )
+    return _within(_assemble(LOADER_SOURCE, COM_ORIGIN), LOADER_BUDGET, "ALMOST.COM")
 
 
 @cache
 def poweroff_assembly() -> Assembly:
     """POWEROFF.COM, run last by AUTOEXEC.BAT: APM power-off, or a message and a halt."""
-    return require_8086(assemble(POWEROFF_SOURCE, read_source, COM_ORIGIN))
+    return _assemble(POWEROFF_SOURCE, COM_ORIGIN)
 
 
+@cache
+def _fingerprint() -> str:
+    """A hash of everything that decides the assembled bytes."""
+    digest = hashlib.sha256()
+    sources = files("almostism_dos.asm")
+    for item in sorted(sources.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith((".asm", ".inc")):
+            digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    here = Path(__file__).parent
+    for module in ("assembler.py", "lint8086.py", "programs.py"):
+        digest.update((here / module).read_bytes())
+    digest.update(f"{version('keystone-engine')} {version('capstone')}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _cached(name: str, build: Callable[[], Assembly]) -> bytes:
+    path = cache_dir() / "asm" / f"{name}-{_fingerprint()}.bin"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    code = build().code
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, code, force=True)
+    except (OSError, OutputError):
+        pass  # an unwritable cache only costs time
+    return code
+
+
+@cache
 def parser_bytes() -> bytes:
     """The 42 parser bytes every scripture carries at offsets 8..49."""
-    return parser_assembly().code
+    return _cached("parser", parser_assembly)
 
 
+@cache
 def loader_bytes() -> bytes:
     """The bytes of ALMOST.COM."""
-    return loader_assembly().code
+    return _cached("almost", loader_assembly)
+
+
+@cache
+def poweroff_bytes() -> bytes:
+    """The bytes of POWEROFF.COM."""
+    return _cached("poweroff", poweroff_assembly)

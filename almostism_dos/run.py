@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import TextIO
 
 from .console import await_liturgy, clean, last_lines
-from .emulators import dosbox, qemu
+from .emulators import EMULATORS, dosbox, qemu
 from .fat12 import Fat12Image
 from .floppy import SCRIPTURE, parse_result
 from .inspection import boot_system
-
-EMULATORS = ("qemu", "dosbox")
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+EMULATORS = ("qemu", "dosbox")
+
 
 class EmulatorMissing(Exception):
     """The emulator is not installed; the message names the Debian package."""

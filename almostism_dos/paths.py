@@ -1,0 +1,12 @@
+"""Where almostism-dos keeps things of its own on the user's machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """The user cache directory: ``$XDG_CACHE_HOME/almostism-dos`` (default ``~/.cache/almostism-dos``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "almostism-dos"
