@@ -9,8 +9,9 @@ Keystone 0.9.2 is used as the encoder, but this module owns everything around it
 
   ===================  ==========================================
   ``call LABEL``       ``E8 rel16``  (near call)
-  ``ret`` / ``retf``   ``C3`` / ``CB``
+  ``ret`` / ``retf``   ``C3`` / ``CB`` (``ret N`` / ``retf N``: ``C2`` / ``CA`` imm16)
   ``jmp near LABEL``   ``E9 rel16``  (near jump; plain ``jmp`` stays short)
+  ``jmp far S:O``      ``EA`` offset16 segment16
   ===================  ==========================================
 
   Register-indirect ``call reg`` / ``jmp reg`` pass through: Keystone encodes them correctly.
@@ -108,6 +109,8 @@ _REGISTERS = {
 _NEAR_BRANCH = re.compile(rf"^(call|jmp\s+near)\s+({_IDENTIFIER})$", re.I)
 _NEAR_OPCODE = {"call": 0xE8, "jmp": 0xE9}
 _FIXED = {"ret": b"\xc3", "retf": b"\xcb"}
+_FAR_JUMP = re.compile(r"^jmp\s+far\s+(\w+)\s*:\s*(\w+)$", re.I)  # EA offset16 segment16
+_RETURN_POP = re.compile(r"^(ret|retf)\s+(\d+|0x[0-9a-fA-F]+)$", re.I)  # C2 / CA imm16
 
 
 def split_comment(line: str) -> tuple[str, str]:
@@ -129,13 +132,21 @@ def split_comment(line: str) -> tuple[str, str]:
 def _is_near_form(statement: str) -> bool:
     """True for the statements encoded here rather than by Keystone."""
     match = _NEAR_BRANCH.match(statement)
-    return statement.lower() in _FIXED or bool(match and match[2].lower() not in _REGISTERS)
+    if statement.lower() in _FIXED or _RETURN_POP.match(statement) or _FAR_JUMP.match(statement):
+        return True
+    return bool(match and match[2].lower() not in _REGISTERS)
 
 
 def _encode_near_form(statement: str, address: int, symbols: Mapping[str, int]) -> bytes:
     """8086 near call/jmp (opcode + rel16), ret, retf."""
     if statement.lower() in _FIXED:
         return _FIXED[statement.lower()]
+    if far := _FAR_JUMP.match(statement):
+        segment, offset = (symbols[part] if part in symbols else int(part, 0) for part in (far[1], far[2]))
+        return b"\xea" + (offset & 0xFFFF).to_bytes(2, "little") + (segment & 0xFFFF).to_bytes(2, "little")
+    if popping := _RETURN_POP.match(statement):
+        opcode = 0xC2 if popping[1].lower() == "ret" else 0xCA
+        return bytes([opcode]) + int(popping[2], 0).to_bytes(2, "little")
     match = _NEAR_BRANCH.match(statement)
     assert match
     opcode = _NEAR_OPCODE[match[1].split()[0].lower()]

@@ -1,4 +1,8 @@
-"""``almostism-dos build``: choose the boot system, build the floppy's bytes, write them atomically."""
+"""``almostism-dos build``: choose the boot system, build the floppy's bytes, write them atomically.
+
+``--boot auto`` uses FreeDOS when one is configured (flag, environment, cache) and the embedded host
+otherwise; ``freedos`` requires FreeDOS; ``embedded`` never looks for it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import freedos, scripture
-from .floppy import freedos_floppy
+from .floppy import embedded_floppy, freedos_floppy
 from .formats import FORMATS
 from .image import build_epoch
 from .outputs import write_atomically
@@ -24,15 +28,28 @@ class Built:
     size: int
 
 
+BOOT_CHOICES = ("auto", "freedos", "embedded")
+
+
 def build(
-    output: Path, kilobytes: int, freedos_path: Path | None, unique: int | None, force: bool = False
+    output: Path,
+    kilobytes: int,
+    freedos_path: Path | None,
+    unique: int | None,
+    force: bool = False,
+    boot: str = "auto",
 ) -> Built:
     """Build an Almostism floppy at ``output``. Raises FreeDosError, OutputError, BuildError."""
-    located = freedos.locate(freedos_path)
-    if located is None:
-        raise freedos.FreeDosError(freedos.HOW_TO_GET)
-    system = freedos.load(located)
     chosen = unique or scripture.random_unique()
-    data = freedos_floppy(FORMATS[kilobytes], system, chosen, build_epoch())
+    floppy = FORMATS[kilobytes]
+    located = None if boot == "embedded" else freedos.locate(freedos_path)
+    if located is None and boot == "freedos":
+        raise freedos.FreeDosError(freedos.HOW_TO_GET)
+    if located is None:
+        data = embedded_floppy(floppy, chosen, build_epoch())
+        write_atomically(output, data, force)
+        return Built(output, kilobytes, "embedded", "the built-in host, no FreeDOS", chosen, len(data))
+    system = freedos.load(located)
+    data = freedos_floppy(floppy, system, chosen, build_epoch())
     write_atomically(output, data, force)
     return Built(output, kilobytes, "FreeDOS", system.source, chosen, len(data))

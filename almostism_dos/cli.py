@@ -108,7 +108,7 @@ def _build(args: argparse.Namespace) -> int:
     from .image import BuildError
 
     try:
-        built = build(args.output, args.size, args.freedos, args.unique_byte, args.force)
+        built = build(args.output, args.size, args.freedos, args.unique_byte, args.force, args.boot)
     except freedos.FreeDosError as error:
         missing = str(error) == freedos.HOW_TO_GET or "no such file" in str(error)
         raise CliError(str(error), ExitCode.NO_INPUT if missing else ExitCode.DATA) from None
@@ -147,7 +147,8 @@ def _inspect(args: argparse.Namespace) -> int:
     print(f"{args.image}: {report.format}, boot: {report.boot}, label {report.label}, serial {report.serial}")
     print(
         f"  geometry: {geometry['heads']} heads, {geometry['sectors_per_track']} sectors/track, "
-        f"{geometry['total_sectors']} sectors, media {geometry['media']:#04x}, "
+        f"{geometry['total_sectors']} sectors, {geometry['reserved_sectors']} reserved, "
+        f"media {geometry['media']:#04x}, "
         f"FATs {'equal' if report.fats_equal else 'DIFFER'}"
     )
     for item in report.files:
@@ -246,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     building.add_argument("--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random)")
     building.add_argument("--force", action="store_true", help="replace an existing image")
+    building.add_argument(
+        "--boot",
+        choices=("auto", "freedos", "embedded"),
+        default="auto",
+        help="FreeDOS, or the built-in host; auto: FreeDOS when one is configured",
+    )
     building.set_defaults(run=_build)
 
     inspecting = commands.add_parser("inspect", help="show what an image holds")

@@ -1,11 +1,16 @@
-"""The Almostism floppy: which files go on it and what its AUTOEXEC.BAT does.
+"""The Almostism floppy: which files go on it, and what runs at boot.
 
 A FreeDOS floppy boots the kernel, which reads FDCONFIG.SYS (no boot-menu delay) and starts COMMAND.COM
 on AUTOEXEC.BAT: run ALMOST.COM, print ``ALMOSTISM RESULT errorlevel=N``, list the directory, power off
 (POWEROFF.COM: APM, or a message and a halt on a PC without APM).
+
+An embedded floppy boots our own host (asm/boot.asm, asm/host.asm) from the reserved sectors; it runs the
+same ALMOST.COM, prints the same result line and powers off the same way.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from . import programs, scripture
 from .fat12 import ATTR_ARCHIVE
@@ -59,6 +64,15 @@ def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
 def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, unique: int, epoch: int) -> bytes:
     """The bytes of a FreeDOS Almostism floppy."""
     return build_image(floppy, freedos.boot_code, freedos_files(freedos, unique), epoch)
+
+
+def embedded_floppy(floppy: FloppyFormat, unique: int, epoch: int) -> bytes:
+    """A self-booting Almostism floppy: boot sector, the host in the reserved sectors, the liturgy."""
+    system = programs.embedded_bytes()
+    boot, host = system[:512], system[512:]
+    host_sectors = -(-len(host) // 512)
+    layout = replace(floppy, reserved_sectors=1 + host_sectors)
+    return build_image(layout, boot, liturgy_files(unique), epoch, reserved=host)
 
 
 def parse_result(line: str) -> int | None:

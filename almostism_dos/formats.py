@@ -148,13 +148,12 @@ class BootParameters:
         )
 
     def matching_format(self) -> FloppyFormat | None:
-        """The standard floppy format these parameters describe, if any."""
+        """The standard floppy format these parameters describe, if any (reserved sectors may differ)."""
         for floppy in FORMATS.values():
             if (
                 self.bytes_per_sector == SECTOR
                 and self.total_sectors == floppy.total_sectors
                 and self.sectors_per_cluster == floppy.sectors_per_cluster
-                and self.reserved_sectors == floppy.reserved_sectors
                 and self.fat_count == floppy.fat_count
                 and self.root_entries == floppy.root_entries
                 and self.sectors_per_fat == floppy.sectors_per_fat
@@ -173,10 +172,13 @@ def boot_sector(code: bytes, parameters: BootParameters) -> bytes:
     return code[:3] + b"ALMOSTSM" + parameters.pack() + code[62:]
 
 
-def blank_filesystem(floppy: FloppyFormat, sector: bytes) -> bytearray:
-    """An empty FAT12 filesystem of ``floppy``'s size with ``sector`` as its boot sector."""
+def blank_filesystem(floppy: FloppyFormat, sector: bytes, reserved: bytes = b"") -> bytearray:
+    """An empty FAT12 filesystem of ``floppy``'s size: ``sector`` to boot, ``reserved`` after it."""
+    if len(reserved) > (floppy.reserved_sectors - 1) * SECTOR:
+        raise ValueError("the reserved area is too small for what should go there")
     image = bytearray(floppy.size)
     image[:SECTOR] = sector
+    image[SECTOR : SECTOR + len(reserved)] = reserved
     fat = bytes([floppy.media, 0xFF, 0xFF])
     for copy in range(floppy.fat_count):
         offset = (floppy.reserved_sectors + copy * floppy.sectors_per_fat) * SECTOR

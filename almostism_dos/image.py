@@ -144,12 +144,14 @@ def _verify(image: bytes, files: list[ImageFile]) -> None:
             raise BuildError(f"{item.name} did not land on the image intact")
 
 
-def build_image(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile], epoch: int) -> bytes:
-    """The bytes of a floppy image holding ``files`` in its root directory, booting ``boot_code``."""
+def build_image(
+    floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile], epoch: int, reserved: bytes = b""
+) -> bytes:
+    """A floppy image: ``files`` in its root, booting ``boot_code``, ``reserved`` after the boot sector."""
     _check_capacity(floppy, files)
-    serial = volume_serial(floppy, boot_code, files)
+    serial = volume_serial(floppy, boot_code + reserved, files)
     sector = boot_sector(boot_code, BootParameters.for_format(floppy, serial, VOLUME_LABEL))
-    written = bytearray(_write_files(blank_filesystem(floppy, sector), files))
+    written = bytearray(_write_files(blank_filesystem(floppy, sector, reserved), files))
     if written[:512] != sector:
         raise BuildError("pyfatfs changed the boot sector")
     _settle_root(written, files, epoch)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 PARSER_SOURCE = "liturgy.asm"
 LOADER_SOURCE = "almost.asm"
 POWEROFF_SOURCE = "poweroff.asm"
+EMBEDDED_SOURCE = "boot.asm"  # the boot sector, then the host
+EMBEDDED_ORIGIN = 0x7C00
+EMBEDDED_BUDGET = 2048
 PARSER_SIZE = 42
 LOADER_BUDGET = 512
 COM_ORIGIN = 0x100
@@ -76,6 +79,15 @@ def poweroff_assembly() -> Assembly:
 
 
 @cache
+def embedded_assembly() -> Assembly:
+    """The self-booting system: a 512-byte boot sector (BPB blank), then the host, from 0000:7C00."""
+    assembly = _within(_assemble(EMBEDDED_SOURCE, EMBEDDED_ORIGIN), EMBEDDED_BUDGET, "boot sector + host")
+    if assembly.code[510:512] != b"\x55\xaa":
+        raise BudgetError("the boot sector does not end in 55 AA at byte 510")
+    return assembly
+
+
+@cache
 def _fingerprint() -> str:
     """A hash of everything that decides the assembled bytes."""
     digest = hashlib.sha256()
@@ -121,3 +133,9 @@ def loader_bytes() -> bytes:
 def poweroff_bytes() -> bytes:
     """The bytes of POWEROFF.COM."""
     return _cached("poweroff", poweroff_assembly)
+
+
+@cache
+def embedded_bytes() -> bytes:
+    """The bytes of the boot sector and the host, as one program."""
+    return _cached("embedded", embedded_assembly)

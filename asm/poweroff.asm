@@ -17,29 +17,16 @@
 ; =============================================================================
 
 start:
-    mov ax, 0x5300              ; APM: installation check
-    xor bx, bx                  ; device 0: the APM BIOS
-    int 0x15                    ; CF set: no APM
-    jc no_apm                   ; none: just halt
-    mov ax, 0x5301              ; APM: connect real-mode interface
-    xor bx, bx                  ; device 0: the APM BIOS
-    int 0x15                    ; (an "already connected" error is harmless)
-    mov ax, 0x530e              ; APM: driver version
-    xor bx, bx                  ; device 0: the APM BIOS
-    mov cx, 0x0102              ; we speak APM 1.2
-    int 0x15                    ; some BIOSes need this before 5307h
-    mov ax, 0x5307              ; APM: set power state
-    mov bx, 0x0001              ; device 1: all devices
-    mov cx, 0x0003              ; state 3: off
-    int 0x15                    ; the machine is off: no return
-no_apm:
-    mov dx, message             ; DS:DX = the message
+    call apm_off                ; off, if the PC has APM
+    mov dx, message             ; no APM: DS:DX = the message
     mov ah, 0x09                ; DOS 09h: print $-terminated string
     int 0x21                    ; say it
 halt:
     cli                         ; no interrupts: nothing may wake us
     hlt                         ; stop the CPU
     jmp halt                    ; an NMI woke it: stop again
+
+    .include "apm.inc"
 
 message:
     .ascii "The liturgy is over; the floppy may be removed." ; no APM here

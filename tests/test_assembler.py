@@ -24,6 +24,14 @@ def test_near_call_jmp_and_returns_are_8086_encodings() -> None:
     assert code == bytes.fromhex("e80500 e90200 c3 cb 90")
 
 
+def test_far_jump() -> None:
+    assert build(".equ HOST, 0x600\njmp far 0:HOST\n") == bytes.fromhex("ea 0006 0000")
+
+
+def test_returns_that_pop_arguments() -> None:
+    assert build("ret 4\nretf 2\n") == bytes.fromhex("c2 0400 ca 0200")
+
+
 def test_backward_near_call_displacement() -> None:
     assert build("back:\nnop\ncall back\n") == bytes.fromhex("90 e8fcff")
 

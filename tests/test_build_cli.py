@@ -65,10 +65,28 @@ def test_build_prints_a_random_unique_byte(
     assert "unique byte 0x" in capsys.readouterr().out
 
 
-def test_build_without_freedos_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", "-o", str(tmp_path / "a.img")]) == ExitCode.NO_INPUT
+def test_boot_freedos_without_freedos_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "-o", str(tmp_path / "a.img"), "--boot", "freedos"]) == ExitCode.NO_INPUT
     assert "almostism-dos freedos fetch" in one_line_error(capsys)
     assert not (tmp_path / "a.img").exists()
+
+
+def test_auto_without_freedos_builds_the_embedded_floppy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "-o", str(tmp_path / "a.img"), "--unique-byte", "9"]) == 0
+    assert "1440 KB embedded floppy" in capsys.readouterr().out
+    assert main(["inspect", str(tmp_path / "a.img")]) == 0
+    assert "boot: embedded" in capsys.readouterr().out
+
+
+def test_boot_embedded_ignores_a_configured_freedos(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "-o", str(tmp_path / "a.img"), "--freedos", str(source), "--boot", "embedded"]) == 0
+    assert "embedded floppy" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("maker", [text_file, fat16_image, partitioned_image])

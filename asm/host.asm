@@ -1,0 +1,834 @@
+; =============================================================================
+; host.asm - the resident host of the self-booting Almostism floppy
+;
+; cpu 8086 (runs on an 8088; BIOS services only: INT 10h, 13h, 15h)
+;
+; Part of boot.asm's program (included after the boot signature): loaded
+; from the reserved sectors to 0000:7E00, right behind the boot sector,
+; whose spare bytes hold the routines both use (disk, print, putc, apm_off).
+; It gives
+; ALMOST.COM exactly the DOS it needs, on the FAT12 floppy it booted from:
+;   INT 20h, and INT 21h functions 02h 09h 25h 30h 35h 3Dh 3Eh 3Fh 40h 41h
+;   42h 4Ch 4Dh, with DOS's conventions: CF clear on success, CF set and
+;   AX = error code on failure; anything else returns CF set, AX = 1.
+; Files are in the root directory only (a path naming a directory gets
+; error 3). Reads and writes go through one sector buffer, writes only within
+; the clusters a file already has (past them a write comes back short, as
+; on a full disk), a zero-byte write (truncation) is unsupported (AX = 1).
+; Delete marks the entry E5h, then frees the chain in every FAT copy.
+; Disk errors are retried three times with a reset, then reported through
+; INT 24h (the program's handler, if it installed one, else ours: "fail");
+; a write-protected floppy (INT 13h status 03h) thus fails the write.
+; After ALMOST.COM exits it prints "ALMOSTISM RESULT errorlevel=N" and
+; powers off by APM; without APM it says the floppy may be removed, halts.
+;
+; Memory (all in segment 0 but the program):
+;   0000:0400  BIOS data
+;   0000:1800  FAT buffer (<= 9 sectors)      0000:2A00  sector buffer
+;   0000:7C00  boot sector (BPB, shared routines); host stack below it
+;   0000:7E00  this host
+;   1000:0000  PSP of ALMOST.COM, its code at 1000:0100, stack 1000:FFFE
+; Register contract of the INT 21h handler: registers as DOS preserves them
+; (all but AX and those a function returns); DS = 0 inside it, the
+; caller's DS and ES are read from its stack frame (BP).
+; =============================================================================
+
+.equ FAT_BUFFER, 0x1800         ; the first FAT, whole
+.equ SECTOR_BUFFER, 0x2a00      ; one sector of the root or of a file
+.equ PROGRAM_SEGMENT, 0x1000    ; where ALMOST.COM runs
+.equ BPB_PER_CLUSTER, 0x7c0d    ; BPB: sectors per cluster (byte)
+.equ BPB_FATS, 0x7c10           ; BPB: number of FATs (byte)
+.equ BPB_ROOT_ENTRIES, 0x7c11   ; BPB: root directory entries (word)
+.equ BPB_TOTAL, 0x7c13          ; BPB: total sectors (word)
+.equ BPB_PER_FAT, 0x7c16        ; BPB: sectors per FAT (word)
+.equ HANDLE, 5                  ; the one file handle we hand out
+.equ FRAME_BX, 0                ; caller's registers in the INT 21h frame
+.equ FRAME_DX, 4                ;   (offsets from BP)
+.equ FRAME_DS, 12               ;
+.equ FRAME_ES, 14               ;
+
+; -----------------------------------------------------------------------------
+; host - set up, load ALMOST.COM, run it
+; Entry:   DL = boot drive, DS = ES = SS = 0, CS = 0 (from boot.asm)
+; Output:  never returns; the program's exit continues at program_exit
+; Affects: everything
+; -----------------------------------------------------------------------------
+host:
+    mov [drive], dl             ; the drive we booted from
+    mov ax, [BPB_RESERVED]      ; the first FAT follows the reserved sectors
+    mov [fat_start], ax         ; keep it
+    mov al, [BPB_FATS]          ; AL = number of FATs
+    cbw                         ; AX = it
+    mul word ptr [BPB_PER_FAT]  ; AX = sectors in all FATs
+    add ax, [fat_start]         ; AX = first root sector
+    mov [root_start], ax        ; keep it
+    mov bx, [BPB_ROOT_ENTRIES]  ; BX = root entries
+    mov cl, 4                   ; 16 entries a sector
+    shr bx, cl                  ; BX = root sectors
+    mov [root_sectors], bx      ; keep it
+    add ax, bx                  ; AX = first data sector (cluster 2)
+    mov [data_start], ax        ; keep it
+    mov bx, ax                  ; BX = it
+    mov ax, [BPB_TOTAL]         ; AX = total sectors
+    sub ax, bx                  ; AX = data sectors
+    xor dx, dx                  ; DX:AX = data sectors
+    mov cl, [BPB_PER_CLUSTER]   ; CL = sectors per cluster
+    xor ch, ch                  ; CX = it
+    div cx                      ; AX = clusters
+    inc ax                      ; AX = the highest cluster number
+    mov [max_cluster], ax       ; keep it
+    mov word ptr [0x80], int20  ; INT 20h: terminate
+    mov word ptr [0x82], 0      ;   in segment 0
+    mov word ptr [0x84], int21  ; INT 21h: our DOS
+    mov word ptr [0x86], 0      ;   in segment 0
+    mov word ptr [0x8c], int23  ; INT 23h: Ctrl-Break does nothing
+    mov word ptr [0x8e], 0      ;   in segment 0
+    mov word ptr [0x90], int24  ; INT 24h: our default, "fail"
+    mov word ptr [0x92], 0      ;   in segment 0
+    mov ax, [fat_start]         ; AX = first FAT sector
+    mov cx, [BPB_PER_FAT]       ; CX = its sectors
+    mov bx, FAT_BUFFER          ; ES:BX = where the FAT goes
+host_fat:
+    mov byte ptr [disk_op], 2   ; reading
+    call disk                   ; one FAT sector
+    jnc host_fat_read           ; read
+    jmp near host_disk_error    ; cannot read the floppy
+host_fat_read:
+    inc ax                      ; next sector
+    add bx, 512                 ; next 512 bytes of the buffer
+    loop host_fat               ; the whole FAT
+    mov si, program_name        ; DS:SI = "ALMOST  COM"
+    mov di, fcb_name            ; ES:DI = the name we search for
+    mov cx, 11                  ; 8 + 3 characters
+    rep movsb                   ; copy it
+    call find_entry             ; SI = its directory entry
+    jc host_no_program          ; not on this floppy
+    mov ax, [si + 26]           ; AX = its first cluster
+    mov bx, PROGRAM_SEGMENT     ; ES = the program's segment
+    mov es, bx                  ;
+    mov bx, 0x0100              ; ES:BX = where a .COM program starts
+host_cluster:
+    cmp ax, 2                   ; a data cluster?
+    jb host_loaded              ; no: the chain has ended
+    cmp ax, [max_cluster]       ; inside the volume?
+    ja host_loaded              ; no: the chain has ended
+    cmp bx, 0xf000              ; room left in the segment?
+    jae host_loaded             ; no: a .COM is never this big
+    push ax                     ; keep the cluster
+    call cluster_sector         ; AX = its first sector
+    mov cl, [BPB_PER_CLUSTER]   ; CX = sectors in a cluster
+    xor ch, ch                  ;
+host_sector:
+    mov byte ptr [disk_op], 2   ; reading
+    call disk                   ; one sector of the program
+    jnc host_sector_read        ; read
+    jmp near host_disk_error    ; cannot read the floppy
+host_sector_read:
+    inc ax                      ; next sector
+    add bx, 512                 ; next 512 bytes
+    loop host_sector            ; the whole cluster
+    pop ax                      ; AX = the cluster
+    push bx                     ; fat_next uses BX
+    call fat_next               ; AX = the next cluster
+    pop bx                      ; BX = where the next one goes
+    jmp host_cluster            ; and load it
+host_loaded:
+    mov word ptr es:[0x00], 0x20cd ; PSP: INT 20h, where RET lands
+    mov byte ptr es:[0x80], 0   ; an empty command tail
+    mov byte ptr es:[0x81], 13  ;   ended by CR
+    mov [host_sp], sp           ; our stack, for when the program ends
+    mov ax, es                  ; AX = the program's segment
+    cli                         ; no interrupts while the stack moves
+    mov ss, ax                  ; SS = it
+    mov sp, 0xfffe              ; SP = the top, as DOS does
+    sti                         ; interrupts back on
+    mov ds, ax                  ; DS = it
+    xor bx, bx                  ; BX = 0
+    push bx                     ; RET from the program goes to PSP:0000
+    push ax                     ; the program's segment
+    mov bx, 0x0100              ; and its entry point
+    push bx                     ;   on the stack
+    retf                        ; run ALMOST.COM
+host_no_program:
+    mov si, msg_no_program      ; "no ALMOST.COM"
+    jmp host_fail               ; say it, stop
+host_disk_error:
+    mov si, msg_disk_error      ; "disk error"
+host_fail:
+    call print                  ; say why
+    jmp power_off               ; and stop the machine
+
+; -----------------------------------------------------------------------------
+; program_exit - after ALMOST.COM: print the result line, power off
+; Entry:   AL = exit code, DS = 0 (any stack)
+; Output:  never returns
+; Affects: everything
+; -----------------------------------------------------------------------------
+program_exit:
+    cli                         ; no interrupts while the stack moves
+    xor bx, bx                  ; BX = 0
+    mov ss, bx                  ; back to our stack
+    mov sp, [host_sp]           ;
+    sti                         ; interrupts back on
+    mov [exit_code], al         ; for INT 21h 4Dh
+    mov si, msg_result          ; "ALMOSTISM RESULT errorlevel="
+    call print                  ; say it
+    mov al, [exit_code]         ; AL = the code
+    xor ah, ah                  ; AX = it
+    mov bx, 10                  ; decimal
+    xor cx, cx                  ; CX = digits pushed
+exit_digit:
+    xor dx, dx                  ; DX:AX = what is left
+    div bx                      ; AX = quotient, DX = last digit
+    push dx                     ; keep the digit
+    inc cx                      ; one more
+    test ax, ax                 ; more digits?
+    jnz exit_digit              ; yes
+exit_print:
+    pop ax                      ; AL = a digit, most significant first
+    add al, 0x30                ; to ASCII
+    call putc                   ; print it
+    loop exit_print             ; every digit
+    mov si, msg_crlf            ; end the line
+    call print                  ; say it
+power_off:
+    xor al, al                  ; a NUL: SeaBIOS mirrors the screen to the
+    call putc                   ;   serial port one character late; flush it
+    call apm_off                ; off, where the PC has APM
+    mov si, msg_remove          ; no APM: the floppy may be removed
+    call print                  ; say it
+    jmp near halt                    ; and stop (boot.asm)
+
+; -----------------------------------------------------------------------------
+; int20 - INT 20h: terminate with exit code 0
+; int23 - INT 23h: Ctrl-Break is ignored
+; int24 - INT 24h default: fail the call
+; Entry:   as the CPU enters an interrupt handler
+; Output:  int20 never returns; int23 returns; int24 AL = 3
+; Affects: int20 everything; int24 AL
+; -----------------------------------------------------------------------------
+int20:
+    push cs                     ; DS = 0
+    pop ds                      ;
+    xor al, al                  ; exit code 0
+    jmp program_exit            ; done
+int23:
+    iret                        ; ignore Ctrl-Break
+int24:
+    mov al, 3                   ; fail the call
+    iret                        ; back to the host
+
+; -----------------------------------------------------------------------------
+; int21 - INT 21h: dispatch a DOS function
+; Entry:   AH = function, other registers as the function wants
+; Output:  CF clear and results, or CF set and AX = DOS error code
+; Affects: AX and what the function returns
+; -----------------------------------------------------------------------------
+int21:
+    sti                         ; DOS runs with interrupts on
+    cld                         ; string instructions count upward
+    push es                     ; the caller's registers: a frame at BP
+    push ds                     ;
+    push bp                     ;
+    push di                     ;
+    push si                     ;
+    push dx                     ;
+    push cx                     ;
+    push bx                     ;
+    mov bp, sp                  ; BP = the frame
+    push cs                     ; DS = 0: our data
+    pop ds                      ;
+    mov si, functions           ; DS:SI = the function table
+int21_find:
+    cmp [si], ah                ; this function?
+    je int21_found              ; yes
+    add si, 3                   ; next entry
+    cmp si, functions_end       ; past the last?
+    jb int21_find               ; no: keep looking
+    mov ax, 1                   ; error 1: invalid function
+    jmp fail                    ; not one of ours
+int21_found:
+    jmp word ptr [si + 1]       ; to the function
+ok:
+    clc                         ; success
+    jmp leave                   ; return
+fail_if_carry:                  ; Entry: CF, AX; returns if CF is clear
+    jnc leave_none              ; success: back to the caller
+fail:
+    stc                         ; failure, AX = error code
+leave:
+    mov sp, bp                  ; drop whatever a function left
+    pop bx                      ; the caller's registers
+    pop cx                      ;
+    pop dx                      ;
+    pop si                      ;
+    pop di                      ;
+    pop bp                      ;
+    pop ds                      ;
+    pop es                      ;
+    retf 2                      ; return, keeping CF (not the saved flags)
+leave_none:
+    ret                         ; (fail_if_carry) CF clear: carry on
+
+fn_print_char:                  ; 02h: print DL
+    mov al, dl                  ; AL = the character
+    call putc                   ; print it
+    jmp ok                      ; AL = the character, as DOS returns
+
+fn_print_string:                ; 09h: print DS:DX up to '$'
+    mov es, [bp + FRAME_DS]     ; ES = the caller's DS
+    mov si, dx                  ; ES:SI = the string
+print_string_next:
+    mov al, es:[si]             ; AL = next character
+    inc si                      ; past it
+    cmp al, 0x24                ; '$'?
+    je print_string_done        ; the end
+    call putc                   ; print it
+    jmp print_string_next       ; next one
+print_string_done:
+    jmp ok                      ; AL = '$', as DOS returns
+
+fn_set_vector:                  ; 25h: vector AL = DS:DX
+    mov bl, al                  ; BX = vector number
+    xor bh, bh                  ;
+    shl bx, 1                   ; times 4: its place in the table
+    shl bx, 1                   ;
+    mov [bx], dx                ; offset
+    mov ax, [bp + FRAME_DS]     ; AX = the caller's DS
+    mov [bx + 2], ax            ; segment
+    jmp ok                      ; done
+
+fn_version:                     ; 30h: DOS version
+    mov ax, 0x0005              ; "5.0"
+    jmp ok                      ; done
+
+fn_get_vector:                  ; 35h: ES:BX = vector AL
+    mov bl, al                  ; BX = vector number
+    xor bh, bh                  ;
+    shl bx, 1                   ; times 4: its place in the table
+    shl bx, 1                   ;
+    mov ax, [bx]                ; offset
+    mov [bp + FRAME_BX], ax     ;   returned in BX
+    mov ax, [bx + 2]            ; segment
+    mov [bp + FRAME_ES], ax     ;   returned in ES
+    jmp ok                      ; done
+
+fn_get_code:                    ; 4Dh: the last exit code
+    mov al, [exit_code]         ; AL = it
+    xor ah, ah                  ; AH = 0: a normal exit
+    jmp ok                      ; done
+
+fn_exit:                        ; 4Ch: exit with code AL
+    jmp near program_exit            ; done (DS = 0)
+
+fn_open:                        ; 3Dh: open DS:DX, AL = mode
+    cmp byte ptr [handle_open], 0 ; our one handle taken?
+    je open_free                ; no
+    mov ax, 4                   ; error 4: too many open files
+    jmp fail                    ;
+open_free:
+    and al, 7                   ; the access mode
+    cmp al, 2                   ; read, write or both?
+    ja open_invalid             ; none of those
+    mov [open_mode], al         ; keep it
+    call parse_name             ; fcb_name = the name
+    jc fail                     ; a path with a directory
+    call find_entry             ; SI = its entry, [found_lba] its sector
+    call fail_if_carry             ; not found (or a disk error)
+    mov al, [si + 11]           ; AL = attributes
+    test al, 0x18               ; a directory or a label?
+    jnz open_denied             ; cannot be opened
+    test al, 0x01               ; read-only?
+    jz open_allowed             ; no: any mode
+    cmp byte ptr [open_mode], 0 ; reading only?
+    jne open_denied             ; no: denied
+open_allowed:
+    mov [entry_at], si          ; where the entry is in its sector
+    mov ax, [found_lba]         ; and which sector
+    mov [entry_lba], ax         ;
+    mov ax, [si + 26]           ; first cluster
+    mov [first_cluster], ax     ;
+    mov ax, [si + 28]           ; size, low word
+    mov [size_low], ax          ;
+    mov ax, [si + 30]           ; size, high word
+    mov [size_high], ax         ;
+    xor ax, ax                  ; AX = 0
+    mov [position], ax          ; at the start
+    mov [position_high], ax     ;
+    mov [grew], al              ; not grown
+    inc ax                      ; AX = 1
+    mov [handle_open], al       ; the handle is taken
+    mov ax, HANDLE              ; AX = the handle
+    jmp near ok                      ; done
+open_invalid:
+    mov ax, 0x0c                ; error 0Ch: invalid access mode
+    jmp near fail                    ;
+open_denied:
+    mov ax, 5                   ; error 5: access denied
+    jmp near fail                    ;
+
+fn_close:                       ; 3Eh: close handle BX
+    call check_handle           ; ours and open (else fails)
+    cmp byte ptr [grew], 0      ; did a write make it longer?
+    je close_done               ; no: nothing to record
+    mov ax, [entry_lba]         ; AX = its directory sector
+    call read_buffer            ; into the buffer
+    call fail_if_carry             ; cannot read it
+    mov si, [entry_at]          ; SI = the entry
+    mov bx, [size_low]          ; the new size
+    mov [si + 28], bx           ;
+    mov bx, [size_high]         ;
+    mov [si + 30], bx           ;
+    call write_buffer           ; the entry back to the disk
+    call fail_if_carry             ; cannot write it
+close_done:
+    mov byte ptr [handle_open], 0 ; the handle is free
+    jmp near ok                      ; done
+
+fn_seek:                        ; 42h: move the pointer, AL = method
+    call check_handle           ; ours and open (else fails)
+    xor si, si                  ; DI:SI = base 0 (method 0)
+    xor di, di                  ;
+    cmp al, 1                   ; which method?
+    jb seek_add                 ; 0: from the start
+    je seek_current             ; 1: from here
+    cmp al, 2                   ; 2: from the end
+    ja seek_invalid             ; nothing else
+    mov si, [size_low]          ; DI:SI = the size
+    mov di, [size_high]         ;
+    jmp seek_add                ;
+seek_current:
+    mov si, [position]          ; DI:SI = where we are
+    mov di, [position_high]     ;
+seek_add:
+    add si, dx                  ; DI:SI += CX:DX
+    adc di, cx                  ;
+    js seek_negative            ; before the start
+    mov [position], si          ; the new position
+    mov [position_high], di     ;
+    mov [bp + FRAME_DX], di     ; returned in DX:AX
+    mov ax, si                  ;
+    jmp near ok                      ; done
+seek_invalid:
+    mov ax, 1                   ; error 1: invalid function
+    jmp near fail                    ;
+seek_negative:
+    mov ax, 0x19                ; error 19h: seek error
+    jmp near fail                    ;
+
+fn_read:                        ; 3Fh: read CX bytes to DS:DX
+    call check_handle           ; ours and open (else fails)
+    mov es, [bp + FRAME_DS]     ; ES:DI = the caller's buffer
+    mov di, dx                  ;
+    mov ax, [size_low]          ; DX:AX = size - position
+    mov dx, [size_high]         ;
+    sub ax, [position]          ;
+    sbb dx, [position_high]     ;
+    jb read_done                ; past the end: nothing
+    test dx, dx                 ; 64 KiB or more left?
+    jz read_clamp               ; no
+    mov ax, 0xffff              ; as good as
+read_clamp:
+    cmp ax, cx                  ; fewer left than asked?
+    jae read_next               ; no
+    mov cx, ax                  ; yes: read what is there
+read_next:
+    jcxz read_done              ; all read
+    call locate                 ; AX = sector, BX = offset in it
+    jc read_done                ; past the file's clusters
+    call read_buffer            ; the sector into the buffer
+    call fail_if_carry             ; cannot read it
+    mov ax, 512                 ; AX = bytes left in this sector
+    sub ax, bx                  ;
+    cmp ax, cx                  ; more than we want?
+    jbe read_copy               ; no
+    mov ax, cx                  ; yes: just what we want
+read_copy:
+    lea si, [bx + SECTOR_BUFFER] ; DS:SI = the bytes
+    push cx                     ; keep the count left
+    mov cx, ax                  ; CX = this chunk
+    rep movsb                   ; to the caller
+    pop cx                      ; CX = count left
+    sub cx, ax                  ; minus this chunk
+    add [position], ax          ; the pointer moves on
+    adc word ptr [position_high], 0 ;
+    jmp read_next               ; next chunk
+read_done:
+    mov ax, di                  ; AX = bytes read
+    sub ax, [bp + FRAME_DX]     ;
+    jmp near ok                      ; done
+
+fn_write:                       ; 40h: write CX bytes from DS:DX
+    call check_handle           ; ours and open (else fails)
+    cmp byte ptr [open_mode], 0 ; opened for reading only?
+    jne write_allowed           ; no
+    mov ax, 5                   ; error 5: access denied
+    jmp near fail                    ;
+write_allowed:
+    jcxz write_unsupported      ; truncation: not done here
+    mov si, dx                  ; SI = the caller's bytes
+write_next:
+    jcxz write_done             ; all written
+    call locate                 ; AX = sector, BX = offset in it
+    jc write_done               ; past the file's clusters: short write
+    call read_buffer            ; the sector as it is
+    call fail_if_carry             ; cannot read it
+    mov dx, 512                 ; DX = bytes left in this sector
+    sub dx, bx                  ;
+    cmp dx, cx                  ; more than we have?
+    jbe write_copy              ; no
+    mov dx, cx                  ; yes: just what we have
+write_copy:
+    lea di, [bx + SECTOR_BUFFER] ; ES:DI = into the buffer
+    push cs                     ; ES = 0
+    pop es                      ;
+    push cx                     ; keep the count left
+    mov cx, dx                  ; CX = this chunk
+    push ds                     ; DS:SI = the caller's bytes
+    mov ds, [bp + FRAME_DS]     ;
+    rep movsb                   ; into the buffer
+    pop ds                      ; DS = 0
+    pop cx                      ; CX = count left
+    call write_buffer           ; the sector to the disk
+    call fail_if_carry             ; refused (write-protected, ...)
+    sub cx, dx                  ; minus this chunk
+    add [position], dx          ; the pointer moves on
+    adc word ptr [position_high], 0 ;
+    mov ax, [position]          ; past the old end?
+    cmp word ptr [position_high], 0 ;
+    jne write_next              ; (files this big do not grow here)
+    cmp word ptr [size_high], 0 ;
+    jne write_next              ;
+    cmp ax, [size_low]          ;
+    jbe write_next              ; no
+    mov [size_low], ax          ; yes: the file is longer now
+    mov byte ptr [grew], 1      ; record it at close
+    jmp write_next              ; next chunk
+write_done:
+    mov ax, si                  ; AX = bytes written
+    sub ax, [bp + FRAME_DX]     ;
+    jmp near ok                      ; done
+write_unsupported:
+    mov ax, 1                   ; error 1: not a function we do
+    jmp near fail                    ;
+
+fn_delete:                      ; 41h: delete DS:DX
+    call parse_name             ; fcb_name = the name
+    call fail_if_carry             ; a path with a directory
+    call find_entry             ; SI = its entry, [found_lba] its sector
+    call fail_if_carry             ; not found (or a disk error)
+    test byte ptr [si + 11], 0x19 ; read-only, directory or label?
+    jz delete_allowed           ; no
+    mov ax, 5                   ; error 5: access denied
+    jmp near fail                    ;
+delete_allowed:
+    push word ptr [si + 26]     ; keep its first cluster
+    mov byte ptr [si], 0xe5     ; the entry is free
+    mov ax, [found_lba]         ; AX = its sector
+    call write_buffer           ; to the disk first: a refusal changes nothing
+    pop ax                      ; AX = first cluster
+    call fail_if_carry             ; refused
+    mov cx, [max_cluster]       ; at most this many links (a loop ends too)
+delete_free:
+    cmp ax, 2                   ; a data cluster?
+    jb delete_fats              ; no: the chain has ended
+    cmp ax, [max_cluster]       ; inside the volume?
+    ja delete_fats              ; no: the chain has ended
+    push ax                     ; keep this cluster
+    call fat_next               ; AX = the next one
+    pop bx                      ; BX = this one
+    push ax                     ; keep the next one
+    mov ax, bx                  ; AX = this one
+    xor dx, dx                  ; free
+    call fat_set                ; this cluster is free
+    pop ax                      ; AX = the next one
+    loop delete_free            ; along the chain
+delete_fats:
+    call write_fats             ; every FAT copy to the disk
+    call fail_if_carry             ; refused
+    jmp near ok                      ; done
+
+functions:                      ; function, handler
+    .byte 0x02                  ; print character
+    .word fn_print_char         ;
+    .byte 0x09                  ; print string
+    .word fn_print_string       ;
+    .byte 0x25                  ; set vector
+    .word fn_set_vector         ;
+    .byte 0x30                  ; version
+    .word fn_version            ;
+    .byte 0x35                  ; get vector
+    .word fn_get_vector         ;
+    .byte 0x3d                  ; open
+    .word fn_open               ;
+    .byte 0x3e                  ; close
+    .word fn_close              ;
+    .byte 0x3f                  ; read
+    .word fn_read               ;
+    .byte 0x40                  ; write
+    .word fn_write              ;
+    .byte 0x41                  ; delete
+    .word fn_delete             ;
+    .byte 0x42                  ; seek
+    .word fn_seek               ;
+    .byte 0x4c                  ; exit
+    .word fn_exit               ;
+    .byte 0x4d                  ; exit code
+    .word fn_get_code           ;
+functions_end:
+
+; -----------------------------------------------------------------------------
+; check_handle - is BX our open handle? If not, fail the call (error 6)
+; Entry:   BX = handle, BP = the INT 21h frame
+; Output:  returns only if it is
+; Affects: AX when it fails
+; -----------------------------------------------------------------------------
+check_handle:
+    cmp bx, HANDLE              ; our handle?
+    jne check_handle_bad        ; no
+    cmp byte ptr [handle_open], 0 ; open?
+    je check_handle_bad         ; no
+    ret                         ; yes
+check_handle_bad:
+    mov ax, 6                   ; error 6: invalid handle
+    jmp near fail                    ; (fail resets SP from BP)
+
+; -----------------------------------------------------------------------------
+; parse_name - the caller's ASCIIZ path as an 11-byte directory name
+; Entry:   caller's DS:DX (DS from the frame at BP); DS = 0
+; Output:  CF clear: fcb_name filled; CF set: AX = 3 (names a directory)
+; Affects: AX, CX, SI, DI, ES, flags
+; -----------------------------------------------------------------------------
+parse_name:
+    push ds                     ; ES = 0: the name buffer
+    pop es                      ;
+    mov di, fcb_name            ; ES:DI = the name
+    mov cx, 11                  ; 8 + 3 characters
+    mov al, 0x20                ; blank
+    rep stosb                   ; all blanks
+    push ds                     ; keep DS = 0
+    mov ds, [bp + FRAME_DS]     ; DS:SI = the path
+    mov si, dx                  ;
+    cmp byte ptr [si + 1], 0x3a ; "X:" first?
+    jne parse_root              ; no
+    add si, 2                   ; skip the drive
+parse_root:
+    cmp byte ptr [si], 0x5c     ; "\" first?
+    jne parse_start             ; no
+    inc si                      ; skip it
+parse_start:
+    mov di, fcb_name            ; the name part first
+    mov cx, fcb_name + 8        ; CX = its end
+parse_next:
+    lodsb                       ; AL = next character
+    test al, al                 ; the end?
+    jz parse_done               ; yes
+    cmp al, 0x5c                ; "\": a directory
+    je parse_directory          ;
+    cmp al, 0x2f                ; "/": a directory
+    je parse_directory          ;
+    cmp al, 0x2e                ; "."?
+    jne parse_char              ; no
+    mov di, fcb_name + 8        ; the extension now
+    mov cx, fcb_name + 11       ; CX = its end
+    jmp parse_next              ; next character
+parse_char:
+    cmp al, 0x61                ; lower case?
+    jb parse_store              ; no
+    cmp al, 0x7a                ;
+    ja parse_store              ; no
+    sub al, 0x20                ; to upper case
+parse_store:
+    cmp di, cx                  ; room in this part?
+    jae parse_next              ; no: DOS drops the rest
+    stosb                       ; store it
+    jmp parse_next              ; next character
+parse_directory:
+    pop ds                      ; DS = 0
+    mov ax, 3                   ; error 3: path not found
+    stc                         ; (only the root directory here)
+    ret                         ;
+parse_done:
+    pop ds                      ; DS = 0
+    clc                         ; a name
+    ret                         ;
+
+; -----------------------------------------------------------------------------
+; locate - the sector and offset of the file position
+; Entry:   [position], [first_cluster]
+; Output:  CF clear: AX = sector (LBA), BX = offset in it;
+;          CF set: the position is past the file's clusters
+; Affects: AX, BX, flags
+; -----------------------------------------------------------------------------
+locate:
+    cmp word ptr [position_high], 0 ; beyond 64 KiB?
+    jne locate_beyond           ; not handled here
+    push cx                     ; keep CX, DX
+    push dx                     ;
+    mov ax, [position]          ; AX = position
+    mov bx, ax                  ; BX = offset in its sector
+    and bx, 511                 ;
+    mov cl, 9                   ; AX = sector index in the file
+    shr ax, cl                  ;
+    div byte ptr [BPB_PER_CLUSTER] ; AL = cluster index, AH = sector in it
+    mov dl, ah                  ; DL = sector in the cluster
+    mov cl, al                  ; CX = clusters to follow
+    xor ch, ch                  ;
+    mov ax, [first_cluster]     ; AX = the first
+locate_walk:
+    cmp ax, 2                   ; a data cluster?
+    jb locate_none              ; no: the chain ended first
+    cmp ax, [max_cluster]       ; inside the volume?
+    ja locate_none              ; no
+    jcxz locate_found           ; the cluster we want
+    push bx                     ; fat_next uses BX
+    call fat_next               ; AX = next cluster
+    pop bx                      ;
+    dec cx                      ; one fewer to follow
+    jmp locate_walk             ; check it
+locate_found:
+    call cluster_sector         ; AX = its first sector
+    xor dh, dh                  ; DX = sector in the cluster
+    add ax, dx                  ; AX = the sector
+    pop dx                      ; restore DX, CX
+    pop cx                      ;
+    clc                         ; found
+    ret                         ;
+locate_none:
+    pop dx                      ; restore DX, CX
+    pop cx                      ;
+locate_beyond:
+    stc                         ; past the clusters
+    ret                         ;
+
+; -----------------------------------------------------------------------------
+; fat_set - write a FAT12 entry (in the FAT buffer)
+; Entry:   AX = cluster, DX = the value (12 bits)
+; Output:  none
+; Affects: BX, DX, flags
+; -----------------------------------------------------------------------------
+fat_set:
+    push cx                     ; keep CX
+    mov bx, ax                  ; BX = cluster * 3 / 2
+    shr bx, 1                   ;
+    add bx, ax                  ;
+    test al, 1                  ; odd cluster?
+    jz fat_set_even             ; no
+    mov cl, 4                   ; odd: the value in the high 12 bits
+    shl dx, cl                  ;
+    and word ptr [bx + FAT_BUFFER], 0x000f ; keep the neighbour's nibble
+    jmp fat_set_store           ;
+fat_set_even:
+    and word ptr [bx + FAT_BUFFER], 0xf000 ; keep the neighbour's nibble
+fat_set_store:
+    or [bx + FAT_BUFFER], dx    ; the new value
+    pop cx                      ; restore CX
+    ret                         ;
+
+; -----------------------------------------------------------------------------
+; write_fats - the FAT buffer to every FAT copy on the disk
+; Entry:   DS = 0
+; Output:  CF clear, or CF set and AX = DOS error code
+; Affects: AX, flags
+; -----------------------------------------------------------------------------
+write_fats:
+    push bx                     ; keep BX, CX, ES
+    push cx                     ;
+    push es                     ;
+    push ds                     ; ES = 0
+    pop es                      ;
+    mov ax, [fat_start]         ; AX = first FAT sector
+    mov cl, [BPB_FATS]          ; CL = copies
+write_fats_copy:
+    push cx                     ; keep the copies left
+    mov bx, FAT_BUFFER          ; ES:BX = the FAT
+    mov cx, [BPB_PER_FAT]       ; CX = its sectors
+write_fats_sector:
+    mov byte ptr [disk_op], 3   ; writing
+    call disk                   ; one sector
+    jc write_fats_failed        ; refused
+    inc ax                      ; next sector
+    add bx, 512                 ; next 512 bytes
+    loop write_fats_sector      ; the whole FAT
+    pop cx                      ; CL = copies left
+    dec cl                      ; one done
+    jnz write_fats_copy         ; the next copy follows on the disk
+    clc                         ; all written
+    jmp write_fats_out          ;
+write_fats_failed:
+    pop cx                      ; drop the count (CF stays set)
+write_fats_out:
+    pop es                      ; restore ES, CX, BX
+    pop cx                      ;
+    pop bx                      ;
+    ret                         ;
+
+; -----------------------------------------------------------------------------
+; read_buffer  - a sector into SECTOR_BUFFER (no disk access if there already)
+; write_buffer - SECTOR_BUFFER to a sector
+; Entry:   AX = sector (LBA); DS = 0
+; Output:  CF clear, AX kept; CF set: AX = DOS error code, buffer forgotten
+; Affects: AX, flags
+; -----------------------------------------------------------------------------
+read_buffer:
+    cmp ax, [buffered_lba]      ; already there?
+    je buffer_done              ; yes (CF clear: equal)
+    mov byte ptr [disk_op], 2   ; reading
+    jmp buffer_io               ;
+write_buffer:
+    mov byte ptr [disk_op], 3   ; writing
+buffer_io:
+    push bx                     ; keep BX, ES
+    push es                     ;
+    push ds                     ; ES:BX = the buffer
+    pop es                      ;
+    mov bx, SECTOR_BUFFER       ;
+    call disk                   ; read or write it
+    pop es                      ; restore ES, BX
+    pop bx                      ;
+    jc buffer_failed            ; refused
+    mov [buffered_lba], ax      ; the buffer holds this sector
+buffer_done:
+    ret                         ; CF clear
+buffer_failed:
+    mov word ptr [buffered_lba], 0xffff ; the buffer holds nothing sure
+    ret                         ; CF set
+
+; --- Data -----------------------------------------------------------------------
+program_name:
+    .ascii "ALMOST  COM"            ; the program, as the directory spells it
+msg_result:
+    .ascii "ALMOSTISM RESULT errorlevel=" ; then the exit code
+    .byte 0                         ; end
+msg_crlf:
+    .byte 13, 10, 0                 ; CR LF, end
+msg_no_program:
+    .ascii "No ALMOST.COM"          ; nothing to run
+    .byte 13, 10, 0                 ; CR LF, end
+msg_disk_error:
+    .ascii "Disk error"             ; cannot read the floppy at boot
+    .byte 13, 10, 0                 ; CR LF, end
+drive:          .byte 0             ; the boot drive
+disk_op:        .byte 0             ; 2 read, 3 write
+disk_status:    .byte 0             ; the BIOS's last error
+tries:          .byte 0             ; tries left
+exit_code:      .byte 0             ; the program's exit code
+handle_open:    .byte 0             ; 1 while our handle is open
+open_mode:      .byte 0             ; 0 read, 1 write, 2 both
+grew:           .byte 0             ; 1 if a write made the file longer
+fat_start:      .word 0             ; first FAT sector
+root_start:     .word 0             ; first root directory sector
+root_sectors:   .word 0             ; root directory sectors
+data_start:     .word 0             ; first sector of cluster 2
+max_cluster:    .word 0             ; highest cluster number
+host_sp:        .word 0             ; our stack while the program runs
+buffered_lba:   .word 0xffff        ; the sector in SECTOR_BUFFER
+found_lba:      .word 0             ; sector of the entry find_entry found
+entry_lba:      .word 0             ; the open file: its entry's sector,
+entry_at:       .word 0             ;   the entry in that sector,
+first_cluster:  .word 0             ;   its first cluster,
+size_low:       .word 0             ;   its size,
+size_high:      .word 0             ;
+position:       .word 0             ;   and the file pointer
+position_high:  .word 0             ;
+fcb_name:       .fill 11, 1, 0x20   ; a name as the directory spells it
