@@ -172,7 +172,11 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
     stream = None if args.json else sys.stdout
     try:
-        report = run_image(args.image, args.emulator, args.timeout, stream, args.screenshot)
+        if args.write_protected and args.emulator != "qemu":
+            raise CliError("--write-protected needs --emulator qemu", ExitCode.USAGE)
+        report = run_image(
+            args.image, args.emulator, args.timeout, stream, args.screenshot, args.write_protected
+        )
     except EmulatorMissing as error:
         raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     except ImageError as error:
@@ -266,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     running.add_argument("--timeout", type=float, default=60.0, metavar="S")
     running.add_argument("--json", action="store_true")
     running.add_argument("--screenshot", type=Path, metavar="PNG", help="save the final text screen (QEMU)")
+    running.add_argument("--write-protected", action="store_true", help="a write-protected floppy (QEMU)")
     running.set_defaults(run=_run)
 
     getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")

@@ -133,6 +133,8 @@ host_sector_read:
     pop bx                      ; BX = where the next one goes
     jmp host_cluster            ; and load it
 host_loaded:
+    cmp bx, 0x0100              ; did anything load?
+    je host_no_program          ; no: a broken chain is no program
     mov word ptr es:[0x00], 0x20cd ; PSP: INT 20h, where RET lands
     mov byte ptr es:[0x80], 0   ; an empty command tail
     mov byte ptr es:[0x81], 13  ;   ended by CR

@@ -47,3 +47,45 @@ def mtools(*arguments: str) -> subprocess.CompletedProcess[str]:
 def fsck(image: Path) -> subprocess.CompletedProcess[str]:
     """``fsck.fat -n``: check, change nothing."""
     return subprocess.run(["fsck.fat", "-n", str(image)], capture_output=True, text=True, check=False)
+
+
+def embedded_image(
+    scripture_data: bytes, kilobytes: int = 1440, extra: list[ImageFile] | None = None
+) -> bytes:
+    """A self-booting floppy like ``build --boot embedded`` makes, with ``scripture_data`` as SCRIPTUR.ALM."""
+    from dataclasses import replace
+
+    from almostism_dos import programs
+
+    system = programs.embedded_bytes()
+    layout = replace(FORMATS[kilobytes], reserved_sectors=1 + -(-len(system[512:]) // 512))
+    files = [ImageFile("ALMOST.COM", programs.loader_bytes()), ImageFile("SCRIPTUR.ALM", scripture_data)]
+    return build_image(layout, system[:512], files + (extra or []), 0, reserved=system[512:])
+
+
+def place_chain(image: bytearray, name: str, clusters: list[int], end_marker: int = 0xFFF) -> None:
+    """Move a root file's data onto ``clusters`` (in that order), in every FAT copy."""
+    from almostism_dos.fat12 import Fat12Image
+
+    parsed = Fat12Image.parse(bytes(image))
+    entry = parsed.find(name)
+    assert entry is not None
+    data = parsed.read(entry)
+    size = parsed.cluster_size
+
+    def set_entry(cluster: int, value: int) -> None:
+        for copy in range(parsed.parameters.fat_count):
+            base = parsed.fat_offset + copy * parsed.parameters.sectors_per_fat * 512
+            offset = base + cluster * 3 // 2
+            pair = image[offset] | image[offset + 1] << 8
+            pair = (pair & 0x000F) | value << 4 if cluster & 1 else (pair & 0xF000) | value
+            image[offset : offset + 2] = pair.to_bytes(2, "little")
+
+    for old in parsed.chain(entry.first_cluster):
+        set_entry(old, 0)
+    for index, cluster in enumerate(clusters):
+        set_entry(cluster, clusters[index + 1] if index + 1 < len(clusters) else end_marker)
+        start = parsed.data_offset + (cluster - 2) * size
+        chunk = data[index * size : (index + 1) * size]
+        image[start : start + len(chunk)] = chunk
+    image[entry.offset + 26 : entry.offset + 28] = clusters[0].to_bytes(2, "little")

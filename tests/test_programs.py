@@ -10,8 +10,15 @@ from almostism_dos import programs, scripture
 from almostism_dos.assembler import LineKind, assemble, parse_source
 from almostism_dos.lint8086 import lint
 
+ALL_SOURCES = [
+    programs.PARSER_SOURCE,
+    programs.LOADER_SOURCE,
+    programs.POWEROFF_SOURCE,
+    programs.EMBEDDED_SOURCE,
+]
 
-@pytest.mark.parametrize("source", [programs.PARSER_SOURCE, programs.LOADER_SOURCE])
+
+@pytest.mark.parametrize("source", ALL_SOURCES)
 def test_program_is_8086_code(source: str) -> None:
     assembly = assemble(source, programs.read_source, 0x100)
     assert lint(assembly) == []
@@ -50,14 +57,16 @@ def test_assembly_is_deterministic() -> None:
 
 
 def test_every_instruction_line_is_commented() -> None:
-    for source in (programs.PARSER_SOURCE, programs.LOADER_SOURCE):
+    for source in ALL_SOURCES:
         for line in parse_source(source, programs.read_source):
             if line.kind is not LineKind.NOTHING:
                 assert ";" in line.text, f"{line.file}:{line.number} has no comment"
 
 
 def test_every_routine_states_entry_output_affects() -> None:
-    text = programs.read_source(programs.LOADER_SOURCE) + programs.read_source(programs.PARSER_SOURCE)
+    names = [*ALL_SOURCES, "host.asm", "apm.inc"]
+    text = "".join(programs.read_source(name) for name in names)
+    assert all("cpu 8086" in programs.read_source(name) for name in names)
     counts = {word: len(re.findall(rf"^;\s+{word}:", text, re.M)) for word in ("Entry", "Output", "Affects")}
     assert counts["Entry"] == counts["Output"] == counts["Affects"] >= 6, counts
     assert "cpu 8086" in text

@@ -125,3 +125,62 @@ def test_dosbox_leaves_an_ordinary_file_untouched(fake_source: Path, tmp_path: P
     parsed = Fat12Image.parse(image.read_bytes())
     assert parsed.read(parsed.find("NOTE.TXT")) == note.data  # type: ignore[arg-type]
     assert image.read_bytes() == before
+
+
+# --- the self-booting floppy in QEMU: no FreeDOS needed, so these always run ---------------------
+
+
+@pytest.mark.vm
+@NEEDS_QEMU
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_embedded_floppy_boots_the_liturgy_in_qemu(tmp_path: Path, kilobytes: int) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes),
+                 "--unique-byte", "0x3C"]) == 0  # fmt: skip
+    report = run_image(image, "qemu", timeout=60)
+    assert report.exited, report.problem
+    assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
+    assert scripture.CREED_LINE in report.console and "Instance byte: 0x3C" in report.console
+    checked = fsck(image)
+    assert checked.returncode == 0, checked.stdout
+    assert Fat12Image.parse(image.read_bytes()).fats_equal()
+
+
+def embedded_file(tmp_path: Path, data: bytes) -> Path:
+    from tests.images import embedded_image
+
+    path = tmp_path / "a.img"
+    path.write_bytes(embedded_image(data))
+    return path
+
+
+@pytest.mark.vm
+@NEEDS_QEMU
+def test_embedded_bad_scripture_in_qemu(tmp_path: Path) -> None:
+    bad = bytearray(scripture.build(0x21))
+    bad[30] ^= 0x40  # a parser byte
+    image = embedded_file(tmp_path, bytes(bad))
+    report = run_image(image, "qemu", timeout=60)
+    assert (report.errorlevel, report.vanished, report.exited) == (4, True, True)
+    assert fsck(image).returncode == 0
+
+
+@pytest.mark.vm
+@NEEDS_QEMU
+def test_embedded_ordinary_file_in_qemu_is_untouched(tmp_path: Path) -> None:
+    image = embedded_file(tmp_path, b"shopping list: bread, milk, floppies\r\n")
+    before = image.read_bytes()
+    report = run_image(image, "qemu", timeout=60)
+    assert (report.errorlevel, report.exited) == (2, True)
+    assert image.read_bytes() == before
+
+
+@pytest.mark.vm
+@NEEDS_QEMU
+def test_embedded_write_protected_in_qemu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    image = embedded_file(tmp_path, scripture.build(0x22))
+    before = image.read_bytes()
+    assert main(["run", str(image), "--write-protected", "--timeout", "60"]) == ExitCode.LITURGY_FAILED
+    out = capsys.readouterr()
+    assert "I/O failure: write" in out.out and "errorlevel 5" in out.err
+    assert image.read_bytes() == before

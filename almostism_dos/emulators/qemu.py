@@ -44,7 +44,11 @@ def command(image: Path, read_only: bool = False, qmp: Path | None = None) -> li
 def spawn(image: Path, timeout: float, read_only: bool = False, qmp: Path | None = None) -> pexpect.spawn:
     """Start QEMU on ``image``; the caller reads its console with pexpect."""
     program, *arguments = command(image, read_only, qmp)
-    return pexpect.spawn(program, arguments, timeout=timeout, encoding="latin-1", codec_errors="replace")
+    child = pexpect.spawn(program, arguments, timeout=timeout, encoding="latin-1", codec_errors="replace")
+    child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
+    child.ptyproc.delayafterclose = 0.0  # though QEMU has long exited when we close
+    child.delayafterterminate = 0.05
+    return child
 
 
 class Qmp:

@@ -1,0 +1,169 @@
+"""The self-booting floppy's host, booted in the Unicorn PC (vm/pc.py): fast, no VM, every edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import programs, scripture
+from almostism_dos.fat12 import Fat12Image
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile
+from tests.images import embedded_image, fsck, place_chain
+from vm.pc import boot
+
+RESULT = "ALMOSTISM RESULT errorlevel="
+
+
+def result_of(output: str) -> int | None:
+    lines = [line for line in output.splitlines() if line.startswith(RESULT)]
+    return int(lines[-1][len(RESULT) :]) if lines else None
+
+
+def fsck_clean(image: bytes, tmp_path: Path) -> bool:
+    path = tmp_path / "after.img"
+    path.write_bytes(image)
+    checked = fsck(path)
+    return checked.returncode == 0 and "differ" not in checked.stdout.lower()
+
+
+def only_the_scripture_changed(before: bytes, after: bytes) -> None:
+    """After the liturgy: the entry marked E5h, its clusters zeroed and freed in every FAT; nothing else."""
+    old, new = Fat12Image.parse(before), Fat12Image.parse(after)
+    entry = old.find("SCRIPTUR.ALM")
+    assert entry is not None and new.find("SCRIPTUR.ALM") is None
+    expected = bytearray(before)
+    expected[entry.offset] = 0xE5
+    clusters = old.chain(entry.first_cluster)
+    for cluster in clusters:
+        start = old.data_offset + (cluster - 2) * old.cluster_size
+        zeroed = min(old.cluster_size, max(0, entry.size - clusters.index(cluster) * old.cluster_size))
+        expected[start : start + zeroed] = bytes(zeroed)
+        for copy in range(old.parameters.fat_count):
+            base = old.fat_offset + copy * old.parameters.sectors_per_fat * 512 + cluster * 3 // 2
+            pair = expected[base] | expected[base + 1] << 8
+            pair = pair & 0x000F if cluster & 1 else pair & 0xF000
+            expected[base : base + 2] = pair.to_bytes(2, "little")
+    assert after == bytes(expected)
+    assert new.fats_equal()
+
+
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
+    before = embedded_image(scripture.build(0xC3), kilobytes)
+    result, floppy = boot(before)
+    assert result.stop == "poweroff"
+    assert f"{scripture.CREED_LINE}\r\nInstance byte: 0xC3\r\n" in result.output
+    assert result_of(result.output) == 0
+    only_the_scripture_changed(before, bytes(floppy.image))
+    assert fsck_clean(bytes(floppy.image), tmp_path)
+
+
+def test_bad_scripture_is_destroyed(tmp_path: Path) -> None:
+    bad = bytearray(scripture.build(5))
+    bad[-1] ^= 1
+    before = embedded_image(bytes(bad))
+    result, floppy = boot(before)
+    assert result_of(result.output) == 4 and "Instance byte" not in result.output
+    only_the_scripture_changed(before, bytes(floppy.image))
+    assert fsck_clean(bytes(floppy.image), tmp_path)
+
+
+def test_ordinary_file_is_untouched_byte_for_byte() -> None:
+    before = embedded_image(b"Dear reader,\r\nthis is an ordinary letter.\r\n")
+    result, floppy = boot(before)
+    assert result_of(result.output) == 2
+    assert bytes(floppy.image) == before and floppy.writes == []
+
+
+def test_write_protected_floppy_exits_5_intact() -> None:
+    before = embedded_image(scripture.build(9))
+    result, floppy = boot(before, write_protected=True)
+    assert result.stop == "poweroff"
+    assert "I/O failure: write" in result.output and result_of(result.output) == 5
+    assert bytes(floppy.image) == before
+
+
+@pytest.mark.parametrize("kilobytes", [720, 1440])
+def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path: Path) -> None:
+    image = bytearray(embedded_image(scripture.build(0x11), kilobytes, [ImageFile("PAD.BIN", bytes(20_000))]))
+    wanted = [301, 120, 77] if kilobytes == 1440 else [301]  # backwards, odd -> even -> odd
+    place_chain(image, "SCRIPTUR.ALM", wanted)
+    place_chain(image, "ALMOST.COM", [699])  # the program itself at an odd, high cluster
+    before = bytes(image)
+    result, floppy = boot(before)
+    assert result_of(result.output) == 0
+    only_the_scripture_changed(before, bytes(floppy.image))
+    assert fsck_clean(bytes(floppy.image), tmp_path)
+
+
+def test_end_of_chain_marker_ff8_ends_the_chain(tmp_path: Path) -> None:
+    image = bytearray(embedded_image(scripture.build(0x12)))
+    place_chain(image, "SCRIPTUR.ALM", [500, 501], end_marker=0xFF8)
+    result, floppy = boot(bytes(image))
+    assert result_of(result.output) == 0
+    assert Fat12Image.parse(bytes(floppy.image)).find("SCRIPTUR.ALM") is None
+    assert fsck_clean(bytes(floppy.image), tmp_path)
+
+
+def test_a_chain_that_leaves_the_volume_does_not_crash_the_host() -> None:
+    image = bytearray(embedded_image(scripture.build(0x13)))
+    place_chain(image, "SCRIPTUR.ALM", [600, 4000 & 0xFFF])  # 4000 is past 2847, the last cluster
+    result, _ = boot(bytes(image))
+    assert result.stop == "poweroff" and result_of(result.output) is not None
+
+
+def test_transient_read_errors_are_retried() -> None:
+    image = embedded_image(scripture.build(0x14))
+    parsed = Fat12Image.parse(image)
+    entry = parsed.find("SCRIPTUR.ALM")
+    assert entry is not None
+    sector = (parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size) // 512
+    result, floppy = boot(image, failing_reads={sector: 2})
+    assert result_of(result.output) == 0
+    assert floppy.reads.count(sector) >= 1
+
+
+def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
+    image = embedded_image(scripture.build(0x15))
+    parsed = Fat12Image.parse(image)
+    entry = parsed.find("SCRIPTUR.ALM")
+    assert entry is not None
+    sector = (parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size) // 512
+    result, floppy = boot(image, failing_reads={sector: 1000})
+    assert "I/O failure: read" in result.output and result_of(result.output) == 5
+    assert bytes(floppy.image) == image
+
+
+def test_without_apm_it_says_so_and_halts() -> None:
+    result, _ = boot(embedded_image(scripture.build(1)), apm=False)
+    assert result.stop == "halt"
+    assert result.output.endswith("The liturgy is over; the floppy may be removed.\r\n")
+
+
+def test_a_program_whose_chain_leaves_the_volume_is_no_program() -> None:
+    image = bytearray(embedded_image(scripture.build(1), 720))
+    place_chain(image, "ALMOST.COM", [700])
+    parsed = Fat12Image.parse(bytes(image))
+    entry = parsed.find("ALMOST.COM")
+    assert entry is not None
+    image[entry.offset + 26 : entry.offset + 28] = (999).to_bytes(2, "little")  # past cluster 714
+    result, _ = boot(bytes(image))
+    assert result.stop == "poweroff" and "No ALMOST.COM" in result.output
+
+
+def test_without_almost_com_it_says_so() -> None:
+    image = bytearray(embedded_image(scripture.build(1)))
+    parsed = Fat12Image.parse(bytes(image))
+    entry = parsed.find("ALMOST.COM")
+    assert entry is not None
+    image[entry.offset] = 0xE5
+    result, _ = boot(bytes(image))
+    assert result.stop == "poweroff" and "No ALMOST.COM" in result.output and result_of(result.output) is None
+
+
+def test_boot_sector_and_host_fit_the_budget() -> None:
+    code = programs.embedded_assembly().code
+    assert len(code) <= 2048 and code[510:512] == b"\x55\xaa" and code[:3] == b"\xeb\x3c\x90"
+    assert b"ALMOSTISM HOST" in code[:512]
