@@ -42,6 +42,7 @@ class Verdict(IntEnum):
     GAP = 3  # creed, but 1024 bytes or more: destroyed without running its code
     FALSE = 4  # creed, but short, bad checksum, parser or padding: destroyed unrun
     IO = 5  # I/O failure: left intact
+    HUSK = 6  # 1023 zero bytes: a liturgy cut between zeroing and deleting; now deleted
 
     @property
     def meaning(self) -> str:
@@ -56,6 +57,7 @@ _MEANINGS = {
     Verdict.GAP: "violation of the gap: creed present, 1024 bytes or more; destroyed unrun",
     Verdict.FALSE: "false teaching: creed present but short, bad checksum or parser; destroyed unrun",
     Verdict.IO: "I/O failure: left intact",
+    Verdict.HUSK: "interrupted liturgy completed: a 1023-byte all-zero husk, deleted",
 }
 
 
@@ -81,6 +83,8 @@ def judge(data: bytes | None) -> Verdict:
     """The reference judge: the verdict ALMOST.COM reaches on a file's bytes (``None``: no file)."""
     if data is None:
         return Verdict.ABSENT
+    if len(data) == SIZE and not any(data):
+        return Verdict.HUSK
     if data[:8] != CREED:
         return Verdict.FOREIGN
     if len(data) > SIZE:

@@ -15,6 +15,8 @@
 ;                       never executed): its first 1023 bytes are zeroed,
 ;                       then the whole file is deleted
 ;   4 false teaching    run our own copy of the parser
+;   6 1023 zero bytes   the husk of a liturgy cut between its zeroing and
+;                       its delete: run our own copy (zero again, delete)
 ;   1, 2                touch nothing
 ; After a parser run it checks the file is gone. An I/O failure anywhere
 ; prints "I/O failure: STEP" and exits 5; a refused write leaves the file
@@ -58,8 +60,8 @@ start:
 
 ; --- The path: first word of the command tail, else SCRIPTUR.ALM -------------
     mov si, 0x80                ; DS:SI = command tail length in the PSP
-    lodsb                       ; AL = length, SI = 0x81 = tail text
-    and ax, 0x7f                ; at most 127 characters, AH = 0
+    lodsb                       ; AL = length (DOS: at most 127), SI = 0x81
+    cbw                         ; AX = length
     xchg cx, ax                 ; CX = characters left in the tail
     mov di, buffer + PATH_AREA  ; ES:DI = path buffer
     jmp tail_skip               ; start reading the tail
@@ -83,19 +85,22 @@ tail_end:
     mov byte ptr [di], 0        ; ASCIIZ terminator
 
 ; --- Read: open read-only, take up to 1024 bytes -------------------------------
+    mov bp, STEP_OPEN           ; the step, should this fail
     mov dx, buffer + PATH_AREA  ; DS:DX = path
     mov ax, 0x3d00              ; DOS 3Dh: open, AL=0 read-only
     int 0x21                    ; judging needs read access only
     jnc opened                  ; opened: AX = handle
-    mov bp, STEP_OPEN           ; the step, should this be an I/O failure
-    cmp ax, 4                   ; DOS errors 2, 3: file, path not found
+    cmp al, 4                   ; DOS errors 2, 3: file, path not found
     cmc                         ; CF set for any other error
     call check                  ; a real failure (e.g. a directory): exit 5
     mov al, VERDICT_ABSENT      ; not found: no scripture
-    jmp near finish             ; report and exit
+    jmp near finish             ; exit
+foreign:
+    mov al, VERDICT_FOREIGN     ; an ordinary file, left untouched
+    jmp near finish             ; exit
 opened:
     xchg bx, ax                 ; BX = handle
-    mov bp, STEP_READ           ; a failure from here is a read failure
+    dec bp                      ; BP = STEP_READ: a failure now is a read failure
     mov ah, 0x3f                ; DOS 3Fh: read from handle
     mov cx, 1024                ; one byte more than a scripture
     mov dx, buffer              ; DS:DX = buffer
@@ -106,13 +111,22 @@ opened:
     pop bx                      ; BX = bytes read
 
 ; --- Judge: AH = verdict, as scripture.judge() gives it ------------------------
-    mov ah, VERDICT_FOREIGN     ; first: is the creed there?
-    mov si, buffer              ; DS:SI = the bytes
+    mov dx, 1023                ; DX = SCRIPTURE_SIZE, compared twice
+    mov ah, VERDICT_HUSK        ; first: an interrupted liturgy?
+    cmp bx, dx                  ; exactly 1023 bytes...
+    jne judge_creed             ; no
+    mov di, buffer              ; ES:DI = the bytes
+    mov cx, dx                  ; all 1023 of them
+    xor al, al                  ; ...all of them zero?
+    repe scasb                  ; stop at the first non-zero
+    je judged                   ; yes: the husk of a cut liturgy
+judge_creed:
+    mov si, buffer              ; DS:SI = the bytes: is the creed there?
     mov di, creed               ; ES:DI = the creed, then our parser
     mov cx, CREED_SIZE          ; 8 bytes (a short file has zeros there)
     repe cmpsb                  ; compare; SI, DI now at the parsers
-    jne judged                  ; no creed: not a scripture
-    cmp bx, 1023                ; creed: now the size
+    jne foreign                 ; no creed: not a scripture, untouched
+    cmp bx, dx                  ; creed: now the size
     mov ah, VERDICT_GAP         ; more than 1023 bytes
     ja judged                   ;   violates the gap
     mov ah, VERDICT_FALSE       ; from here on every fault is false
@@ -129,7 +143,7 @@ opened:
     repe scasb                  ; stop at the first non-zero
     jne judged                  ; something in the gap: false
     mov si, buffer              ; DS:SI = the bytes
-    mov cx, bx                  ; all 1023 of them
+    mov cx, dx                  ; all 1023 of them
     xor dl, dl                  ; DL = running sum
 judge_sum:
     lodsb                       ; AL = next byte
@@ -138,21 +152,18 @@ judge_sum:
     jnz judged                  ; sum not 0 mod 256: bad checksum
     mov ah, VERDICT_COMPLETE    ; a true scripture
 judged:
-    mov al, ah                  ; AL = verdict
-    cmp al, VERDICT_FOREIGN     ; an ordinary file?
-    je finish                   ; yes: leave it untouched
-    push ax                     ; keep the verdict for the exit code
+    mov al, ah                  ; AL = AH = verdict
+    xchg si, ax                 ; SI = verdict (kept across the reopen)
 
 ; --- Perform: reopen read/write and run the parser -------------------------------
-    mov bp, STEP_OPEN           ; a read-only file fails here, intact
+    inc bp                      ; BP = STEP_OPEN: a read-only file fails here
     mov dx, buffer + PATH_AREA  ; DS:DX = path
     mov ax, 0x3d02              ; DOS 3Dh: open, AL=2 read/write
     call dos                    ; AX = handle
     xchg bx, ax                 ; BX = handle
-    pop ax                      ; AL = verdict
-    push ax                     ; still kept
+    push si                     ; keep the verdict for the exit code
     mov dx, parser              ; DX = our own copy of the parser
-    test al, al                 ; a valid scripture?
+    test si, si                 ; a valid scripture?
     jnz perform                 ; no: destroy it with our own copy, unrun
     mov dl, [buffer + UNIQUE_OFFSET] ; DL = the reader's unique byte
     mov di, unique_digits       ; ES:DI = "??" in the message
@@ -169,17 +180,16 @@ hex_digit:
     dec ch                      ; one digit done
     jnz hex_digit               ; until both are
     mov dx, msg_creed           ; the creed line and the instance line
-    call print_line             ; say them
+    call print                  ; say them (the message ends the line)
     mov dx, buffer + PARSER_OFFSET ; the scripture's own parser, verified
 perform:
     mov si, buffer + ZEROS_AREA ; SI = zeros
     mov di, buffer + PATH_AREA  ; DI = path
-    xor bp, bp                  ; BP = 0, the parser counts its steps
-    call dx                     ; the liturgy: zero, close, delete
-    jc io_failure               ; BP = the step that failed
-    mov bp, STEP_DELETE         ; "delete" failed if the file remains
-    mov dx, di                  ; DS:DX = path
-    mov ax, 0x3d00              ; DOS 3Dh: open read-only
+    call dx                     ; the liturgy: zero, close, delete; BP
+    jc io_failure               ;   counts its steps on from STEP_OPEN
+    mov dx, di                  ; DS:DX = path; BP = STEP_DELETE, should
+
+    mov ax, 0x3d00              ;   it remain. DOS 3Dh: open read-only
     int 0x21                    ; is it gone?
     jnc io_failure              ; it opened: still there
     pop ax                      ; AL = verdict
@@ -228,8 +238,8 @@ io_failure_skip:
 io_failure_found:
     mov dx, di                  ; DS:DX = the step name
     call print_line             ; say it
-    mov ax, 0x4c05              ; DOS 4Ch, return code 5 (VERDICT_IO)
-    int 0x21                    ; never returns
+    mov al, VERDICT_IO          ; exit code 5
+    jmp finish                  ; exit
 
 ; -----------------------------------------------------------------------------
 ; print_line - print a $-terminated string, then CR LF
@@ -269,11 +279,11 @@ msg_creed:
     .byte 13, 10                ; CR LF
     .ascii "Instance byte: 0x"  ; then the unique byte in hex
 unique_digits:
-    .ascii "??$"                ; the unique byte in hex, filled in
+    .ascii "??"                 ; the unique byte in hex, filled in
+msg_crlf:
+    .byte 13, 10, 0x24          ; CR LF $ (also ends print_line's lines)
 step_names:                     ; STEP_* 1..6, each ended by '$'
-    .ascii "seek$write$close$delete$open$read$" ; 1 2 3 4 5 6
+    .ascii "read$open$seek$write$close$delete$" ; 1 2 3 4 5 6
 msg_io:
     .ascii "I/O failure: $"     ; then the step name
-msg_crlf:
-    .byte 13, 10, 0x24          ; CR LF $
 buffer:                         ; end of the program: scratch memory follows

@@ -16,33 +16,34 @@
 ;   Entry:   BX = DOS handle of the scripture, opened read/write
 ;            SI = 1023 zero bytes (DS:SI)
 ;            DI = the scripture's ASCIIZ path (DS:DI)
-;            BP = 0 (step counter)
-;   Output:  CF clear: the file was zeroed, closed and deleted.
-;            CF set:   BP = step that failed (1 seek, 2 write, 3 close,
-;                      4 delete), AX = DOS error code or short write count.
+;            BP = n, the loader's step number before ours
+;   Output:  CF clear: the file was zeroed, closed and deleted; BP = n + 4.
+;            CF set:   BP = the step that failed (n+1 seek, n+2 write,
+;                      n+3 close, n+4 delete), AX = DOS error code or the
+;                      short write count.
 ;   Affects: AX, CX, DX, BP, flags. BX, SI, DI, DS, ES, SP are preserved.
 ; Memory:  reads the 1023 bytes at DS:SI and the path at DS:DI; writes none.
 ; =============================================================================
 
 liturgy:                        ; Entry/Output/Affects: see the header
-    inc bp                      ; step 1: seek
+    inc bp                      ; step n+1: seek
     mov ax, 0x4200              ; DOS 42h: move file pointer, AL=0 from the start
     cwd                         ; DX = 0, low word of the offset (AX is positive)
     xor cx, cx                  ; CX = 0, high word of the offset
     int 0x21                    ; seek to byte 0
-    jc liturgy_done             ; refused: return with CF set, BP = 1
-    inc bp                      ; step 2: write
+    jc liturgy_done             ; refused: return with CF set, BP = n+1
+    inc bp                      ; step n+2: write
     mov dx, si                  ; DS:DX = the zero bytes
     mov cx, 1023                ; the whole scripture (SCRIPTURE_SIZE)
     mov ah, 0x40                ; DOS 40h: write to handle
     int 0x21                    ; overwrite the scripture with zeros
     cmp ax, cx                  ; written < asked (or an error code) sets CF
-    jc liturgy_done             ; short or failed write: CF set, BP = 2
-    inc bp                      ; step 3: close
+    jc liturgy_done             ; short or failed write: CF set, BP = n+2
+    inc bp                      ; step n+3: close
     mov ah, 0x3e                ; DOS 3Eh: close handle BX
     int 0x21                    ; flush the zeros to the disk
-    jc liturgy_done             ; refused: CF set, BP = 3
-    inc bp                      ; step 4: delete
+    jc liturgy_done             ; refused: CF set, BP = n+3
+    inc bp                      ; step n+4: delete
     mov dx, di                  ; DS:DX = the ASCIIZ path
     mov ah, 0x41                ; DOS 41h: delete file
     int 0x21                    ; the scripture is gone (CF set if refused)

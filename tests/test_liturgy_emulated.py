@@ -45,9 +45,10 @@ def test_valid_scripture_completes_and_vanishes(run_liturgy: RunLiturgy, buffer_
 
 
 def test_parser_zeroes_before_deleting(run_liturgy: RunLiturgy) -> None:
+    calls = run_liturgy(disk_with(build(9))).int21_calls
     disk = disk_with(build(9))
-    writes_seen = run_liturgy(disk, cut_after=9)  # stop right after the parser's write (40h)
-    assert writes_seen.stop == "cut" and writes_seen.int21_calls[-1] == 0x40
+    cut = run_liturgy(disk, cut_after=calls.index(0x40) + 1)  # power cut right after the write
+    assert cut.stop == "cut" and cut.int21_calls[-1] == 0x40
     assert bytes(disk.files[NAME].data) == bytes(1023)
 
 
@@ -63,13 +64,21 @@ def test_missing_directory_exits_1(run_liturgy: RunLiturgy) -> None:
     assert (result.stop, result.exit_code) == ("exit", 1)
 
 
-@pytest.mark.parametrize("content", [b"Hello, DOS.\r\n", b"", bytes(1023), b"\xfe\x0d\xca"])
+@pytest.mark.parametrize("content", [b"Hello, DOS.\r\n", b"", bytes(1022), bytes(1024), b"\xfe\x0d\xca"])
 def test_ordinary_file_is_untouched(run_liturgy: RunLiturgy, content: bytes) -> None:
     disk = disk_with(content)
     result = run_liturgy(disk)
     assert (result.stop, result.exit_code) == ("exit", 2)
     assert bytes(disk.files[NAME].data) == content
     assert result.executed_watch == set()
+
+
+def test_the_husk_of_a_cut_liturgy_is_deleted_with_6(run_liturgy: RunLiturgy) -> None:
+    disk = disk_with(bytes(1023))
+    result = run_liturgy(disk)
+    assert (result.stop, result.exit_code) == ("exit", 6)
+    assert NAME not in disk.files and result.executed_watch == set()
+    assert_bystander_untouched(disk)
 
 
 def test_read_only_ordinary_file_still_gets_2(run_liturgy: RunLiturgy) -> None:

@@ -58,7 +58,10 @@ VALID = build(0x5A)
         (flip(flip(VALID, 600), 1022), Verdict.FALSE),  # something hidden in the gap
         (flip(flip(VALID, 49, 0x90), 1022, 0x90), Verdict.FALSE),  # padding NOP changed
         (bytes(VALID[:50]) + b"\0" + VALID[51:1022] + bytes([(VALID[1022] + 0x5A) & 0xFF]), Verdict.FALSE),
-        (bytes(1023), Verdict.FOREIGN),
+        (bytes(1023), Verdict.HUSK),
+        (bytes(1022), Verdict.FOREIGN),
+        (bytes(1024), Verdict.FOREIGN),
+        (bytes(1022) + b"\1", Verdict.FOREIGN),
     ],
 )
 def test_reference_judge(data: bytes | None, verdict: Verdict) -> None:

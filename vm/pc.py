@@ -47,16 +47,19 @@ class Floppy:
 class PcResult:
     """How the boot ended."""
 
-    stop: str  # "poweroff", "halt", "limit", "crash: ..."
+    stop: str  # "poweroff", "halt", "cut", "limit", "crash: ..."
     output: str  # what went through INT 10h teletype
+    int21_calls: int  # INT 21h calls made (by the program, through the host)
 
 
 class Pc:
     """One boot of one floppy."""
 
-    def __init__(self, floppy: Floppy, apm: bool = True) -> None:
+    def __init__(self, floppy: Floppy, apm: bool = True, cut_after: int | None = None) -> None:
         self.floppy = floppy
         self.apm = apm
+        self.cut_after = cut_after  # power cut once this many INT 21h calls have been made
+        self.int21_calls = 0
         self.parameters = BootParameters.unpack(bytes(floppy.image[:SECTOR]))
         self.uc = Uc(UC_ARCH_X86, UC_MODE_16)
         self.uc.mem_map(0, 0x100000)
@@ -92,7 +95,7 @@ class Pc:
             here = self._reg(UC_X86_REG_CS) * 16 + self._reg(UC_X86_REG_IP)
             halted = bytes(self.uc.mem_read(max(0, here - 1), 1)) == b"\xf4"
             self.stop = "halt" if halted else "limit"
-        return PcResult(self.stop, self.output.decode("cp437"))
+        return PcResult(self.stop, self.output.decode("cp437"), self.int21_calls)
 
     def _halt(self, reason: str) -> None:
         self.stop = reason
@@ -106,6 +109,11 @@ class Pc:
         elif number == 0x15:
             self._system()
         else:
+            if number == 0x21:
+                if self.cut_after is not None and self.int21_calls >= self.cut_after:
+                    self._halt("cut")  # the earlier calls have all returned: power off here
+                    return
+                self.int21_calls += 1
             self._deliver(number)
 
     def _deliver(self, number: int) -> None:
@@ -188,7 +196,9 @@ class Pc:
         return 0
 
 
-def boot(image: bytes | bytearray, *, apm: bool = True, **faults: object) -> tuple[PcResult, Floppy]:
+def boot(
+    image: bytes | bytearray, *, apm: bool = True, cut_after: int | None = None, **faults: object
+) -> tuple[PcResult, Floppy]:
     """Boot ``image`` (copied) and return what happened and the floppy afterwards."""
     floppy = Floppy(bytearray(image), **faults)  # type: ignore[arg-type]
-    return Pc(floppy, apm).boot(), floppy
+    return Pc(floppy, apm, cut_after).boot(), floppy

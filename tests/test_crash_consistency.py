@@ -1,0 +1,62 @@
+"""Crash consistency: a power cut after any INT 21h call of a valid liturgy, then a second run.
+
+Whatever the cut, the second run must finish the liturgy: the scripture gone, and no other byte of the
+disk changed. On the DOS-level disk of vm/dos.py, and on the real FAT12 image through the self-booting
+floppy's host (vm/pc.py), where "no other byte" includes both FATs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from almostism_dos import programs, scripture
+from tests.images import embedded_image
+from tests.test_embedded import only_the_scripture_changed, result_of
+from vm.dos import Disk, run_com
+from vm.pc import boot
+
+NAME = "SCRIPTUR.ALM"
+
+
+def dos_disk() -> Disk:
+    disk = Disk()
+    disk.add(NAME, scripture.build(0x66))
+    disk.add("OTHER.TXT", b"a bystander")
+    return disk
+
+
+FULL_RUN = run_com(programs.loader_bytes(), dos_disk()).int21_calls
+
+
+@pytest.mark.parametrize("cut", range(1, len(FULL_RUN)))
+def test_every_cut_on_the_dos_disk_is_finished_by_a_rerun(cut: int) -> None:
+    disk = dos_disk()
+    first = run_com(programs.loader_bytes(), disk, cut_after=cut)
+    assert first.stop == "cut" and len(first.int21_calls) == cut
+    second = run_com(programs.loader_bytes(), disk)
+    assert second.stop == "exit" and second.exit_code in (0, 1, 6), second.output
+    assert disk.contents() == {"OTHER.TXT": b"a bystander"}
+
+
+def test_the_cut_between_zeroing_and_deleting_leaves_a_husk_that_the_rerun_deletes() -> None:
+    disk = dos_disk()
+    run_com(programs.loader_bytes(), disk, cut_after=FULL_RUN.index(0x40) + 1)
+    assert bytes(disk.files[NAME].data) == bytes(1023)
+    assert run_com(programs.loader_bytes(), disk).exit_code == scripture.Verdict.HUSK
+
+
+PRISTINE = embedded_image(scripture.build(0x67))
+FULL_BOOT = boot(PRISTINE)[0]
+
+
+def test_the_uncut_boot_is_the_reference() -> None:
+    assert FULL_BOOT.stop == "poweroff" and result_of(FULL_BOOT.output) == 0 and FULL_BOOT.int21_calls > 8
+
+
+@pytest.mark.parametrize("cut", range(1, FULL_BOOT.int21_calls))
+def test_every_cut_on_the_fat_image_is_finished_by_a_reboot(cut: int) -> None:
+    first, floppy = boot(PRISTINE, cut_after=cut)
+    assert first.stop == "cut"
+    second, floppy = boot(bytes(floppy.image))
+    assert second.stop == "poweroff" and result_of(second.output) in (0, 1, 6), second.output
+    only_the_scripture_changed(PRISTINE, bytes(floppy.image))
