@@ -83,11 +83,18 @@ class Disk:
 
 
 def normalize(path: str) -> str:
-    """A DOS path as this disk keys it: upper case, no drive letter, backslashes."""
+    """A DOS path as this disk keys it: upper case, no drive letter, backslashes, 8.3 parts.
+
+    Like DOS, a name longer than 8.3 is cut to 8.3 ("SCRIPTURE.ALMS" is SCRIPTUR.ALM).
+    """
     path = path.upper().replace("/", "\\")
     if len(path) >= 2 and path[1] == ":":
         path = path[2:]
-    return path.lstrip("\\")
+    parts = []
+    for part in path.strip("\\").split("\\"):
+        base, dot, extension = part.partition(".")
+        parts.append(base[:8] + (dot + extension[:3] if dot else ""))
+    return "\\".join(parts)
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""The fault matrix as a table for the README ("Reliability"): every cell from a real run.
+
+    python bench/reliability.py [--host NAME] [--case TEXT]
+
+Each cell shows the observed exit code and whether the file is gone (x = gone, - = still there); a cell
+that differs from the expected outcome is marked, and n/a says the host cannot express the case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # vm/ lives beside bench/
+
+from vm.faults import CASES, HOSTS, KNOWN_DEVIATIONS, NotExpressible
+
+
+def cell(host: str, case: object) -> str:
+    try:
+        outcome = HOSTS[host](case)  # type: ignore[arg-type]
+    except NotExpressible:
+        return "n/a"
+    seen = "none" if outcome.exit_code is None else str(outcome.exit_code)
+    text = f"{seen} {'x' if outcome.vanished else '-'}"
+    as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)  # type: ignore[attr-defined]
+    if outcome.stray_changes:
+        text += " STRAY:" + ",".join(outcome.stray_changes)
+    if not as_expected or outcome.stray_changes:
+        text += " ≠" + ("¹" if (host, case.name) in KNOWN_DEVIATIONS else "")  # type: ignore[attr-defined]
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", action="append", choices=list(HOSTS))
+    parser.add_argument("--case", help="only cases whose name contains this")
+    args = parser.parse_args()
+    hosts = args.host or list(HOSTS)
+    cases = [case for case in CASES if not args.case or args.case in case.name]
+    started = time.monotonic()
+    print("| case | expected | " + " | ".join(hosts) + " |")
+    print("|---|---|" + "---|" * len(hosts))
+    for case in cases:
+        expected = f"{case.expected} {'x' if case.vanishes else '-'}"
+        print(f"| {case.name} | {expected} | " + " | ".join(cell(host, case) for host in hosts) + " |")
+    print(f"\n({len(cases)} cases x {len(hosts)} hosts in {time.monotonic() - started:.0f} s)")
+    for (host, name), reason in KNOWN_DEVIATIONS.items():
+        print(f"\n¹ {host}, {name}: {reason}.")
+
+
+if __name__ == "__main__":
+    main()

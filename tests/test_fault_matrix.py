@@ -1,0 +1,35 @@
+"""The fault matrix (vm/faults.py): each case on each host that can express it.
+
+The exit code must be the expected one, the target must be gone exactly when expected, and no byte of the
+disk may change outside the judged file's directory entry, clusters and FAT entries.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vm.faults import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
+
+SLOW_HOSTS = {"embedded, QEMU", "FreeDOS, QEMU", "DOSBox"}
+
+
+def matrix() -> list[object]:
+    cells: list[object] = []
+    for host in HOSTS:
+        for case in CASES:
+            marks = [pytest.mark.vm] if host in SLOW_HOSTS else []
+            if (host, case.name) in KNOWN_DEVIATIONS:
+                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DEVIATIONS[host, case.name]))
+            cells.append(pytest.param(host, case, marks=marks, id=f"{host}: {case.name}"))
+    return cells
+
+
+@pytest.mark.parametrize(("host", "case"), matrix())
+def test_fault(host: str, case: Case) -> None:
+    try:
+        outcome = HOSTS[host](case)
+    except NotExpressible as reason:
+        pytest.skip(f"{host} cannot express this case: {reason}")
+    assert outcome.exit_code == case.expected
+    assert outcome.vanished == case.vanishes
+    assert outcome.stray_changes == []

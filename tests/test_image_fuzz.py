@@ -1,0 +1,93 @@
+"""Fuzzing the image readers: mutated FAT12 images through inspect and FreeDOS import.
+
+Every outcome is a result or one clean error line with a documented exit code: no traceback, no hang
+(the reader follows no chain it has seen before), no write to the input. ALMOSTISM_IMAGE_FUZZ sets the
+number of cases (CI: a few hundred; a nightly-size run: 10000 or more).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from almostism_dos import freedos, scripture
+from almostism_dos.cli import ExitCode, main
+from almostism_dos.fat12 import Fat12Image, ImageError
+from almostism_dos.inspection import inspect
+from tests.images import embedded_image, fake_freedos_image
+
+EXAMPLES = int(os.environ.get("ALMOSTISM_IMAGE_FUZZ", "300"))
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+SEEDS = {
+    "embedded 360": embedded_image(scripture.build(1), 360),
+    "embedded 1440": embedded_image(scripture.build(2), 1440),
+}
+
+
+@st.composite
+def mutated_images(draw: st.DrawFn) -> bytes:
+    """A real image with a few bytes changed where the structure lives (BPB, FATs, root), maybe cut short."""
+    seed = bytearray(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
+    parsed = Fat12Image.parse(bytes(seed))
+    structure_end = parsed.data_offset + 4 * parsed.cluster_size
+    for _ in range(draw(st.integers(1, 8))):
+        offset = draw(st.one_of(st.integers(0, 61), st.integers(0, structure_end - 1)))
+        seed[offset] = draw(st.integers(0, 255))
+    if draw(st.integers(0, 9)) == 0:
+        del seed[draw(st.integers(0, len(seed) - 1)) :]
+    return bytes(seed)
+
+
+@FUZZ
+@given(data=mutated_images())
+def test_inspect_gives_a_result_or_one_clean_error(
+    data: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with contextlib.suppress(ImageError):  # a result or ImageError, nothing else
+        inspect(data)
+    path = tmp_path / "fuzz.img"
+    path.write_bytes(data)
+    capsys.readouterr()
+    code = main(["inspect", str(path), "--json"])
+    error = capsys.readouterr().err
+    assert code in (0, ExitCode.DATA)
+    assert error.count("\n") == (0 if code == 0 else 1) and "Traceback" not in error
+    assert path.read_bytes() == data
+
+
+@FUZZ
+@given(data=mutated_images())
+def test_freedos_import_validates_without_writing_the_input(
+    data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "fuzz.img"
+    path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        freedos.load(path)
+    except freedos.FreeDosError as error:
+        assert "\n" not in str(error)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_a_cyclic_chain_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    image = bytearray(fake_freedos_image(tmp_path / "fd.img").read_bytes())
+    parsed = Fat12Image.parse(bytes(image))
+    kernel = parsed.find("KERNEL.SYS")
+    assert kernel is not None
+    first = kernel.first_cluster  # point the kernel's first cluster back at itself
+    offset = parsed.fat_offset + first * 3 // 2
+    pair = image[offset] | image[offset + 1] << 8
+    pair = (pair & 0x000F) | first << 4 if first & 1 else (pair & 0xF000) | first
+    image[offset : offset + 2] = pair.to_bytes(2, "little")
+    with pytest.raises(ImageError, match="loops"):
+        Fat12Image.parse(bytes(image)).read(kernel)

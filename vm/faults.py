@@ -1,0 +1,284 @@
+"""The fault matrix: every fault case, on every host that can express it.
+
+A case says what is on the disk (the file's bytes, its attributes, a directory in its place, a
+write-protected floppy) and how ALMOST.COM is started (its command tail); it expects an exit code and
+whether the target vanishes. A host runs a case and reports the exit code seen and every byte of the disk
+that changed outside the judged file. Used by tests/test_fault_matrix.py and bench/reliability.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from almostism_dos import freedos, programs, scripture
+from almostism_dos.fat12 import Fat12Image
+from almostism_dos.floppy import AUTOEXEC, LOADER, freedos_files
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile, build_image
+from vm.dos import Disk, run_com
+from vm.pc import boot
+
+NAME = "SCRIPTUR.ALM"
+BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
+VALID = scripture.build(0x5A)
+
+
+def _flip(offset: int, mask: int = 0x01) -> bytes:
+    data = bytearray(VALID)
+    data[offset] ^= mask
+    return bytes(data)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fault: the disk, the command tail, and what must happen."""
+
+    name: str
+    content: bytes | None  # the file's bytes; None: no such file
+    expected: int  # ALMOST.COM's exit code
+    vanishes: bool  # no file at the target path afterwards (also true if there never was one)
+    path: str = NAME  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
+    tail: str = ""  # ALMOST.COM's command tail
+    read_only: bool = False
+    directory: bool = False  # a directory stands where the file would be
+    write_protected: bool = False
+
+    @property
+    def needs_tail(self) -> bool:
+        return bool(self.tail) or self.path != NAME
+
+
+CASES = [
+    Case("valid scripture", VALID, 0, True),
+    Case("missing scripture", None, 1, True),
+    Case("ordinary file named SCRIPTUR.ALM", b"Dear reader, an ordinary letter.\r\n", 2, False),
+    Case("zero-length file", b"", 2, False),
+    Case("directory named SCRIPTUR.ALM", None, 5, True, directory=True),
+    Case("1022 bytes with the creed", VALID[:1022], 4, True),
+    Case("1023 bytes, all zero (husk)", bytes(1023), 6, True),
+    Case("1024 bytes with the creed", VALID + b"\0", 3, True),
+    Case("4096 bytes with the creed", VALID + bytes(3073), 3, True),
+    Case("bad checksum", _flip(1022, 0x80), 4, True),
+    Case("flipped bit: creed", _flip(3), 2, False),
+    Case("flipped bit: parser", _flip(20), 4, True),
+    Case("flipped bit: unique byte", _flip(50, 0x02), 4, True),
+    Case("flipped bit: padding", _flip(600), 4, True),
+    Case("flipped bit: checksum", _flip(1022), 4, True),
+    Case("read-only attribute, valid scripture", VALID, 5, False, read_only=True),
+    Case("read-only attribute, ordinary file", b"read-only letter\r\n", 2, False, read_only=True),
+    Case("write-protected floppy", VALID, 5, False, write_protected=True),
+    Case("tail of 127 characters, no terminator", VALID, 1, False, tail="A" * 127),
+    Case("tail with spaces", VALID, 0, True, tail="   SCRIPTUR.ALM   and more words"),
+    Case("tail: path into a subdirectory", VALID, 0, True, path="SUB\\HOLY.ALM", tail="SUB\\HOLY.ALM"),
+    Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE.ALMS"),
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a host showed."""
+
+    exit_code: int | None
+    vanished: bool
+    stray_changes: list[str]  # bytes changed outside the judged file (empty: none)
+
+
+class NotExpressible(Exception):
+    """This host cannot set up this case; the message says why."""
+
+
+# --- images and the bytes outside the judged file -------------------------------------------------
+
+
+def _mtools(*arguments: str) -> None:
+    environment = {"MTOOLS_SKIP_CHECK": "1", "MTOOLSRC": "/dev/null", "PATH": "/usr/bin:/bin"}
+    subprocess.run(list(arguments), check=True, capture_output=True, env=environment)
+
+
+def case_image(
+    case: Case, boot_code: bytes, system: list[ImageFile], reserved: bytes = b"", layout_kb: int = 1440
+) -> bytes:
+    """A 1.44 MB floppy with the system files, a bystander, and the case's file set up."""
+    files = [*system, BYSTANDER]
+    if case.content is not None and case.path == NAME:
+        files.append(ImageFile(NAME, case.content, 0x21 if case.read_only else 0x20))
+    layout = FORMATS[layout_kb]
+    if reserved:
+        layout = replace(layout, reserved_sectors=1 + -(-len(reserved) // 512))
+    data = build_image(layout, boot_code, files, 0, reserved=reserved)
+    if not case.directory and case.path == NAME:
+        return data
+    with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
+        path = Path(scratch) / "case.img"
+        path.write_bytes(data)
+        if case.directory:
+            _mtools("mmd", "-i", str(path), f"::{NAME}")
+        else:
+            directory, _, name = case.path.rpartition("\\")
+            (Path(scratch) / name).write_bytes(case.content or b"")
+            _mtools("mmd", "-i", str(path), f"::{directory}")
+            _mtools("mcopy", "-i", str(path), str(Path(scratch) / name), f"::{directory}/{name}")
+        return path.read_bytes()
+
+
+def _find(image: Fat12Image, path: str) -> tuple[int, list[int]] | None:
+    entry = image.find(path)
+    if entry is None or entry.is_directory:
+        return None
+    clusters = image.chain(entry.first_cluster) if entry.size else []
+    return entry.offset, clusters
+
+
+def stray_changes(before: bytes, after: bytes, path: str) -> list[str]:
+    """Every difference outside ``path``'s directory entry, clusters and FAT entries, in words."""
+    old, new = Fat12Image.parse(before), Fat12Image.parse(after)
+    found = _find(old, path)
+    entry_at, chain = found if found else (-1, [])
+    fat_start, fat_end = old.fat_offset, old.root_offset
+    masked = bytearray(len(before))
+    if entry_at >= 0:
+        masked[entry_at : entry_at + 32] = b"\1" * 32
+    for cluster in chain:
+        start = old.data_offset + (cluster - 2) * old.cluster_size
+        masked[start : start + old.cluster_size] = b"\1" * old.cluster_size
+    masked[fat_start:fat_end] = b"\1" * (fat_end - fat_start)
+    changes = [f"byte {i:#x}" for i in range(len(before)) if not masked[i] and before[i] != after[i]]
+    for copy in range(old.parameters.fat_count):
+        old_fat = Fat12Image(old.data, old.parameters).fat(copy)
+        new_fat = Fat12Image(new.data, new.parameters).fat(copy)
+        for cluster in range(2, old.cluster_count + 2):
+            if cluster in chain:
+                continue
+            offset = cluster * 3 // 2
+            shift = 4 if cluster & 1 else 0
+            mask = 0xFFF
+            old_value = ((old_fat[offset] | old_fat[offset + 1] << 8) >> shift) & mask
+            new_value = ((new_fat[offset] | new_fat[offset + 1] << 8) >> shift) & mask
+            if old_value != new_value:
+                changes.append(f"FAT {copy + 1} entry {cluster}")
+    return changes[:10]
+
+
+def _image_outcome(case: Case, before: bytes, after: bytes, exit_code: int | None) -> Outcome:
+    entry = Fat12Image.parse(after).find(case.path)
+    vanished = entry is None or entry.is_directory
+    return Outcome(exit_code, vanished, stray_changes(before, after, case.path))
+
+
+# --- hosts ------------------------------------------------------------------------------------------
+
+
+def run_unicorn_dos(case: Case) -> Outcome:
+    """ALMOST.COM under the Unicorn DOS machine (vm/dos.py)."""
+    disk = Disk(write_protected=case.write_protected)
+    disk.add(BYSTANDER.name, BYSTANDER.data)
+    if case.directory:
+        disk.directories.add(NAME)
+    if "\\" in case.path:
+        disk.directories.add(case.path.rpartition("\\")[0])
+    if case.content is not None:
+        disk.add(case.path, case.content, read_only=case.read_only)
+    before = disk.contents()
+    result = run_com(programs.loader_bytes(), disk, " " + case.tail if case.tail else "")
+    after = disk.contents()
+    target = case.path.upper()  # (a directory is not in ``files``: no file there)
+    strays = [
+        name
+        for name in before.keys() | after.keys()
+        if name != target and before.get(name) != after.get(name)
+    ]
+    return Outcome(result.exit_code if result.stop == "exit" else None, target not in after, strays)
+
+
+def _embedded_image(case: Case) -> bytes:
+    system = programs.embedded_bytes()
+    return case_image(case, system[:512], [ImageFile(LOADER, programs.loader_bytes())], reserved=system[512:])
+
+
+def _result(console: str) -> int | None:
+    from almostism_dos.floppy import parse_result
+
+    levels = [level for line in console.splitlines() if (level := parse_result(line)) is not None]
+    return levels[-1] if levels else None
+
+
+def run_embedded_unicorn(case: Case) -> Outcome:
+    """The self-booting floppy in the Unicorn PC (vm/pc.py)."""
+    if case.needs_tail:
+        raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
+    before = _embedded_image(case)
+    result, floppy = boot(before, write_protected=case.write_protected)
+    return _image_outcome(case, before, bytes(floppy.image), _result(result.output))
+
+
+def _run_qemu(case: Case, before: bytes) -> Outcome:
+    from almostism_dos.run import run_image
+
+    with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
+        image = Path(scratch) / "case.img"
+        image.write_bytes(before)
+        report = run_image(image, "qemu", timeout=20, read_only=case.write_protected)
+        return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
+
+
+def run_embedded_qemu(case: Case) -> Outcome:
+    """The self-booting floppy in QEMU."""
+    if case.needs_tail:
+        raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
+    return _run_qemu(case, _embedded_image(case))
+
+
+def run_freedos_qemu(case: Case) -> Outcome:
+    """A FreeDOS floppy in QEMU (FreeDOS must be configured)."""
+    located = freedos.locate(None)
+    if located is None:
+        raise NotExpressible(f"no FreeDOS configured ({freedos.ENVIRONMENT})")
+    if len(case.tail) > 120:
+        raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
+    system = freedos.load(located)
+    files = freedos_files(system, 1)
+    files = [f for f in files if f.name != NAME]
+    autoexec = AUTOEXEC.replace(f"A:\\{LOADER}", f"A:\\{LOADER} {case.tail}".rstrip())
+    files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
+    return _run_qemu(case, case_image(case, system.boot_code, files))
+
+
+def run_dosbox(case: Case) -> Outcome:
+    """ALMOST.COM in DOSBox, the image mounted as A:."""
+    from almostism_dos.run import run_image
+
+    if case.write_protected:
+        raise NotExpressible("DOSBox 0.74 mounts floppy images writable only")
+    if shutil.which("dosbox") is None:
+        raise NotExpressible("dosbox is not installed")
+    before = _embedded_image(case)
+    with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
+        image = Path(scratch) / "case.img"
+        image.write_bytes(before)
+        report = run_image(image, "dosbox", timeout=60, arguments=case.tail)
+        return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
+
+
+# Where a host does not do what DOS does; the matrix shows the observed outcome, the tests expect it.
+KNOWN_DEVIATIONS = {
+    ("DOSBox", "read-only attribute, valid scripture"): (
+        "DOSBox 0.74 opens a read-only file on a mounted FAT image for writing: the liturgy completes (0)"
+    ),
+    ("FreeDOS, QEMU", "write-protected floppy"): (
+        "ALMOST.COM prints 'I/O failure: write' and exits 5, scripture intact; then FreeDOS retries the "
+        "unwritten buffer after ALMOST.COM has exited and its own Abort/Retry/Fail prompt waits forever"
+    ),
+}
+
+HOSTS: dict[str, Callable[[Case], Outcome]] = {
+    "Unicorn DOS": run_unicorn_dos,
+    "embedded, Unicorn PC": run_embedded_unicorn,
+    "embedded, QEMU": run_embedded_qemu,
+    "FreeDOS, QEMU": run_freedos_qemu,
+    "DOSBox": run_dosbox,
+}
