@@ -336,7 +336,7 @@ open_free:
     call parse_name             ; fcb_name = the name
     jc fail                     ; a path with a directory
     call find_entry             ; SI = its entry, [found_lba] its sector
-    call fail_if_carry             ; not found (or a disk error)
+    call fail_if_carry          ; not found (or a disk error)
     mov al, [si + 11]           ; AL = attributes
     test al, 0x18               ; a directory or a label?
     jnz open_denied             ; cannot be opened
@@ -375,14 +375,14 @@ fn_close:                       ; 3Eh: close handle BX
     je close_done               ; no: nothing to record
     mov ax, [entry_lba]         ; AX = its directory sector
     call read_buffer            ; into the buffer
-    call fail_if_carry             ; cannot read it
+    call fail_if_carry          ; cannot read it
     mov si, [entry_at]          ; SI = the entry
     mov bx, [size_low]          ; the new size
     mov [si + 28], bx           ;
     mov bx, [size_high]         ;
     mov [si + 30], bx           ;
     call write_buffer           ; the entry back to the disk
-    call fail_if_carry             ; cannot write it
+    call fail_if_carry          ; cannot write it
 close_done:
     mov byte ptr [handle_open], 0 ; the handle is free
     jmp near ok                      ; done
@@ -436,23 +436,15 @@ read_clamp:
     mov cx, ax                  ; yes: read what is there
 read_next:
     jcxz read_done              ; all read
-    call locate                 ; AX = sector, BX = offset in it
+    call next_chunk             ; BX = offset in the buffer, DX = bytes
     jc read_done                ; past the file's clusters
-    call read_buffer            ; the sector into the buffer
-    call fail_if_carry             ; cannot read it
-    mov ax, 512                 ; AX = bytes left in this sector
-    sub ax, bx                  ;
-    cmp ax, cx                  ; more than we want?
-    jbe read_copy               ; no
-    mov ax, cx                  ; yes: just what we want
-read_copy:
     lea si, [bx + SECTOR_BUFFER] ; DS:SI = the bytes
     push cx                     ; keep the count left
-    mov cx, ax                  ; CX = this chunk
+    mov cx, dx                  ; CX = this chunk
     rep movsb                   ; to the caller
     pop cx                      ; CX = count left
-    sub cx, ax                  ; minus this chunk
-    add [position], ax          ; the pointer moves on
+    sub cx, dx                  ; minus this chunk
+    add [position], dx          ; the pointer moves on
     adc word ptr [position_high], 0 ;
     jmp read_next               ; next chunk
 read_done:
@@ -471,16 +463,8 @@ write_allowed:
     mov si, dx                  ; SI = the caller's bytes
 write_next:
     jcxz write_done             ; all written
-    call locate                 ; AX = sector, BX = offset in it
+    call next_chunk             ; AX = sector, BX = offset, DX = bytes
     jc write_done               ; past the file's clusters: short write
-    call read_buffer            ; the sector as it is
-    call fail_if_carry             ; cannot read it
-    mov dx, 512                 ; DX = bytes left in this sector
-    sub dx, bx                  ;
-    cmp dx, cx                  ; more than we have?
-    jbe write_copy              ; no
-    mov dx, cx                  ; yes: just what we have
-write_copy:
     lea di, [bx + SECTOR_BUFFER] ; ES:DI = into the buffer
     push cs                     ; ES = 0
     pop es                      ;
@@ -492,7 +476,7 @@ write_copy:
     pop ds                      ; DS = 0
     pop cx                      ; CX = count left
     call write_buffer           ; the sector to the disk
-    call fail_if_carry             ; refused (write-protected, ...)
+    call fail_if_carry          ; refused (write-protected, ...)
     sub cx, dx                  ; minus this chunk
     add [position], dx          ; the pointer moves on
     adc word ptr [position_high], 0 ;
@@ -516,9 +500,9 @@ write_unsupported:
 
 fn_delete:                      ; 41h: delete DS:DX
     call parse_name             ; fcb_name = the name
-    call fail_if_carry             ; a path with a directory
+    call fail_if_carry          ; a path with a directory
     call find_entry             ; SI = its entry, [found_lba] its sector
-    call fail_if_carry             ; not found (or a disk error)
+    call fail_if_carry          ; not found (or a disk error)
     test byte ptr [si + 11], 0x19 ; read-only, directory or label?
     jz delete_allowed           ; no
     mov ax, 5                   ; error 5: access denied
@@ -529,7 +513,7 @@ delete_allowed:
     mov ax, [found_lba]         ; AX = its sector
     call write_buffer           ; to the disk first: a refusal changes nothing
     pop ax                      ; AX = first cluster
-    call fail_if_carry             ; refused
+    call fail_if_carry          ; refused
     mov cx, [max_cluster]       ; at most this many links (a loop ends too)
 delete_free:
     cmp ax, 2                   ; a data cluster?
@@ -547,7 +531,7 @@ delete_free:
     loop delete_free            ; along the chain
 delete_fats:
     call write_fats             ; every FAT copy to the disk
-    call fail_if_carry             ; refused
+    call fail_if_carry          ; refused
     jmp near ok                      ; done
 
 functions:                      ; function, handler
@@ -594,6 +578,29 @@ check_handle:
 check_handle_bad:
     mov ax, 6                   ; error 6: invalid handle
     jmp near fail                    ; (fail resets SP from BP)
+
+; -----------------------------------------------------------------------------
+; next_chunk - the next piece of the open file, at its pointer, in the buffer
+; Entry:   CX = bytes still wanted (not 0), BP = the INT 21h frame
+; Output:  CF clear: AX = the sector, now in SECTOR_BUFFER, BX = the offset
+;          in it, DX = bytes of this piece (to the sector's end, at most CX);
+;          CF set: the pointer is past the file's clusters
+; Affects: AX, BX, DX, flags; a disk error fails the INT 21h call
+; -----------------------------------------------------------------------------
+next_chunk:
+    call locate                 ; AX = sector, BX = offset in it
+    jc next_chunk_done          ; past the clusters
+    call read_buffer            ; the sector into the buffer
+    call fail_if_carry          ; cannot read it
+    mov dx, 512                 ; DX = bytes left in this sector
+    sub dx, bx                  ;
+    cmp dx, cx                  ; more than wanted?
+    jbe next_chunk_found        ; no
+    mov dx, cx                  ; yes: just what is wanted
+next_chunk_found:
+    clc                         ; a piece
+next_chunk_done:
+    ret                         ;
 
 ; -----------------------------------------------------------------------------
 ; parse_name - the caller's ASCIIZ path as an 11-byte directory name

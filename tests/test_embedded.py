@@ -114,12 +114,16 @@ def test_a_chain_that_leaves_the_volume_does_not_crash_the_host() -> None:
     assert result.stop == "poweroff" and result_of(result.output) is not None
 
 
+def first_sector_of(image: bytes, name: str) -> int:
+    parsed = Fat12Image.parse(image)
+    entry = parsed.find(name)
+    assert entry is not None
+    return (parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size) // 512
+
+
 def test_transient_read_errors_are_retried() -> None:
     image = embedded_image(scripture.build(0x14))
-    parsed = Fat12Image.parse(image)
-    entry = parsed.find("SCRIPTUR.ALM")
-    assert entry is not None
-    sector = (parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size) // 512
+    sector = first_sector_of(image, "SCRIPTUR.ALM")
     result, floppy = boot(image, failing_reads={sector: 2})
     assert result_of(result.output) == 0
     assert floppy.reads.count(sector) >= 1
@@ -127,10 +131,7 @@ def test_transient_read_errors_are_retried() -> None:
 
 def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
     image = embedded_image(scripture.build(0x15))
-    parsed = Fat12Image.parse(image)
-    entry = parsed.find("SCRIPTUR.ALM")
-    assert entry is not None
-    sector = (parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size) // 512
+    sector = first_sector_of(image, "SCRIPTUR.ALM")
     result, floppy = boot(image, failing_reads={sector: 1000})
     assert "I/O failure: read" in result.output and result_of(result.output) == 5
     assert bytes(floppy.image) == image
