@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from pyfatfs.PyFatFS import PyFatFS
-
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
@@ -29,12 +27,16 @@ def fake_freedos_image(path: Path, kilobytes: int = 1440, shell_in_subdirectory:
         files.append(ImageFile("COMMAND.COM", FAKE_SHELL))
     path.write_bytes(build_image(FORMATS[kilobytes], bytes(FAKE_BOOT), files, 0))
     if shell_in_subdirectory:
-        filesystem = PyFatFS(str(path), utc=True, preserve_case=False)
-        try:
-            filesystem.makedirs("/FREEDOS/BIN")
-            filesystem.writebytes("/FREEDOS/BIN/COMMAND.COM", FAKE_SHELL)
-        finally:
-            filesystem.close()
+        shell = path.with_name("COMMAND.COM")
+        shell.write_bytes(FAKE_SHELL)
+        for command in (
+            ["mmd", "::FREEDOS"],
+            ["mmd", "::FREEDOS/BIN"],
+            ["mcopy", str(shell), "::FREEDOS/BIN/"],
+        ):
+            done = mtools(command[0], "-i", str(path), *command[1:])
+            assert done.returncode == 0, done.stderr
+        shell.unlink()
     return path
 
 
