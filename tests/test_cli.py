@@ -110,3 +110,15 @@ def test_console_script_and_module_agree(tmp_path: Path) -> None:
         [sys.executable, "-m", "almostism_dos", "verify", str(path)], capture_output=True, text=True
     )
     assert result.returncode == 0 and "unique byte 0x03" in result.stdout
+
+
+def test_a_missing_emulator_names_its_debian_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
+    monkeypatch.setenv("PATH", str(tmp_path))  # no qemu-system-i386, no dosbox
+    assert main(["run", str(image)]) == ExitCode.UNAVAILABLE
+    assert "apt-get install qemu-system-x86" in capsys.readouterr().err
+    assert main(["run", str(image), "--emulator", "dosbox"]) == ExitCode.UNAVAILABLE
+    assert "apt-get install dosbox" in capsys.readouterr().err

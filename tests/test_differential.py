@@ -13,7 +13,7 @@ from tests.conftest import RunLiturgy
 from vm.dos import Disk
 
 NAME = "SCRIPTUR.ALM"
-EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "3000"))
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -168,3 +168,95 @@ def test_boot_sector_and_host_fit_the_budget() -> None:
     code = programs.embedded_assembly().code
     assert len(code) <= 2048 and code[510:512] == b"\x55\xaa" and code[:3] == b"\xeb\x3c\x90"
     assert b"ALMOSTISM HOST" in code[:512]
+
+
+PROBE = """
+start:
+    mov ah, 0x99                ; an INT 21h function the host does not have
+    int 0x21                    ;
+    jnc bad                     ; must fail
+    cmp ax, 1                   ; with error 1
+    jne bad                     ;
+    mov ah, 0x30                ; version
+    int 0x21                    ;
+    cmp al, 5                   ;
+    jne bad                     ;
+    mov dx, 0x1234              ; set vector 60h to DS:1234
+    mov ax, 0x2560              ;
+    int 0x21                    ;
+    mov ax, 0x3560              ; and read it back into ES:BX
+    int 0x21                    ;
+    cmp bx, 0x1234              ;
+    jne bad                     ;
+    mov ax, es                  ;
+    mov cx, ds                  ;
+    cmp ax, cx                  ;
+    jne bad                     ;
+    jmp files                   ; over the failure exit, in the middle
+bad:
+    mov ax, 0x4c63              ; something differed: exit 99
+    int 0x21                    ;
+files:
+    mov dx, missing             ; open a file that is not there
+    mov ax, 0x3d00              ;
+    int 0x21                    ;
+    jnc bad                     ;
+    cmp ax, 2                   ; error 2
+    jne bad                     ;
+    mov dx, in_directory        ; open through a directory
+    mov ax, 0x3d00              ;
+    int 0x21                    ;
+    jnc bad                     ;
+    cmp ax, 3                   ; error 3
+    jne bad                     ;
+    mov dx, scripture           ; open the scripture
+    mov ax, 0x3d00              ;
+    int 0x21                    ;
+    jc bad                      ;
+    xchg bx, ax                 ; BX = handle
+    mov ax, 0x4202              ; seek to the end
+    xor cx, cx                  ;
+    xor dx, dx                  ;
+    int 0x21                    ;
+    jc bad                      ;
+    cmp ax, 1023                ; the size
+    jne bad                     ;
+    mov ah, 0x40                ; write on a read-only handle
+    mov cx, 1                   ;
+    int 0x21                    ;
+    jnc bad                     ;
+    cmp ax, 5                   ; error 5
+    jne bad                     ;
+    mov ah, 0x3e                ; close
+    int 0x21                    ;
+    jc bad                      ;
+    mov ah, 0x3e                ; close again
+    int 0x21                    ;
+    jnc bad                     ;
+    cmp ax, 6                   ; error 6: invalid handle
+    jne bad                     ;
+    mov ax, 0x4c2a              ; all as DOS does: exit 42
+    int 0x21                    ;
+missing:
+    .asciz "NOTHERE.TXT"        ;
+in_directory:
+    .asciz "SUB\\\\FILE.TXT"    ;
+scripture:
+    .asciz "SCRIPTUR.ALM"       ;
+"""
+
+
+def test_the_host_keeps_dos_conventions() -> None:
+    from almostism_dos.assembler import assemble
+    from almostism_dos.lint8086 import require_8086
+
+    probe = require_8086(assemble("probe.asm", {"probe.asm": PROBE}.__getitem__, 0x100)).code
+    image = bytearray(embedded_image(scripture.build(1)))
+    parsed = Fat12Image.parse(bytes(image))
+    entry = parsed.find("ALMOST.COM")
+    assert entry is not None and len(probe) <= parsed.cluster_size
+    start = parsed.data_offset + (entry.first_cluster - 2) * parsed.cluster_size
+    image[start : start + len(probe)] = probe  # the probe, booted in ALMOST.COM's place
+    image[entry.offset + 28 : entry.offset + 32] = len(probe).to_bytes(4, "little")
+    result, _ = boot(bytes(image))
+    assert result_of(result.output) == 42, result.output
