@@ -44,7 +44,7 @@ def build(
     floppy = FORMATS[kilobytes]
     located = None if boot == "embedded" else freedos.locate(freedos_path)
     if located is None and boot == "freedos":
-        raise freedos.FreeDosError(freedos.HOW_TO_GET)
+        raise freedos.FreeDosNotFound(freedos.HOW_TO_GET)
     if located is None:
         data = embedded_floppy(floppy, chosen, build_epoch())
         write_atomically(output, data, force)

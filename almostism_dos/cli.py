@@ -96,8 +96,13 @@ def _verify(args: argparse.Namespace) -> int:
 def _listing(args: argparse.Namespace) -> int:
     from . import programs
 
-    wanted = {"parser": [programs.parser_assembly], "loader": [programs.loader_assembly]}
-    chosen = wanted.get(args.program, [programs.parser_assembly, programs.loader_assembly])
+    every = {
+        "parser": programs.parser_assembly,
+        "loader": programs.loader_assembly,
+        "poweroff": programs.poweroff_assembly,
+        "boot": programs.embedded_assembly,
+    }
+    chosen = [every[args.program]] if args.program else list(every.values())
     sys.stdout.write("\n".join(assembly().listing() for assembly in chosen))
     return 0
 
@@ -109,9 +114,10 @@ def _build(args: argparse.Namespace) -> int:
 
     try:
         built = build(args.output, args.size, args.freedos, args.unique_byte, args.force, args.boot)
+    except freedos.FreeDosNotFound as error:
+        raise CliError(str(error), ExitCode.NO_INPUT) from None
     except freedos.FreeDosError as error:
-        missing = str(error) == freedos.HOW_TO_GET or "no such file" in str(error)
-        raise CliError(str(error), ExitCode.NO_INPUT if missing else ExitCode.DATA) from None
+        raise CliError(str(error), ExitCode.DATA) from None
     except OutputError as error:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None
     except BuildError as error:
@@ -170,10 +176,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.image.is_file():
         raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
+    if args.write_protected and args.emulator != "qemu":
+        raise CliError("--write-protected needs --emulator qemu", ExitCode.USAGE)
     stream = None if args.json else sys.stdout
     try:
-        if args.write_protected and args.emulator != "qemu":
-            raise CliError("--write-protected needs --emulator qemu", ExitCode.USAGE)
         report = run_image(
             args.image, args.emulator, args.timeout, stream, args.screenshot, args.write_protected
         )
@@ -238,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     verifying.set_defaults(run=_verify)
 
     listing = commands.add_parser("listing", help="print the annotated listing")
-    listing.add_argument("program", nargs="?", choices=["parser", "loader"])
+    listing.add_argument("program", nargs="?", choices=["parser", "loader", "poweroff", "boot"])
     listing.set_defaults(run=_listing)
 
     building = commands.add_parser("build", help="build a bootable floppy image that performs the liturgy")

@@ -33,7 +33,11 @@ HOW_TO_GET = (
 
 
 class FreeDosError(Exception):
-    """FreeDOS is missing, unreadable, or not what it should be; the message says which."""
+    """FreeDOS is unreadable or not what it should be; the message says which."""
+
+
+class FreeDosNotFound(FreeDosError):
+    """No FreeDOS is configured, or the path given does not exist."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def load(path: Path) -> FreeDos:
             return _from_directory(path)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise FreeDosError(f"{path}: no such file or directory") from None
+        raise FreeDosNotFound(f"{path}: no such file or directory") from None
     except OSError as error:
         raise FreeDosError(f"{path}: cannot read ({error.strerror})") from None
     return _from_image(path, data)
