@@ -82,3 +82,9 @@ def parse_result(line: str) -> int | None:
         return None
     number = text[len(RESULT_PREFIX) :]
     return int(number) if number.isdigit() and int(number) < 256 else None
+
+
+def result_in(console: str) -> int | None:
+    """The errorlevel of the last result line on a console, or None if there is none."""
+    levels = [level for line in console.splitlines() if (level := parse_result(line)) is not None]
+    return levels[-1] if levels else None

@@ -12,7 +12,7 @@ from typing import TextIO
 from .console import await_liturgy, clean, last_lines
 from .emulators import EMULATORS, dosbox, qemu
 from .fat12 import Fat12Image
-from .floppy import SCRIPTURE, parse_result
+from .floppy import SCRIPTURE, result_in
 from .inspection import boot_system
 
 
@@ -69,8 +69,7 @@ def _run_dosbox(
     outcome = dosbox.run(image, timeout, arguments)
     if stream is not None:
         stream.write(outcome.console)
-    levels = [level for line in outcome.console.splitlines() if (level := parse_result(line)) is not None]
-    return (levels[0] if levels else None), outcome.exited, outcome.console
+    return result_in(outcome.console), outcome.exited, outcome.console
 
 
 def run_image(

@@ -8,17 +8,11 @@ import pytest
 
 from almostism_dos import programs, scripture
 from almostism_dos.fat12 import Fat12Image
+from almostism_dos.floppy import result_in as result_of
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
 from tests.images import embedded_image, fsck, place_chain
 from vm.pc import boot
-
-RESULT = "ALMOSTISM RESULT errorlevel="
-
-
-def result_of(output: str) -> int | None:
-    lines = [line for line in output.splitlines() if line.startswith(RESULT)]
-    return int(lines[-1][len(RESULT) :]) if lines else None
 
 
 def fsck_clean(image: bytes, tmp_path: Path) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from almostism_dos import freedos, programs, scripture
 from almostism_dos.fat12 import Fat12Image
-from almostism_dos.floppy import AUTOEXEC, LOADER, freedos_files
+from almostism_dos.floppy import AUTOEXEC, LOADER, freedos_files, result_in
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
 from vm.dos import Disk, run_com
@@ -200,20 +200,13 @@ def _embedded_image(case: Case) -> bytes:
     return case_image(case, system[:512], [ImageFile(LOADER, programs.loader_bytes())], reserved=system[512:])
 
 
-def _result(console: str) -> int | None:
-    from almostism_dos.floppy import parse_result
-
-    levels = [level for line in console.splitlines() if (level := parse_result(line)) is not None]
-    return levels[-1] if levels else None
-
-
 def run_embedded_unicorn(case: Case) -> Outcome:
     """The self-booting floppy in the Unicorn PC (vm/pc.py)."""
     if case.needs_tail:
         raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
     before = _embedded_image(case)
     result, floppy = boot(before, write_protected=case.write_protected)
-    return _image_outcome(case, before, bytes(floppy.image), _result(result.output))
+    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output))
 
 
 def _run_qemu(case: Case, before: bytes) -> Outcome:
