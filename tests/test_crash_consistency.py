@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from almostism_dos import programs, scripture
+from almostism_dos.floppy import result_in as result_of
 from tests.images import embedded_image
-from tests.test_embedded import only_the_scripture_changed, result_of
+from tests.test_embedded import only_the_scripture_changed
 from vm.dos import Disk, run_com
 from vm.pc import boot
 
