@@ -28,9 +28,6 @@ class Built:
     size: int
 
 
-BOOT_CHOICES = ("auto", "freedos", "embedded")
-
-
 def build(
     output: Path,
     kilobytes: int,

@@ -32,8 +32,7 @@ class ConsoleOutcome:
     """What the console showed."""
 
     errorlevel: int | None  # from the result line; None if it never appeared
-    exited: bool  # the emulator ended by itself (power-off) before the deadline
-    timed_out: bool
+    exited: bool  # the emulator ended by itself (power-off) before the deadline; else it timed out
     console: str  # cleaned text
 
 
@@ -54,4 +53,4 @@ def await_liturgy(child: pexpect.spawn, timeout: float) -> ConsoleOutcome:
     if not exited:
         child.terminate(force=True)
     child.close()
-    return ConsoleOutcome(errorlevel, exited, not exited, clean(seen))
+    return ConsoleOutcome(errorlevel, exited, clean(seen))

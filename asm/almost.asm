@@ -185,11 +185,10 @@ hex_digit:
 perform:
     mov si, buffer + ZEROS_AREA ; SI = zeros
     mov di, buffer + PATH_AREA  ; DI = path
-    call dx                     ; the liturgy: zero, close, delete; BP
-    jc io_failure               ;   counts its steps on from STEP_OPEN
-    mov dx, di                  ; DS:DX = path; BP = STEP_DELETE, should
-
-    mov ax, 0x3d00              ;   it remain. DOS 3Dh: open read-only
+    call dx                     ; the liturgy: zero, close, delete
+    jc io_failure               ; failed: BP = its step (counted from STEP_OPEN)
+    mov dx, di                  ; DS:DX = path (BP = STEP_DELETE now)
+    mov ax, 0x3d00              ; DOS 3Dh: open read-only
     int 0x21                    ; is it gone?
     jnc io_failure              ; it opened: still there
     pop ax                      ; AL = verdict

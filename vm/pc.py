@@ -29,8 +29,6 @@ from unicorn.x86_const import (
 
 from almostism_dos.formats import SECTOR, BootParameters
 
-BIOS_SERVICES = (0x10, 0x13, 0x15)
-
 
 @dataclass
 class Floppy:
