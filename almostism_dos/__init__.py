@@ -1,0 +1,3 @@
+"""almostism-dos: build, export and boot the Almostism scripture."""
+
+__version__ = "0.2.0"

@@ -12,11 +12,15 @@ import sys
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from .emulators import EMULATORS
+from . import __version__
+from .emulators import DEFAULT, REGISTRY
 from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
+
+if TYPE_CHECKING:
+    from .emulators.base import Emulator
 
 # Each command imports what it needs when it runs: a build never loads pexpect, a verify never pyfatfs.
 
@@ -169,30 +173,48 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emulator(args: argparse.Namespace) -> Emulator:
+    """The emulator ``--emulator`` names, set up with the options given; a usage error for one it lacks."""
+    from .emulators import all_emulators, emulator_class
+    from .emulators.base import RunOptions, UnsupportedOption
+
+    chosen = emulator_class(args.emulator)
+    try:
+        return chosen.configured(RunOptions(args.screenshot, args.write_protected))
+    except UnsupportedOption as error:
+        option = str(error)
+        able = [other.name for other in all_emulators() if option in other.accepts]
+        raise CliError(
+            f"--{option.replace('_', '-')} needs --emulator {' or '.join(able)}", ExitCode.USAGE
+        ) from None
+
+
 def _run(args: argparse.Namespace) -> int:
-    from .emulators import EmulatorMissing
+    from .emulators.base import EmulatorMissing
     from .fat12 import ImageError
+    from .live import LiveView
     from .run import run_image
 
     if not args.image.is_file():
         raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
-    if args.write_protected and args.emulator != "qemu":
-        raise CliError("--write-protected needs --emulator qemu", ExitCode.USAGE)
-    stream = None if args.json else sys.stdout
+    emulator = _emulator(args)
+    view = None if args.json or args.quiet else LiveView(sys.stdout, emulator.title, sys.stdout.isatty())
     try:
-        report = run_image(
-            args.image, args.emulator, args.timeout, stream, args.screenshot, args.write_protected
-        )
+        report = run_image(args.image, emulator, args.timeout, view, keep=args.keep)
     except EmulatorMissing as error:
         raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     except ImageError as error:
         raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+    if view is not None:
+        view.finish(report.console)
+        print()
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
         print(
-            f"\n{report.emulator} ({report.os}): errorlevel {report.errorlevel}, "
+            f"{emulator.title} ({report.os}): errorlevel {report.errorlevel}, "
             f"{'scripture gone' if report.vanished else 'scripture still there'}, {report.seconds:.2f} s"
+            + (" (on a copy; the image is unchanged)" if args.keep else "")
         )
     if report.ok:
         return 0
@@ -231,6 +253,7 @@ def _size(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
     parser = _Parser(prog="almostism-dos", description="Build, export and boot the Almostism scripture.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     exporting = commands.add_parser("export", help="write ALMOST.COM and SCRIPTUR.ALM into a directory")
@@ -272,9 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     running = commands.add_parser("run", help="boot an image in an emulator and check the scripture vanished")
     running.add_argument("image", type=Path, metavar="IMG")
-    running.add_argument("--emulator", choices=EMULATORS, default="qemu")
+    running.add_argument("--emulator", choices=list(REGISTRY), default=DEFAULT)
     running.add_argument("--timeout", type=float, default=60.0, metavar="S")
-    running.add_argument("--json", action="store_true")
+    shown = running.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
+    shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")
+    running.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG untouched")
     running.add_argument("--screenshot", type=Path, metavar="PNG", help="save the final text screen (QEMU)")
     running.add_argument("--write-protected", action="store_true", help="a write-protected floppy (QEMU)")
     running.set_defaults(run=_run)

@@ -1,56 +1,60 @@
-"""What we expect on the console: the liturgy's result line, then the emulator's own exit.
+"""What we expect on the screen: the liturgy's result line, then the emulator's own exit.
 
-Works on any pexpect child; knows nothing of how the emulator was started.
+Works on any pexpect child whose output is a terminal stream; knows nothing of how it was started.
+Every decision reads the rendered screen (:mod:`almostism_dos.screen`), never the raw stream.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 import time
-from dataclasses import dataclass
+from pathlib import Path
 
 import pexpect
 
-from .floppy import RESULT_PREFIX, parse_result
+from .emulators.base import Observer
+from .floppy import result_in
+from .screen import Screen
 
-_ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>c78])")
-_RESULT = re.compile(re.escape(RESULT_PREFIX) + r"(\d{1,3})")
-
-
-def clean(text: str) -> str:
-    """Console text without terminal escapes and carriage returns."""
-    return _ANSI.sub("", text).replace("\r", "")
+_POLL = 0.25  # the longest wait for output before the observer hears of the silence (status redraws)
 
 
 def last_lines(text: str, count: int = 8) -> list[str]:
-    """The last non-empty lines of the console, for saying where a boot stopped."""
-    return [line for line in clean(text).splitlines() if line.strip()][-count:]
+    """The last non-empty lines of a transcript, for saying where a boot stopped."""
+    return [line for line in text.splitlines() if line.strip()][-count:]
 
 
-@dataclass
-class ConsoleOutcome:
-    """What the console showed."""
+def follow(
+    child: pexpect.spawn,
+    screen: Screen,
+    timeout: float,
+    observer: Observer | None = None,
+    log: Path | None = None,
+) -> tuple[int | None, bool]:
+    """Feed the child's output to ``screen`` until it exits, within ``timeout`` seconds in all.
 
-    errorlevel: int | None  # from the result line; None if it never appeared
-    exited: bool  # the emulator ended by itself (power-off) before the deadline; else it timed out
-    console: str  # cleaned text
-
-
-def await_liturgy(child: pexpect.spawn, timeout: float) -> ConsoleOutcome:
-    """Wait for the result line and then for the process to end, within ``timeout`` seconds in all."""
+    Returns the errorlevel of the last result line on the screen (None: none appeared) and whether the
+    child ended by itself. A child still running at the deadline is killed.
+    """
     deadline = time.monotonic() + timeout
-    errorlevel = None
-    seen = ""
-    index = child.expect([_RESULT, pexpect.EOF, pexpect.TIMEOUT], timeout=timeout)
-    seen += (child.before or "") + (child.after if isinstance(child.after, str) else "")
-    if index == 0:
-        errorlevel = parse_result(f"{RESULT_PREFIX}{child.match.group(1)}")
-        index = (
-            child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=max(0.0, deadline - time.monotonic())) + 1
-        )
-        seen += child.before or ""
-    exited = index == 1
-    if not exited:
-        child.terminate(force=True)
-    child.close()
-    return ConsoleOutcome(errorlevel, exited, clean(seen))
+    exited = False
+    with contextlib.ExitStack() as stack:
+        if log is not None:
+            child.logfile_read = stack.enter_context(open(log, "w", encoding="utf-8", errors="replace"))
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                chunk = child.read_nonblocking(65536, timeout=min(_POLL, left))
+            except pexpect.TIMEOUT:
+                chunk = ""
+            except pexpect.EOF:
+                exited = True
+                break
+            screen.feed(chunk)
+            if observer is not None:
+                observer(screen)
+        if not exited:
+            child.terminate(force=True)
+        child.close()
+    if observer is not None:
+        observer(screen)
+    return result_in(screen.text()), exited

@@ -1,18 +1,21 @@
-"""Run an image in an emulator and say whether the liturgy happened: errorlevel 0 and the file gone."""
+"""``almostism-dos run``: boot an image in an emulator, then judge the image.
+
+The emulator reports the errorlevel from the result line on its screen; afterwards the image itself is
+read and must no longer hold the scripture. With ``keep`` a private copy is booted and judged, and the
+image is left byte for byte as it was.
+"""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TextIO
 
-from .console import await_liturgy, clean, last_lines
-from .emulators import EMULATORS, dosbox, qemu
+from .console import last_lines
+from .emulators.base import Emulator, Observer
 from .fat12 import Fat12Image
-from .floppy import SCRIPTURE, result_in
+from .floppy import SCRIPTURE
 from .inspection import boot_system
 
 
@@ -42,65 +45,44 @@ def _scripture_present(image: Path) -> bool:
     return Fat12Image.parse(image.read_bytes()).find(SCRIPTURE) is not None
 
 
-def _run_qemu(
-    image: Path, timeout: float, stream: TextIO | None, screenshot: Path | None, read_only: bool
-) -> tuple[int | None, bool, str]:
-    with tempfile.TemporaryDirectory(prefix="almostism-qemu-") as scratch:
-        qmp_path = Path(scratch) / "qmp.sock" if screenshot else None
-        saver = None
-        if qmp_path is not None and screenshot is not None:
-            server = qemu.Qmp(qmp_path)
-            saver = threading.Thread(
-                target=server.screenshot_at_shutdown, args=(screenshot, timeout), daemon=True
-            )
-            saver.start()
-        child = qemu.spawn(image, timeout, read_only, qmp_path)
-        if stream is not None:
-            child.logfile_read = stream
-        outcome = await_liturgy(child, timeout)
-        if saver is not None:
-            saver.join(timeout=5)
-        return outcome.errorlevel, outcome.exited, outcome.console
-
-
-def _run_dosbox(
-    image: Path, timeout: float, stream: TextIO | None, arguments: str
-) -> tuple[int | None, bool, str]:
-    outcome = dosbox.run(image, timeout, arguments)
-    if stream is not None:
-        stream.write(outcome.console)
-    return result_in(outcome.console), outcome.exited, outcome.console
-
-
 def run_image(
     image: Path,
-    emulator: str = "qemu",
+    emulator: Emulator,
     timeout: float = 60.0,
-    stream: TextIO | None = None,
-    screenshot: Path | None = None,
-    read_only: bool = False,
-    arguments: str = "",
+    observer: Observer | None = None,
+    keep: bool = False,
+    log: Path | None = None,
 ) -> RunReport:
-    """Run ``image`` (changed in place) and report. Raises EmulatorMissing, ImageError, OSError."""
-    system = boot_system(Fat12Image.parse(image.read_bytes()))
-    started = time.monotonic()
-    if emulator == "qemu":
-        errorlevel, exited, console = _run_qemu(image, timeout, stream, screenshot, read_only)
-    elif emulator == "dosbox":
-        errorlevel, exited, console = _run_dosbox(image, timeout, stream, arguments)
-        system = "DOSBox"
-    else:
-        raise ValueError(f"unknown emulator {emulator!r}; choose from {', '.join(EMULATORS)}")
-    seconds = round(time.monotonic() - started, 3)
-    vanished = not _scripture_present(image)
+    """Boot ``image`` (changed in place, unless ``keep``) and report.
+
+    Raises EmulatorMissing, ImageError, OSError.
+    """
+    system = emulator.operating_system(boot_system(Fat12Image.parse(image.read_bytes())))
+    emulator.executable()
+    with tempfile.TemporaryDirectory(prefix="almostism-keep-") as scratch:
+        booted = image
+        if keep:
+            booted = Path(scratch) / image.name
+            shutil.copyfile(image, booted)
+        outcome = emulator.boot(booted, timeout, observer, log)
+        vanished = not _scripture_present(booted)
     problem = None
-    if not exited:
-        where = " | ".join(last_lines(console)) or "no output at all"
-        problem = f"timed out after {timeout:g} s; the console last showed: {where}"
-    elif errorlevel is None:
+    if not outcome.exited:
+        where = " | ".join(last_lines(outcome.console)) or "no output at all"
+        problem = f"timed out after {timeout:g} s; the screen last showed: {where}"
+    elif outcome.errorlevel is None:
         problem = "the emulator exited without printing the result line"
-    elif errorlevel != 0:
-        problem = f"the liturgy ended with errorlevel {errorlevel}"
+    elif outcome.errorlevel != 0:
+        problem = f"the liturgy ended with errorlevel {outcome.errorlevel}"
     elif not vanished:
         problem = f"errorlevel 0, yet {SCRIPTURE} is still on the image"
-    return RunReport(emulator, system, errorlevel, vanished, seconds, clean(console), exited, problem)
+    return RunReport(
+        emulator.name,
+        system,
+        outcome.errorlevel,
+        vanished,
+        outcome.seconds,
+        outcome.console,
+        outcome.exited,
+        problem,
+    )

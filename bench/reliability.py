@@ -1,6 +1,6 @@
 """The fault matrix as a table for the README ("Reliability"): every cell from a real run.
 
-    python bench/reliability.py [--host NAME] [--case TEXT]
+    python -m bench.reliability [--host NAME] [--case TEXT]     (from the repository's top)
 
 Each cell shows the observed exit code and whether the file is gone (x = gone, - = still there); a cell
 that differs from the expected outcome is marked, and n/a says the host cannot express the case.
@@ -9,27 +9,24 @@ that differs from the expected outcome is marked, and n/a says the host cannot e
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # vm/ lives beside bench/
-
-from vm.faults import CASES, HOSTS, KNOWN_DEVIATIONS, NotExpressible
+from tests.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
 
 
-def cell(host: str, case: object) -> str:
+def cell(host: str, case: Case) -> str:
+    """One cell: the exit code seen and whether the file is gone, marked where it is not as expected."""
     try:
-        outcome = HOSTS[host](case)  # type: ignore[arg-type]
+        outcome = HOSTS[host](case)
     except NotExpressible:
         return "n/a"
     seen = "none" if outcome.exit_code is None else str(outcome.exit_code)
     text = f"{seen} {'x' if outcome.vanished else '-'}"
-    as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)  # type: ignore[attr-defined]
+    as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)
     if outcome.stray_changes:
         text += " STRAY:" + ",".join(outcome.stray_changes)
     if not as_expected or outcome.stray_changes:
-        text += " ≠" + ("¹" if (host, case.name) in KNOWN_DEVIATIONS else "")  # type: ignore[attr-defined]
+        text += " ≠" + ("¹" if (host, case.name) in KNOWN_DEVIATIONS else "")
     return text
 
 

@@ -1,13 +1,18 @@
-"""Shared fixtures: the assembled programs and a way to run ALMOST.COM in the Unicorn DOS machine."""
+"""Shared fixtures: the assembled programs, ALMOST.COM in the Unicorn DOS machine, and every emulator."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from almostism_dos import programs
 from almostism_dos.assembler import Assembly
+from almostism_dos.emulators import REGISTRY, emulator_class
+from almostism_dos.emulators.base import Emulator, RunOptions
+from almostism_dos.run import RunReport, run_image
 from vm.dos import Disk, RunResult, run_com
 
 RunLiturgy = Callable[..., RunResult]
@@ -33,3 +38,38 @@ def run_liturgy(loader: Assembly, buffer_range: range) -> RunLiturgy:
         return run_com(loader.code, disk, tail, watch=buffer_range, **options)  # type: ignore[arg-type]
 
     return run
+
+
+# --- emulators: one fixture per registered emulator, skipping with the reason when it is missing -----
+
+
+@dataclass
+class EmulatorUnderTest:
+    """A registered emulator, ready to boot images; each boot's console log stays under ``logs``."""
+
+    kind: type[Emulator]
+    logs: Path
+    boots: int = 0
+
+    def run(
+        self, image: Path, options: RunOptions | None = None, timeout: float = 60, keep: bool = False
+    ) -> RunReport:
+        """Boot ``image`` as ``almostism-dos run`` does and report."""
+        self.boots += 1
+        log = self.logs / f"{self.kind.name}-{self.boots}.log"
+        return run_image(image, self.kind.configured(options or RunOptions()), timeout, keep=keep, log=log)
+
+
+def _emulator_fixture(name: str) -> Callable[[Path], EmulatorUnderTest]:
+    def fixture(tmp_path: Path) -> EmulatorUnderTest:
+        kind = emulator_class(name)
+        if not kind.available():
+            pytest.skip(f"{kind.program} is not installed (Debian package {kind.package})")
+        return EmulatorUnderTest(kind, tmp_path)
+
+    fixture.__doc__ = f"The {name} emulator; the test is skipped, with the reason, where it is missing."
+    return pytest.fixture(name=name)(fixture)
+
+
+for _name in REGISTRY:
+    globals()[f"_{_name}_fixture"] = _emulator_fixture(_name)

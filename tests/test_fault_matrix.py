@@ -1,4 +1,4 @@
-"""The fault matrix (vm/faults.py): each case on each host that can express it.
+"""The fault matrix (tests/fault_matrix.py): each case on each host that can express it.
 
 The exit code must be the expected one, the target must be gone exactly when expected, and no byte of the
 disk may change outside the judged file's directory entry, clusters and FAT entries.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from vm.faults import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
+from tests.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
 
 SLOW_HOSTS = {"embedded, QEMU", "FreeDOS, QEMU", "DOSBox"}
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from almostism_dos import freedos, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.floppy import freedos_files
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
-from almostism_dos.run import run_image
+from tests.conftest import EmulatorUnderTest
 from tests.images import fake_freedos_image, fsck
-
-NEEDS_QEMU = pytest.mark.skipif(
-    shutil.which("qemu-system-i386") is None, reason="qemu-system-i386 not installed"
-)
-NEEDS_DOSBOX = pytest.mark.skipif(shutil.which("dosbox") is None, reason="dosbox not installed")
 
 
 def liturgy_image(
@@ -45,13 +40,14 @@ def configured_freedos() -> Path:
 
 @pytest.mark.vm
 @pytest.mark.freedos
-@NEEDS_QEMU
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_freedos_boots_the_liturgy_in_qemu(configured_freedos: Path, tmp_path: Path, kilobytes: int) -> None:
+def test_freedos_boots_the_liturgy_in_qemu(
+    qemu: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, kilobytes: int
+) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos),
                  "--size", str(kilobytes), "--unique-byte", "0xA5"]) == 0  # fmt: skip
-    report = run_image(image, "qemu", timeout=60)
+    report = qemu.run(image)
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "FreeDOS")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0xA5" in report.console
@@ -60,9 +56,8 @@ def test_freedos_boots_the_liturgy_in_qemu(configured_freedos: Path, tmp_path: P
 
 @pytest.mark.vm
 @pytest.mark.freedos
-@NEEDS_QEMU
 def test_run_json_and_screenshot(
-    configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    qemu: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image, png = tmp_path / "a.img", tmp_path / "screen.png"
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
@@ -75,8 +70,9 @@ def test_run_json_and_screenshot(
 
 
 @pytest.mark.vm
-@NEEDS_QEMU
-def test_qemu_timeout_says_where_the_boot_stopped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_qemu_timeout_says_where_the_boot_stopped(
+    qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The fabricated boot sector halts at once: no FreeDOS, no result line.
     image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), scripture.build(1))
     assert main(["run", str(image), "--timeout", "3"]) == ExitCode.NO_RESULT
@@ -91,11 +87,10 @@ def fake_source(tmp_path: Path) -> Path:
 
 @pytest.mark.vm
 @pytest.mark.dosbox
-@NEEDS_DOSBOX
-def test_dosbox_performs_the_liturgy(fake_source: Path, tmp_path: Path) -> None:
+def test_dosbox_performs_the_liturgy(dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(fake_source), "--unique-byte", "0x5C"]) == 0
-    report = run_image(image, "dosbox", timeout=60)
+    report = dosbox.run(image)
     assert (report.errorlevel, report.vanished, report.exited) == (0, True, True)
     assert "Instance byte: 0x5C" in report.console
     assert Fat12Image.parse(image.read_bytes()).find("SCRIPTUR.ALM") is None
@@ -104,23 +99,23 @@ def test_dosbox_performs_the_liturgy(fake_source: Path, tmp_path: Path) -> None:
 
 @pytest.mark.vm
 @pytest.mark.dosbox
-@NEEDS_DOSBOX
-def test_dosbox_destroys_a_bad_checksum(fake_source: Path, tmp_path: Path) -> None:
+def test_dosbox_destroys_a_bad_checksum(dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path) -> None:
     bad = bytearray(scripture.build(9))
     bad[-1] ^= 0xFF
     image = liturgy_image(tmp_path / "a.img", fake_source, bytes(bad))
-    report = run_image(image, "dosbox", timeout=60)
+    report = dosbox.run(image)
     assert (report.errorlevel, report.vanished) == (4, True)
 
 
 @pytest.mark.vm
 @pytest.mark.dosbox
-@NEEDS_DOSBOX
-def test_dosbox_leaves_an_ordinary_file_untouched(fake_source: Path, tmp_path: Path) -> None:
+def test_dosbox_leaves_an_ordinary_file_untouched(
+    dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path
+) -> None:
     note = ImageFile("NOTE.TXT", b"an ordinary file, to be left alone\r\n")
     image = liturgy_image(tmp_path / "a.img", fake_source, scripture.build(3), [note])
     before = image.read_bytes()
-    report = run_image(image, "dosbox", timeout=60, arguments="NOTE.TXT")
+    report = dosbox.run(image, RunOptions(arguments="NOTE.TXT"))
     assert report.errorlevel == 2 and not report.vanished  # SCRIPTUR.ALM was not the target
     parsed = Fat12Image.parse(image.read_bytes())
     assert parsed.read(parsed.find("NOTE.TXT")) == note.data  # type: ignore[arg-type]
@@ -131,13 +126,14 @@ def test_dosbox_leaves_an_ordinary_file_untouched(fake_source: Path, tmp_path: P
 
 
 @pytest.mark.vm
-@NEEDS_QEMU
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_embedded_floppy_boots_the_liturgy_in_qemu(tmp_path: Path, kilobytes: int) -> None:
+def test_embedded_floppy_boots_the_liturgy_in_qemu(
+    qemu: EmulatorUnderTest, tmp_path: Path, kilobytes: int
+) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes),
                  "--unique-byte", "0x3C"]) == 0  # fmt: skip
-    report = run_image(image, "qemu", timeout=60)
+    report = qemu.run(image)
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0x3C" in report.console
@@ -155,32 +151,65 @@ def embedded_file(tmp_path: Path, data: bytes) -> Path:
 
 
 @pytest.mark.vm
-@NEEDS_QEMU
-def test_embedded_bad_scripture_in_qemu(tmp_path: Path) -> None:
+def test_embedded_bad_scripture_in_qemu(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
     bad = bytearray(scripture.build(0x21))
     bad[30] ^= 0x40  # a parser byte
     image = embedded_file(tmp_path, bytes(bad))
-    report = run_image(image, "qemu", timeout=60)
+    report = qemu.run(image)
     assert (report.errorlevel, report.vanished, report.exited) == (4, True, True)
     assert fsck(image).returncode == 0
 
 
 @pytest.mark.vm
-@NEEDS_QEMU
-def test_embedded_ordinary_file_in_qemu_is_untouched(tmp_path: Path) -> None:
+def test_embedded_ordinary_file_in_qemu_is_untouched(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
     image = embedded_file(tmp_path, b"shopping list: bread, milk, floppies\r\n")
     before = image.read_bytes()
-    report = run_image(image, "qemu", timeout=60)
+    report = qemu.run(image)
     assert (report.errorlevel, report.exited) == (2, True)
     assert image.read_bytes() == before
 
 
 @pytest.mark.vm
-@NEEDS_QEMU
-def test_embedded_write_protected_in_qemu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_embedded_write_protected_in_qemu(
+    qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     image = embedded_file(tmp_path, scripture.build(0x22))
     before = image.read_bytes()
     assert main(["run", str(image), "--write-protected", "--timeout", "60"]) == ExitCode.LITURGY_FAILED
     out = capsys.readouterr()
     assert "I/O failure: write" in out.out and "errorlevel 5" in out.err
     assert image.read_bytes() == before
+
+
+# --- --keep: one artifact, several emulators ---------------------------------------------------------
+
+
+@pytest.mark.vm
+@pytest.mark.dosbox
+def test_keep_runs_one_image_on_qemu_then_dosbox(
+    qemu: EmulatorUnderTest, dosbox: EmulatorUnderTest, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded", "--unique-byte", "0x6B"]) == 0
+    before = image.read_bytes()
+    for emulator in (qemu, dosbox):
+        report = emulator.run(image, keep=True)
+        assert (report.errorlevel, report.vanished, report.exited) == (0, True, True), report.console
+        assert "Instance byte: 0x6B" in report.console
+        assert image.read_bytes() == before
+
+
+@pytest.mark.vm
+def test_run_keep_on_the_command_line_and_without_it(
+    qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
+    before = image.read_bytes()
+    assert main(["run", str(image), "--keep", "--quiet"]) == 0
+    assert main(["run", str(image), "--keep", "--quiet"]) == 0
+    assert image.read_bytes() == before
+    assert "on a copy; the image is unchanged" in capsys.readouterr().out
+    assert main(["run", str(image), "--quiet"]) == 0  # without --keep the liturgy consumes the image
+    assert main(["run", str(image), "--quiet"]) == ExitCode.LITURGY_FAILED
+    assert "errorlevel 1" in capsys.readouterr().err

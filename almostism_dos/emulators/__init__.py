@@ -1,19 +1,32 @@
-"""How an image runs: one process wrapper per emulator (QEMU, DOSBox)."""
+"""How an image runs: one :class:`~.base.Emulator` per emulator, each in its own module.
+
+The registry below is the only place that knows which emulators exist: the command line reads its
+``--emulator`` choices from it, and adding an emulator means one new module and one line here.
+Modules are imported only when asked for, so a build never loads pexpect.
+"""
 
 from __future__ import annotations
 
-import shutil
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-EMULATORS = ("qemu", "dosbox")
+if TYPE_CHECKING:
+    from .base import Emulator
+
+REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
+    "qemu": "qemu:Qemu",
+    "dosbox": "dosbox:Dosbox",
+}
+DEFAULT = "qemu"
 
 
-class EmulatorMissing(Exception):
-    """The emulator is not installed; the message names the Debian package."""
+def emulator_class(name: str) -> type[Emulator]:
+    """The emulator registered as ``name``; KeyError for an unknown one."""
+    module, _, cls = REGISTRY[name].partition(":")
+    found: type[Emulator] = getattr(import_module(f"{__name__}.{module}"), cls)
+    return found
 
 
-def require(program: str, package: str) -> str:
-    """The path of ``program``, or :class:`EmulatorMissing` naming the package that provides it."""
-    path = shutil.which(program)
-    if path is None:
-        raise EmulatorMissing(f"{program} is not installed (Debian/Ubuntu: sudo apt-get install {package})")
-    return path
+def all_emulators() -> list[type[Emulator]]:
+    """Every registered emulator, in registry order."""
+    return [emulator_class(name) for name in REGISTRY]

@@ -12,9 +12,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from ..floppy import LOADER, RESULT_PREFIX
-from . import require
+from ..floppy import LOADER, RESULT_PREFIX, result_in
+from ..screen import Screen
+from .base import Emulator, Observer, RunOptions
 
 PROGRAM = "dosbox"
 PACKAGE = "dosbox"
@@ -47,41 +49,63 @@ def batch(arguments: str) -> str:
 
 
 @dataclass
-class DosboxOutcome:
-    """What DOSBox showed."""
+class Dosbox(Emulator):
+    """DOSBox: its own DOS runs ALMOST.COM from the image mounted as A:."""
 
-    console: str  # ALMOST.COM's output, then the result line and the listing
-    exited: bool  # DOSBox ended by itself before the deadline
+    name: ClassVar[str] = "dosbox"
+    title: ClassVar[str] = "DOSBox"
+    program: ClassVar[str] = PROGRAM
+    package: ClassVar[str] = PACKAGE
+    accepts: ClassVar[frozenset[str]] = frozenset({"arguments"})
 
+    arguments: str = ""  # ALMOST.COM's command tail
 
-def run(image: Path, timeout: float, arguments: str = "") -> DosboxOutcome:
-    """Run the liturgy on ``image`` (changed in place, as DOS would change a floppy)."""
-    program = require(PROGRAM, PACKAGE)
-    with tempfile.TemporaryDirectory(prefix="almostism-dosbox-") as scratch:
-        work = Path(scratch)
-        (work / "disk.img").symlink_to(image.resolve())
-        (work / "RUN.BAT").write_bytes(batch(arguments).encode("ascii"))
-        (work / "dosbox.conf").write_text(_CONFIG.format(work=work))
-        environment = {
-            **os.environ,
-            "SDL_VIDEODRIVER": "dummy",
-            "SDL_AUDIODRIVER": "dummy",
-            "HOME": str(work),
-        }
-        try:
-            subprocess.run(
-                [program, "-conf", str(work / "dosbox.conf")],
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
+    @classmethod
+    def create(cls, options: RunOptions) -> Dosbox:
+        return cls(options.arguments)
+
+    def operating_system(self, booted: str) -> str:
+        return "DOSBox"  # DOSBox's own DOS runs ALMOST.COM, whatever the image would boot
+
+    def _boot(
+        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+    ) -> tuple[int | None, bool]:
+        with tempfile.TemporaryDirectory(prefix="almostism-dosbox-") as scratch:
+            work = Path(scratch)
+            (work / "disk.img").symlink_to(image.resolve())
+            (work / "RUN.BAT").write_bytes(batch(self.arguments).encode("ascii"))
+            (work / "dosbox.conf").write_text(_CONFIG.format(work=work))
+            environment = {
+                **os.environ,
+                "SDL_VIDEODRIVER": "dummy",
+                "SDL_AUDIODRIVER": "dummy",
+                "HOME": str(work),
+            }
+            try:
+                subprocess.run(
+                    [self.executable(), "-conf", str(work / "dosbox.conf")],
+                    env=environment,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=timeout,
+                    check=False,
+                )
+                exited = True
+            except subprocess.TimeoutExpired:
+                exited = False
+            # What DOS printed, as it would have appeared on the screen: CR LF line ends.
+            console = (
+                "".join(
+                    (work / name).read_bytes().decode("cp437")
+                    for name in ("OUT.TXT", "RES.TXT")
+                    if (work / name).exists()
+                )
+                .replace("\r\n", "\n")
+                .replace("\n", "\r\n")
             )
-            exited = True
-        except subprocess.TimeoutExpired:
-            exited = False
-        console = ""
-        for name in ("OUT.TXT", "RES.TXT"):
-            if (work / name).exists():
-                console += (work / name).read_bytes().decode("cp437").replace("\r", "")
-        return DosboxOutcome(console, exited)
+        if log is not None:
+            log.write_text(console, encoding="utf-8")
+        screen.feed(console)
+        if observer is not None:
+            observer(screen)
+        return result_in(screen.text()), exited

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
-import pexpect
-
-from . import require
+from ..screen import Screen
+from .base import Emulator, Observer, RunOptions, require
+from .pseudo_terminal import spawn
 
 PROGRAM = "qemu-system-i386"
 PACKAGE = "qemu-system-x86"
@@ -41,14 +44,42 @@ def command(image: Path, read_only: bool = False, qmp: Path | None = None) -> li
     return line
 
 
-def spawn(image: Path, timeout: float, read_only: bool = False, qmp: Path | None = None) -> pexpect.spawn:
-    """Start QEMU on ``image``; the caller reads its console with pexpect."""
-    program, *arguments = command(image, read_only, qmp)
-    child = pexpect.spawn(program, arguments, timeout=timeout, encoding="latin-1", codec_errors="replace")
-    child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
-    child.ptyproc.delayafterclose = 0.0  # though QEMU has long exited when we close
-    child.delayafterterminate = 0.05
-    return child
+@dataclass
+class Qemu(Emulator):
+    """QEMU with SeaBIOS: the console on stdio, read through a pseudo-terminal by pexpect."""
+
+    name: ClassVar[str] = "qemu"
+    title: ClassVar[str] = "QEMU"
+    program: ClassVar[str] = PROGRAM
+    package: ClassVar[str] = PACKAGE
+    accepts: ClassVar[frozenset[str]] = frozenset({"screenshot", "write_protected"})
+
+    screenshot: Path | None = None  # save the final VGA text screen here (QMP screendump)
+    write_protected: bool = False  # attach the floppy read-only, as a write-protect tab does
+
+    @classmethod
+    def create(cls, options: RunOptions) -> Qemu:
+        return cls(options.screenshot, options.write_protected)
+
+    def _boot(
+        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+    ) -> tuple[int | None, bool]:
+        from ..console import follow
+
+        with tempfile.TemporaryDirectory(prefix="almostism-qemu-") as scratch:
+            qmp_path = Path(scratch) / "qmp.sock" if self.screenshot else None
+            saver = None
+            if qmp_path is not None and self.screenshot is not None:
+                server = Qmp(qmp_path)
+                saver = threading.Thread(
+                    target=server.screenshot_at_shutdown, args=(self.screenshot, timeout), daemon=True
+                )
+                saver.start()
+            child = spawn(command(image, self.write_protected, qmp_path))
+            result = follow(child, screen, timeout, observer, log)
+            if saver is not None:
+                saver.join(timeout=5)
+            return result
 
 
 class Qmp:

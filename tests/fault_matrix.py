@@ -8,7 +8,6 @@ that changed outside the judged file. Used by tests/test_fault_matrix.py and ben
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from almostism_dos import freedos, programs, scripture
+from almostism_dos.emulators import emulator_class
+from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.floppy import AUTOEXEC, LOADER, freedos_files, result_in
 from almostism_dos.formats import FORMATS
@@ -209,14 +210,22 @@ def run_embedded_unicorn(case: Case) -> Outcome:
     return _image_outcome(case, before, bytes(floppy.image), result_in(result.output))
 
 
-def _run_qemu(case: Case, before: bytes) -> Outcome:
+def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout: float = 60) -> Outcome:
+    """Boot ``before`` in a registered emulator and compare the image afterwards."""
     from almostism_dos.run import run_image
 
+    kind = emulator_class(emulator)
+    if not kind.available():
+        raise NotExpressible(f"{kind.program} is not installed")
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
         image = Path(scratch) / "case.img"
         image.write_bytes(before)
-        report = run_image(image, "qemu", timeout=20, read_only=case.write_protected)
+        report = run_image(image, kind.configured(options), timeout)
         return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
+
+
+def _run_qemu(case: Case, before: bytes) -> Outcome:
+    return _boot(case, before, "qemu", RunOptions(write_protected=case.write_protected), timeout=20)
 
 
 def run_embedded_qemu(case: Case) -> Outcome:
@@ -243,18 +252,9 @@ def run_freedos_qemu(case: Case) -> Outcome:
 
 def run_dosbox(case: Case) -> Outcome:
     """ALMOST.COM in DOSBox, the image mounted as A:."""
-    from almostism_dos.run import run_image
-
     if case.write_protected:
         raise NotExpressible("DOSBox 0.74 mounts floppy images writable only")
-    if shutil.which("dosbox") is None:
-        raise NotExpressible("dosbox is not installed")
-    before = _embedded_image(case)
-    with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
-        image = Path(scratch) / "case.img"
-        image.write_bytes(before)
-        report = run_image(image, "dosbox", timeout=60, arguments=case.tail)
-        return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
+    return _boot(case, _embedded_image(case), "dosbox", RunOptions(arguments=case.tail))
 
 
 # Where a host does not do what DOS does; the matrix shows the observed outcome, the tests expect it.

@@ -1,0 +1,114 @@
+"""The one interface every emulator implements: start an image, stream its screen, report an outcome.
+
+As pytest-embedded splits app / process / DUT, this splits what is built (the image, elsewhere), how it
+runs (one :class:`Emulator` subclass per emulator, each in its own module), and what we expect on its
+screen (:mod:`almostism_dos.console`). An emulator's own options (QEMU's screenshot, a write-protected
+floppy, ALMOST.COM's command tail under DOSBox) are fields of its class, set from :class:`RunOptions`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import ClassVar
+
+from ..screen import Screen
+
+Observer = Callable[[Screen], None]
+"""Called whenever the screen may have changed, and now and then while the emulator is silent."""
+
+
+class EmulatorMissing(Exception):
+    """The emulator is not installed; the message names the Debian package."""
+
+
+class UnsupportedOption(Exception):
+    """An option this emulator cannot honour; the message names the emulators that can."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user may ask of a run beyond the image; each emulator honours the ones it names."""
+
+    screenshot: Path | None = None  # save the final text screen as PNG
+    write_protected: bool = False  # the floppy's write-protect tab set
+    arguments: str = ""  # ALMOST.COM's command tail (only where we start ALMOST.COM ourselves)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one boot showed."""
+
+    errorlevel: int | None  # from the result line; None if it never appeared
+    exited: bool  # the emulator ended by itself before the deadline; else it was stopped
+    console: str  # the rendered transcript of its screen
+    seconds: float  # from starting the emulator to its end
+
+
+def require(program: str, package: str) -> str:
+    """The path of ``program``, or :class:`EmulatorMissing` naming the package that provides it."""
+    path = shutil.which(program)
+    if path is None:
+        raise EmulatorMissing(f"{program} is not installed (Debian/Ubuntu: sudo apt-get install {package})")
+    return path
+
+
+class Emulator(ABC):
+    """One emulator: how to boot an image in it and read its screen."""
+
+    name: ClassVar[str]  # as the command line spells it: run --emulator NAME
+    title: ClassVar[str]  # as people spell it
+    program: ClassVar[str]  # the executable
+    package: ClassVar[str]  # the Debian package that provides it
+    accepts: ClassVar[frozenset[str]] = frozenset()  # the RunOptions fields it honours
+
+    @classmethod
+    def configured(cls, options: RunOptions) -> Emulator:
+        """An instance set up for ``options``; :class:`UnsupportedOption` for one it cannot honour."""
+        default = RunOptions()
+        for field in fields(options):
+            if getattr(options, field.name) != getattr(default, field.name) and field.name not in cls.accepts:
+                raise UnsupportedOption(field.name)
+        return cls.create(options)
+
+    @classmethod
+    @abstractmethod
+    def create(cls, options: RunOptions) -> Emulator:
+        """An instance with this emulator's own fields taken from ``options``."""
+
+    @classmethod
+    def available(cls) -> bool:
+        """True when the emulator is installed."""
+        return shutil.which(cls.program) is not None
+
+    def executable(self) -> str:
+        """The emulator's path, or :class:`EmulatorMissing`."""
+        return require(self.program, self.package)
+
+    def operating_system(self, booted: str) -> str:
+        """The DOS that ran the liturgy, given the system the image boots (its own, by default)."""
+        return booted
+
+    def boot(
+        self, image: Path, timeout: float, observer: Observer | None = None, log: Path | None = None
+    ) -> Outcome:
+        """Boot ``image`` (changed in place, as a real floppy would be) and follow it to its end.
+
+        ``observer`` sees the rendered screen as it changes; ``log`` receives the raw console stream.
+        """
+        self.executable()
+        started = time.monotonic()
+        screen = Screen()
+        errorlevel, exited = self._boot(image, timeout, screen, observer, log)
+        seconds = round(time.monotonic() - started, 3)
+        return Outcome(errorlevel, exited, screen.text(), seconds)
+
+    @abstractmethod
+    def _boot(
+        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+    ) -> tuple[int | None, bool]:
+        """Run the emulator, feeding ``screen``; return (errorlevel, exited by itself)."""

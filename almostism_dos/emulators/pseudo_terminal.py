@@ -1,0 +1,35 @@
+"""Start an emulator whose screen is a terminal stream, inside a pseudo-terminal (pexpect).
+
+The pseudo-terminal is the emulator's own: its control sequences reach :mod:`almostism_dos.screen`,
+never the user's terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ..screen import COLUMNS, ROWS
+
+if TYPE_CHECKING:
+    import pexpect
+
+
+def spawn(line: list[str], environment: Mapping[str, str] | None = None) -> pexpect.spawn:
+    """Start ``line`` in a pseudo-terminal the size of a PC text screen; read it with pexpect."""
+    import pexpect  # loaded only when something boots
+
+    program, *arguments = line
+    child = pexpect.spawn(
+        program,
+        arguments,
+        env={**os.environ, **(environment or {})},
+        encoding="cp437",  # the PC's character set: what the emulator's text screen holds
+        codec_errors="replace",
+        dimensions=(ROWS, COLUMNS),
+    )
+    child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
+    child.ptyproc.delayafterclose = 0.0  # though the emulator has long exited when we close
+    child.delayafterterminate = 0.05
+    return child

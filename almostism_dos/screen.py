@@ -1,0 +1,86 @@
+"""What an emulator shows, rendered: its console stream fed through a VT100 terminal emulator (pyte).
+
+An emulator's console carries terminal control sequences (SeaBIOS sends ``ESC c``, a full reset, and
+``ESC [?7l``, line wrap off; Bochs's curses display moves the cursor everywhere). Those are rendered here
+into plain text and never reach the user's terminal. Everything else (the transcript ``run`` prints,
+``--json``'s console, finding the result line) reads the rendered text.
+"""
+
+from __future__ import annotations
+
+import pyte
+
+COLUMNS = 80
+ROWS = 25
+
+
+class _KeepingScreen(pyte.Screen):
+    """A pyte screen that keeps what leaves it: lines scrolled off the top, or cleared away."""
+
+    def __init__(self, columns: int, rows: int) -> None:
+        self.gone: list[str] = []
+        self._ready = False  # pyte calls reset() from __init__, before there is a display to keep
+        super().__init__(columns, rows)
+        self._ready = True
+
+    def _used_rows(self) -> int:
+        """Rows down to the cursor's, or to the last one with text on it, whichever is lower."""
+        written = [row for row, line in enumerate(self.display) if line.strip()]
+        return max(self.cursor.y, written[-1] + 1 if written else 0)
+
+    def _keep_display(self) -> None:
+        self.gone.extend(line.rstrip() for line in self.display[: self._used_rows()])
+
+    def index(self) -> None:
+        """A line feed: on the bottom row the top line scrolls away, so keep it first."""
+        if self.cursor.y == self.lines - 1 and not self.margins:
+            self.gone.append(self.display[0].rstrip())
+        super().index()
+
+    def erase_in_display(self, how: int = 0, *args: object, **kwargs: object) -> None:
+        if how in (2, 3):  # the whole screen
+            self._keep_display()
+        super().erase_in_display(how, *args, **kwargs)
+
+    def reset(self) -> None:
+        if self._ready:
+            self._keep_display()
+        super().reset()
+
+
+class Screen:
+    """The emulator's screen and everything that scrolled off it, as plain text."""
+
+    def __init__(self, columns: int = COLUMNS, rows: int = ROWS) -> None:
+        self._screen = _KeepingScreen(columns, rows)
+        self._stream = pyte.Stream(self._screen)
+
+    def feed(self, text: str) -> None:
+        """Render more of the console stream."""
+        self._stream.feed(text.replace("\x00", ""))
+
+    def complete_lines(self) -> list[str]:
+        """Lines the cursor has left behind: they will not change as more text arrives."""
+        shown = [line.rstrip() for line in self._screen.display[: self._screen.cursor.y]]
+        return self._screen.gone + shown
+
+    def lines(self) -> list[str]:
+        """The whole transcript: every line kept, then the screen down to its last text."""
+        shown = [line.rstrip() for line in self._screen.display[: self._screen._used_rows()]]
+        return self._screen.gone + shown
+
+    def display(self) -> list[str]:
+        """What the screen shows now, row by row."""
+        return [line.rstrip() for line in self._screen.display]
+
+    def text(self) -> str:
+        """The transcript as text, one line each, ending in a newline when not empty."""
+        lines = self.lines()
+        return "\n".join(lines) + "\n" if lines else ""
+
+
+def render(text: str) -> str:
+    """A whole console stream rendered to its transcript."""
+    screen = Screen()
+    screen.feed(text)
+    return screen.text()
