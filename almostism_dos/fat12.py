@@ -1,16 +1,19 @@
-"""A strict, read-only FAT12 reader for floppy images.
+"""FAT12 for floppy images: a strict reader, and the few edits the tests and the fault matrix need.
 
-Reads any FAT12 volume (not only the standard formats) from bytes in memory, so an input image is never
-written. Every malformed image ends in one :class:`ImageError` naming the problem: a bad BPB, a FAT16
-volume, a partition table, a truncated image, a cyclic or out-of-range cluster chain. (pyfatfs follows
-chains without a cycle check and would loop forever on such an image.)
+:class:`Fat12Image` reads any FAT12 volume (not only the standard formats) from bytes in memory, so an
+input image is never written. Every malformed image ends in one :class:`ImageError` naming the problem: a
+bad BPB, a FAT16 volume, a partition table, a truncated image, a cyclic or out-of-range cluster chain.
+(pyfatfs follows chains without a cycle check and would loop forever on such an image.)
+
+The 12-bit FAT entry is read and written here and nowhere else (:func:`read_entry`, :func:`write_entry`,
+:func:`set_entry` for every FAT copy); the layout comes from :class:`~almostism_dos.formats.Layout`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formats import SECTOR, BootParameters, FloppyFormat
+from .formats import DIRECTORY_ENTRY, FIRST_CLUSTER, SECTOR, BootParameters, FloppyFormat, Layout
 
 ATTR_READ_ONLY = 0x01
 ATTR_HIDDEN = 0x02
@@ -20,6 +23,26 @@ ATTR_DIRECTORY = 0x10
 ATTR_ARCHIVE = 0x20
 ATTR_LFN = 0x0F
 FAT12_MAX_CLUSTERS = 4084
+END_OF_CHAIN = 0xFFF  # what DOS writes at a chain's end; any entry from 0xFF8 up ends it
+END_MARKERS_FROM = 0xFF8
+FREE = 0x000
+DELETED = 0xE5  # first name byte of a deleted directory entry
+
+
+def read_entry(fat: bytes | bytearray, cluster: int) -> int:
+    """The 12-bit FAT entry of ``cluster``: two entries share three bytes, low nibble first."""
+    offset = cluster * 3 // 2
+    pair = fat[offset] | fat[offset + 1] << 8
+    return pair >> 4 if cluster & 1 else pair & 0xFFF
+
+
+def write_entry(fat: bytearray, cluster: int, value: int) -> None:
+    """Set ``cluster``'s 12-bit entry in one FAT copy, leaving its neighbour's half-byte alone."""
+    offset = cluster * 3 // 2
+    pair = fat[offset] | fat[offset + 1] << 8
+    keep, shifted = (0x000F, (value & 0xFFF) << 4) if cluster & 1 else (0xF000, value & 0xFFF)
+    pair = (pair & keep) | shifted
+    fat[offset : offset + 2] = pair.to_bytes(2, "little")
 
 
 class ImageError(Exception):
@@ -83,16 +106,16 @@ class Fat12Image:
             if _looks_partitioned(data):
                 raise ImageError("a hard-disk image with a partition table, not a floppy")
             raise ImageError("not a FAT floppy image (no valid BIOS parameter block)")
-        image = cls(data, bpb)
-        if image.data_offset >= bpb.total_sectors * SECTOR:
+        layout = bpb.layout
+        if layout.data_offset >= bpb.total_sectors * SECTOR:
             raise ImageError("not a FAT floppy image (no room for data in its BIOS parameter block)")
-        if image.cluster_count > FAT12_MAX_CLUSTERS:
-            raise ImageError(f"a FAT16 volume ({image.cluster_count} clusters), not a FAT12 floppy")
+        if layout.cluster_count > FAT12_MAX_CLUSTERS:
+            raise ImageError(f"a FAT16 volume ({layout.cluster_count} clusters), not a FAT12 floppy")
         if bpb.total_sectors * SECTOR > len(data):
             raise ImageError(f"truncated: {len(data)} bytes, the BPB says {bpb.total_sectors * SECTOR}")
-        if (image.cluster_count + 2) * 3 // 2 > bpb.sectors_per_fat * SECTOR:
+        if (layout.cluster_count + FIRST_CLUSTER) * 3 // 2 > layout.fat_size:
             raise ImageError("the FAT is too small for the clusters the BPB declares")
-        return image
+        return cls(data, bpb)
 
     @property
     def floppy(self) -> FloppyFormat | None:
@@ -100,41 +123,26 @@ class Fat12Image:
         return self.parameters.matching_format()
 
     @property
-    def fat_offset(self) -> int:
-        return self.parameters.reserved_sectors * SECTOR
-
-    @property
-    def root_offset(self) -> int:
-        return self.fat_offset + self.parameters.fat_count * self.parameters.sectors_per_fat * SECTOR
-
-    @property
-    def data_offset(self) -> int:
-        return self.root_offset + self.parameters.root_entries * 32
-
-    @property
-    def cluster_size(self) -> int:
-        return self.parameters.sectors_per_cluster * SECTOR
-
-    @property
-    def cluster_count(self) -> int:
-        data_sectors = self.parameters.total_sectors - self.data_offset // SECTOR
-        return data_sectors // self.parameters.sectors_per_cluster
+    def layout(self) -> Layout:
+        return self.parameters.layout
 
     def fat(self, copy: int = 0) -> bytes:
         """The bytes of one FAT copy."""
-        start = self.fat_offset + copy * self.parameters.sectors_per_fat * SECTOR
-        return self.data[start : start + self.parameters.sectors_per_fat * SECTOR]
+        start = self.layout.fat_copy_offset(copy)
+        return self.data[start : start + self.layout.fat_size]
 
     def fats_equal(self) -> bool:
         """True when every FAT copy is identical."""
         return all(self.fat(copy) == self.fat(0) for copy in range(1, self.parameters.fat_count))
 
     def next_cluster(self, cluster: int) -> int:
-        """The FAT12 entry for ``cluster``."""
-        fat = self.fat()
-        offset = cluster * 3 // 2
-        pair = fat[offset] | fat[offset + 1] << 8
-        return pair >> 4 if cluster & 1 else pair & 0xFFF
+        """The FAT12 entry for ``cluster`` (in the first FAT)."""
+        return read_entry(self.fat(), cluster)
+
+    def cluster(self, number: int) -> bytes:
+        """The bytes of one data cluster."""
+        start = self.layout.cluster_offset(number)
+        return self.data[start : start + self.layout.cluster_size]
 
     def chain(self, first: int) -> list[int]:
         """The clusters of a chain; raise :class:`ImageError` on a loop, a gap or a bad entry."""
@@ -142,35 +150,36 @@ class Fat12Image:
         seen: set[int] = set()
         cluster = first
         while True:
-            if not 2 <= cluster < self.cluster_count + 2:
+            if not FIRST_CLUSTER <= cluster < self.layout.cluster_count + FIRST_CLUSTER:
                 raise ImageError(f"cluster chain from {first} leaves the volume at {cluster:#x}")
             if cluster in seen:
                 raise ImageError(f"cluster chain from {first} loops at {cluster}")
             seen.add(cluster)
             clusters.append(cluster)
             following = self.next_cluster(cluster)
-            if following >= 0xFF8:
+            if following >= END_MARKERS_FROM:
                 return clusters
             cluster = following
 
     def _directory_slots(self, directory: DirEntry | None) -> list[int]:
         """Byte offsets of every 32-byte slot of the root or of a subdirectory."""
+        layout = self.layout
         if directory is None:
-            return [self.root_offset + 32 * index for index in range(self.parameters.root_entries)]
+            return [layout.root_offset + DIRECTORY_ENTRY * index for index in range(layout.root_entries)]
         slots: list[int] = []
         for cluster in self.chain(directory.first_cluster):
-            start = self.data_offset + (cluster - 2) * self.cluster_size
-            slots.extend(range(start, start + self.cluster_size, 32))
+            start = layout.cluster_offset(cluster)
+            slots.extend(range(start, start + layout.cluster_size, DIRECTORY_ENTRY))
         return slots
 
     def entries(self, directory: DirEntry | None = None) -> list[DirEntry]:
         """Entries in use in the root (or ``directory``): no volume label, long-name pieces, "." or ".."."""
         found = []
         for offset in self._directory_slots(directory):
-            raw = self.data[offset : offset + 32]
+            raw = self.data[offset : offset + DIRECTORY_ENTRY]
             if raw[0] == 0x00:
                 break
-            if raw[0] in (0xE5, 0x2E) or raw[11] == ATTR_LFN or raw[11] & ATTR_VOLUME:
+            if raw[0] in (DELETED, 0x2E) or raw[11] == ATTR_LFN or raw[11] & ATTR_VOLUME:
                 continue
             base = raw[0:8].decode("cp437").rstrip()
             extension = raw[8:11].decode("cp437").rstrip()
@@ -188,11 +197,11 @@ class Fat12Image:
 
     def volume_label(self) -> str | None:
         """The label in the root directory, if any."""
-        for index in range(self.parameters.root_entries):
-            raw = self.data[self.root_offset + 32 * index : self.root_offset + 32 * index + 32]
+        for offset in self._directory_slots(None):
+            raw = self.data[offset : offset + DIRECTORY_ENTRY]
             if raw[0] == 0x00:
                 return None
-            if raw[0] != 0xE5 and raw[11] & ATTR_VOLUME and raw[11] != ATTR_LFN:
+            if raw[0] != DELETED and raw[11] & ATTR_VOLUME and raw[11] != ATTR_LFN:
                 return raw[0:11].decode("cp437").rstrip()
         return None
 
@@ -214,10 +223,49 @@ class Fat12Image:
         if entry.size == 0:
             return b""
         clusters = self.chain(entry.first_cluster)
-        if len(clusters) * self.cluster_size < entry.size:
+        if len(clusters) * self.layout.cluster_size < entry.size:
             raise ImageError(f"{entry.name}: its cluster chain is shorter than its size")
-        pieces = []
-        for cluster in clusters:
-            start = self.data_offset + (cluster - 2) * self.cluster_size
-            pieces.append(self.data[start : start + self.cluster_size])
-        return b"".join(pieces)[: entry.size]
+        return b"".join(self.cluster(cluster) for cluster in clusters)[: entry.size]
+
+
+# --- edits: for the tests and the fault matrix, which set up faults on real images -------------------
+
+
+def set_entry(image: bytearray, cluster: int, value: int) -> None:
+    """Set ``cluster``'s FAT entry to ``value`` in every FAT copy of ``image``."""
+    layout = Fat12Image.parse(bytes(image)).layout
+    for copy in range(layout.fat_count):
+        start = layout.fat_copy_offset(copy)
+        fat = bytearray(image[start : start + layout.fat_size])
+        write_entry(fat, cluster, value)
+        image[start : start + layout.fat_size] = fat
+
+
+def free_chain(image: bytearray, first: int) -> list[int]:
+    """Mark the chain from ``first`` free in every FAT copy; return its clusters."""
+    clusters = Fat12Image.parse(bytes(image)).chain(first)
+    for cluster in clusters:
+        set_entry(image, cluster, FREE)
+    return clusters
+
+
+def place_chain(image: bytearray, name: str, clusters: list[int], end_marker: int = END_OF_CHAIN) -> None:
+    """Move a root file's data onto ``clusters``, in that order, and chain them in every FAT copy.
+
+    A cluster past the volume's end may be named, to make a chain that leaves the volume: the link to
+    it is written, nothing of it (it has no FAT entry and no data).
+    """
+    parsed = Fat12Image.parse(bytes(image))
+    entry = parsed.find(name)
+    if entry is None:
+        raise ImageError(f"no {name} to move")
+    data, size = parsed.read(entry), parsed.layout.cluster_size
+    free_chain(image, entry.first_cluster)
+    for index, cluster in enumerate(clusters):
+        if cluster >= parsed.layout.cluster_count + FIRST_CLUSTER:
+            continue
+        set_entry(image, cluster, clusters[index + 1] if index + 1 < len(clusters) else end_marker)
+        start = parsed.layout.cluster_offset(cluster)
+        chunk = data[index * size : (index + 1) * size]
+        image[start : start + len(chunk)] = chunk
+    image[entry.offset + 26 : entry.offset + 28] = clusters[0].to_bytes(2, "little")

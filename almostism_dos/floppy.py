@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import programs, scripture
 from .fat12 import ATTR_ARCHIVE
-from .formats import FloppyFormat
+from .formats import SECTOR, FloppyFormat
 from .freedos import FreeDos
 from .image import ImageFile, build_image
 
@@ -66,13 +66,21 @@ def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, unique: int, epoch: i
     return build_image(floppy, freedos.boot_code, freedos_files(freedos, unique), epoch)
 
 
-def embedded_floppy(floppy: FloppyFormat, unique: int, epoch: int) -> bytes:
-    """A self-booting Almostism floppy: boot sector, the host in the reserved sectors, the liturgy."""
+def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
+    """``floppy`` with room for the host: the boot sector, then the host's sectors, are reserved."""
+    host = programs.embedded_bytes()[SECTOR:]
+    return replace(floppy, reserved_sectors=1 + -(-len(host) // SECTOR))
+
+
+def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int) -> bytes:
+    """A self-booting floppy: boot sector, the host in the reserved sectors, ``files`` in the root."""
     system = programs.embedded_bytes()
-    boot, host = system[:512], system[512:]
-    host_sectors = -(-len(host) // 512)
-    layout = replace(floppy, reserved_sectors=1 + host_sectors)
-    return build_image(layout, boot, liturgy_files(unique), epoch, reserved=host)
+    return build_image(embedded_format(floppy), system[:SECTOR], files, epoch, reserved=system[SECTOR:])
+
+
+def embedded_floppy(floppy: FloppyFormat, unique: int, epoch: int) -> bytes:
+    """A self-booting Almostism floppy: ALMOST.COM and this build's scripture."""
+    return embedded_image(floppy, liturgy_files(unique), epoch)
 
 
 def parse_result(line: str) -> int | None:

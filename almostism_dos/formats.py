@@ -11,6 +11,8 @@ import struct
 from dataclasses import dataclass
 
 SECTOR = 512
+DIRECTORY_ENTRY = 32  # bytes in a directory entry
+FIRST_CLUSTER = 2  # clusters 0 and 1 are the FAT's media and end-marker entries
 BOOT_SIGNATURE = b"\x55\xaa"
 _BPB = struct.Struct("<HBHBHHBHHHII")  # offsets 11..35
 _EBPB = struct.Struct("<BBBI11s8s")  # offsets 36..61
@@ -37,22 +39,72 @@ class FloppyFormat:
         return self.total_sectors * SECTOR
 
     @property
-    def root_sectors(self) -> int:
-        return self.root_entries * 32 // SECTOR
+    def layout(self) -> Layout:
+        return Layout(
+            self.reserved_sectors,
+            self.fat_count,
+            self.sectors_per_fat,
+            self.root_entries,
+            self.sectors_per_cluster,
+            self.total_sectors,
+        )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a FAT12 volume keeps its FATs, root directory and clusters: derived from BPB fields alone.
+
+    The one place this arithmetic is written; the writer, the reader, the fault matrix and the tests all
+    ask it.
+    """
+
+    reserved_sectors: int
+    fat_count: int
+    sectors_per_fat: int
+    root_entries: int
+    sectors_per_cluster: int
+    total_sectors: int
+
+    @property
+    def fat_offset(self) -> int:
+        """Byte offset of the first FAT."""
+        return self.reserved_sectors * SECTOR
+
+    @property
+    def fat_size(self) -> int:
+        """Bytes in one FAT copy."""
+        return self.sectors_per_fat * SECTOR
+
+    def fat_copy_offset(self, copy: int) -> int:
+        """Byte offset of FAT copy ``copy`` (0 is the first)."""
+        return self.fat_offset + copy * self.fat_size
 
     @property
     def root_offset(self) -> int:
         """Byte offset of the root directory."""
-        return (self.reserved_sectors + self.fat_count * self.sectors_per_fat) * SECTOR
+        return self.fat_copy_offset(self.fat_count)
+
+    @property
+    def root_sectors(self) -> int:
+        return -(-self.root_entries * DIRECTORY_ENTRY // SECTOR)
 
     @property
     def data_offset(self) -> int:
-        """Byte offset of cluster 2."""
+        """Byte offset of cluster 2, the first data cluster."""
         return self.root_offset + self.root_sectors * SECTOR
 
     @property
-    def clusters(self) -> int:
+    def cluster_size(self) -> int:
+        return self.sectors_per_cluster * SECTOR
+
+    @property
+    def cluster_count(self) -> int:
+        """Data clusters on the volume (numbered 2 .. cluster_count + 1)."""
         return (self.total_sectors - self.data_offset // SECTOR) // self.sectors_per_cluster
+
+    def cluster_offset(self, cluster: int) -> int:
+        """Byte offset of ``cluster``'s data."""
+        return self.data_offset + (cluster - FIRST_CLUSTER) * self.cluster_size
 
 
 FORMATS: dict[int, FloppyFormat] = {
@@ -147,6 +199,17 @@ class BootParameters:
             bps, spc, reserved, fats, roots, total, media, spf, spt, heads, hidden, drive, serial, *text
         )
 
+    @property
+    def layout(self) -> Layout:
+        return Layout(
+            self.reserved_sectors,
+            self.fat_count,
+            self.sectors_per_fat,
+            self.root_entries,
+            self.sectors_per_cluster,
+            self.total_sectors,
+        )
+
     def matching_format(self) -> FloppyFormat | None:
         """The standard floppy format these parameters describe, if any (reserved sectors may differ)."""
         for floppy in FORMATS.values():
@@ -179,8 +242,8 @@ def blank_filesystem(floppy: FloppyFormat, sector: bytes, reserved: bytes = b"")
     image = bytearray(floppy.size)
     image[:SECTOR] = sector
     image[SECTOR : SECTOR + len(reserved)] = reserved
-    fat = bytes([floppy.media, 0xFF, 0xFF])
+    fat = bytes([floppy.media, 0xFF, 0xFF])  # entries 0 and 1: the media byte, then an end marker
     for copy in range(floppy.fat_count):
-        offset = (floppy.reserved_sectors + copy * floppy.sectors_per_fat) * SECTOR
-        image[offset : offset + 3] = fat
+        offset = floppy.layout.fat_copy_offset(copy)
+        image[offset : offset + len(fat)] = fat
     return image

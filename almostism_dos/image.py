@@ -20,7 +20,7 @@ from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
 from pyfatfs.PyFat import PyFat
 
 from .fat12 import ATTR_ARCHIVE, ATTR_VOLUME, Fat12Image
-from .formats import BootParameters, FloppyFormat, blank_filesystem, boot_sector
+from .formats import DIRECTORY_ENTRY, BootParameters, FloppyFormat, blank_filesystem, boot_sector
 
 VOLUME_LABEL = "ALMOSTISM"
 DEFAULT_EPOCH = 946684800  # 2000-01-01 00:00:00 UTC, when SOURCE_DATE_EPOCH is not set
@@ -112,24 +112,25 @@ def _settle_root(image: bytearray, files: list[ImageFile], epoch: int) -> None:
         image[entry.offset + 11] = attributes[entry.name]
         image[entry.offset + 13 : entry.offset + 20] = stamp  # creation tenths, time, date; access date
         image[entry.offset + 22 : entry.offset + 26] = stamp[1:5]  # modification time and date
-    label_at = parsed.root_offset + 32 * len(entries)
+    label_at = parsed.layout.root_offset + DIRECTORY_ENTRY * len(entries)
     if len(entries) >= parsed.parameters.root_entries:
         raise BuildError("the root directory has no room for the volume label")
-    label = bytearray(32)
+    label = bytearray(DIRECTORY_ENTRY)
     label[0:11] = VOLUME_LABEL.encode("ascii").ljust(11)
     label[11] = ATTR_VOLUME
     label[22:26] = stamp[1:5]
-    image[label_at : label_at + 32] = label
+    image[label_at : label_at + DIRECTORY_ENTRY] = label
 
 
 def _check_capacity(floppy: FloppyFormat, files: list[ImageFile]) -> None:
-    cluster = floppy.sectors_per_cluster * 512
+    layout = floppy.layout
+    cluster = layout.cluster_size
     needed = sum(-(-len(item.data) // cluster) for item in files)
-    if needed > floppy.clusters:
+    if needed > layout.cluster_count:
         names = ", ".join(item.name for item in files)
         raise BuildError(
             f"{names}: need {needed * cluster // 1024} KB, a {floppy.kilobytes} KB floppy holds "
-            f"{floppy.clusters * cluster // 1024} KB"
+            f"{layout.cluster_count * cluster // 1024} KB"
         )
     if len(files) + 1 > floppy.root_entries:
         raise BuildError(f"{len(files)} files and a label do not fit {floppy.root_entries} root entries")

@@ -3,7 +3,8 @@
 A case says what is on the disk (the file's bytes, its attributes, a directory in its place, a
 write-protected floppy) and how ALMOST.COM is started (its command tail); it expects an exit code and
 whether the target vanishes. A host runs a case and reports the exit code seen and every byte of the disk
-that changed outside the judged file. Used by tests/test_fault_matrix.py and bench/reliability.py.
+that changed outside the judged file. Used by tests/test_fault_matrix.py and bench/reliability.py
+(``python -m bench.reliability``).
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from almostism_dos import freedos, programs, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
-from almostism_dos.fat12 import Fat12Image
-from almostism_dos.floppy import AUTOEXEC, LOADER, freedos_files, result_in
-from almostism_dos.formats import FORMATS
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, read_entry
+from almostism_dos.floppy import AUTOEXEC, LOADER, SCRIPTURE, embedded_image, freedos_files, result_in
+from almostism_dos.formats import DIRECTORY_ENTRY, FIRST_CLUSTER, FORMATS
 from almostism_dos.image import ImageFile, build_image
 from vm.dos import Disk, run_com
 from vm.pc import boot
 
-NAME = "SCRIPTUR.ALM"
 BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
 VALID = scripture.build(0x5A)
 
@@ -43,7 +43,7 @@ class Case:
     content: bytes | None  # the file's bytes; None: no such file
     expected: int  # ALMOST.COM's exit code
     vanishes: bool  # no file at the target path afterwards (also true if there never was one)
-    path: str = NAME  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
+    path: str = SCRIPTURE  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
     tail: str = ""  # ALMOST.COM's command tail
     read_only: bool = False
     directory: bool = False  # a directory stands where the file would be
@@ -51,7 +51,7 @@ class Case:
 
     @property
     def needs_tail(self) -> bool:
-        return bool(self.tail) or self.path != NAME
+        return bool(self.tail) or self.path != SCRIPTURE
 
 
 CASES = [
@@ -101,24 +101,20 @@ def _mtools(*arguments: str) -> None:
     subprocess.run(list(arguments), check=True, capture_output=True, env=environment)
 
 
-def case_image(
-    case: Case, boot_code: bytes, system: list[ImageFile], reserved: bytes = b"", layout_kb: int = 1440
-) -> bytes:
-    """A 1.44 MB floppy with the system files, a bystander, and the case's file set up."""
+def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: list[ImageFile]) -> bytes:
+    """A floppy made by ``build`` from the system files, a bystander, and the case's file set up."""
     files = [*system, BYSTANDER]
-    if case.content is not None and case.path == NAME:
-        files.append(ImageFile(NAME, case.content, 0x21 if case.read_only else 0x20))
-    layout = FORMATS[layout_kb]
-    if reserved:
-        layout = replace(layout, reserved_sectors=1 + -(-len(reserved) // 512))
-    data = build_image(layout, boot_code, files, 0, reserved=reserved)
-    if not case.directory and case.path == NAME:
+    if case.content is not None and case.path == SCRIPTURE:
+        attributes = ATTR_ARCHIVE | (ATTR_READ_ONLY if case.read_only else 0)
+        files.append(ImageFile(SCRIPTURE, case.content, attributes))
+    data = build(files)
+    if not case.directory and case.path == SCRIPTURE:
         return data
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
         path = Path(scratch) / "case.img"
         path.write_bytes(data)
         if case.directory:
-            _mtools("mmd", "-i", str(path), f"::{NAME}")
+            _mtools("mmd", "-i", str(path), f"::{SCRIPTURE}")
         else:
             directory, _, name = case.path.rpartition("\\")
             (Path(scratch) / name).write_bytes(case.content or b"")
@@ -127,40 +123,25 @@ def case_image(
         return path.read_bytes()
 
 
-def _find(image: Fat12Image, path: str) -> tuple[int, list[int]] | None:
-    entry = image.find(path)
-    if entry is None or entry.is_directory:
-        return None
-    clusters = image.chain(entry.first_cluster) if entry.size else []
-    return entry.offset, clusters
-
-
 def stray_changes(before: bytes, after: bytes, path: str) -> list[str]:
     """Every difference outside ``path``'s directory entry, clusters and FAT entries, in words."""
     old, new = Fat12Image.parse(before), Fat12Image.parse(after)
-    found = _find(old, path)
-    entry_at, chain = found if found else (-1, [])
-    fat_start, fat_end = old.fat_offset, old.root_offset
+    layout = old.layout
+    entry = old.find(path)
+    judged = entry is not None and not entry.is_directory
+    chain = old.chain(entry.first_cluster) if judged and entry and entry.size else []
     masked = bytearray(len(before))
-    if entry_at >= 0:
-        masked[entry_at : entry_at + 32] = b"\1" * 32
+    if judged and entry:
+        masked[entry.offset : entry.offset + DIRECTORY_ENTRY] = b"\1" * DIRECTORY_ENTRY
     for cluster in chain:
-        start = old.data_offset + (cluster - 2) * old.cluster_size
-        masked[start : start + old.cluster_size] = b"\1" * old.cluster_size
-    masked[fat_start:fat_end] = b"\1" * (fat_end - fat_start)
+        start = layout.cluster_offset(cluster)
+        masked[start : start + layout.cluster_size] = b"\1" * layout.cluster_size
+    masked[layout.fat_offset : layout.root_offset] = b"\1" * (layout.root_offset - layout.fat_offset)
     changes = [f"byte {i:#x}" for i in range(len(before)) if not masked[i] and before[i] != after[i]]
-    for copy in range(old.parameters.fat_count):
-        old_fat = Fat12Image(old.data, old.parameters).fat(copy)
-        new_fat = Fat12Image(new.data, new.parameters).fat(copy)
-        for cluster in range(2, old.cluster_count + 2):
-            if cluster in chain:
-                continue
-            offset = cluster * 3 // 2
-            shift = 4 if cluster & 1 else 0
-            mask = 0xFFF
-            old_value = ((old_fat[offset] | old_fat[offset + 1] << 8) >> shift) & mask
-            new_value = ((new_fat[offset] | new_fat[offset + 1] << 8) >> shift) & mask
-            if old_value != new_value:
+    for copy in range(layout.fat_count):
+        old_fat, new_fat = old.fat(copy), new.fat(copy)
+        for cluster in range(FIRST_CLUSTER, layout.cluster_count + FIRST_CLUSTER):
+            if cluster not in chain and read_entry(old_fat, cluster) != read_entry(new_fat, cluster):
                 changes.append(f"FAT {copy + 1} entry {cluster}")
     return changes[:10]
 
@@ -179,7 +160,7 @@ def run_unicorn_dos(case: Case) -> Outcome:
     disk = Disk(write_protected=case.write_protected)
     disk.add(BYSTANDER.name, BYSTANDER.data)
     if case.directory:
-        disk.directories.add(NAME)
+        disk.directories.add(SCRIPTURE)
     if "\\" in case.path:
         disk.directories.add(case.path.rpartition("\\")[0])
     if case.content is not None:
@@ -197,8 +178,11 @@ def run_unicorn_dos(case: Case) -> Outcome:
 
 
 def _embedded_image(case: Case) -> bytes:
-    system = programs.embedded_bytes()
-    return case_image(case, system[:512], [ImageFile(LOADER, programs.loader_bytes())], reserved=system[512:])
+    return case_image(
+        case,
+        lambda files: embedded_image(FORMATS[1440], files, 0),
+        [ImageFile(LOADER, programs.loader_bytes())],
+    )
 
 
 def run_embedded_unicorn(case: Case) -> Outcome:
@@ -244,10 +228,11 @@ def run_freedos_qemu(case: Case) -> Outcome:
         raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
     system = freedos.load(located)
     files = freedos_files(system, 1)
-    files = [f for f in files if f.name != NAME]
+    files = [f for f in files if f.name != SCRIPTURE]
     autoexec = AUTOEXEC.replace(f"A:\\{LOADER}", f"A:\\{LOADER} {case.tail}".rstrip())
     files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
-    return _run_qemu(case, case_image(case, system.boot_code, files))
+    image = case_image(case, lambda files: build_image(FORMATS[1440], system.boot_code, files, 0), files)
+    return _run_qemu(case, image)
 
 
 def run_dosbox(case: Case) -> Outcome:

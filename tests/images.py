@@ -1,12 +1,25 @@
-"""Fabricated inputs for image tests: a FreeDOS-shaped source floppy that contains no FreeDOS."""
+"""Helpers for the tests: fabricated floppies (a FreeDOS-shaped one that contains no FreeDOS, the
+self-booting one with any scripture), bad inputs, oracles (fsck.fat, mtools), and before/after checks.
+"""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM
-from almostism_dos.formats import FORMATS
+from almostism_dos import floppy, freedos, programs
+from almostism_dos.fat12 import (
+    ATTR_ARCHIVE,
+    ATTR_HIDDEN,
+    ATTR_READ_ONLY,
+    ATTR_SYSTEM,
+    DELETED,
+    FREE,
+    Fat12Image,
+    set_entry,
+)
+from almostism_dos.floppy import LOADER, SCRIPTURE, freedos_files
+from almostism_dos.formats import FORMATS, SECTOR
 from almostism_dos.image import ImageFile, build_image
 
 # EB 3C 90 (jump over the BPB) ... at 62: cli; hlt; jmp $-1 ... the name a FreeDOS boot sector loads.
@@ -55,39 +68,74 @@ def embedded_image(
     scripture_data: bytes, kilobytes: int = 1440, extra: list[ImageFile] | None = None
 ) -> bytes:
     """A self-booting floppy like ``build --boot embedded`` makes, with ``scripture_data`` as SCRIPTUR.ALM."""
-    from dataclasses import replace
-
-    from almostism_dos import programs
-
-    system = programs.embedded_bytes()
-    layout = replace(FORMATS[kilobytes], reserved_sectors=1 + -(-len(system[512:]) // 512))
-    files = [ImageFile("ALMOST.COM", programs.loader_bytes()), ImageFile("SCRIPTUR.ALM", scripture_data)]
-    return build_image(layout, system[:512], files + (extra or []), 0, reserved=system[512:])
+    files = [ImageFile(LOADER, programs.loader_bytes()), ImageFile(SCRIPTURE, scripture_data)]
+    return floppy.embedded_image(FORMATS[kilobytes], files + (extra or []), 0)
 
 
-def place_chain(image: bytearray, name: str, clusters: list[int], end_marker: int = 0xFFF) -> None:
-    """Move a root file's data onto ``clusters`` (in that order), in every FAT copy."""
-    from almostism_dos.fat12 import Fat12Image
+def liturgy_image(
+    path: Path, source: Path, scripture_data: bytes, extra: list[ImageFile] | None = None
+) -> Path:
+    """A FreeDOS floppy like ``build`` makes from ``source``, but with ``scripture_data`` as SCRIPTUR.ALM."""
+    system = freedos.load(source)
+    files = [
+        f if f.name != SCRIPTURE else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
+    ]
+    path.write_bytes(build_image(FORMATS[1440], system.boot_code, files + (extra or []), 0))
+    return path
 
-    parsed = Fat12Image.parse(bytes(image))
+
+def only_the_scripture_changed(before: bytes, after: bytes) -> None:
+    """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
+    old, new = Fat12Image.parse(before), Fat12Image.parse(after)
+    entry = old.find(SCRIPTURE)
+    assert entry is not None and new.find(SCRIPTURE) is None
+    expected = bytearray(before)
+    expected[entry.offset] = DELETED
+    layout = old.layout
+    for index, cluster in enumerate(old.chain(entry.first_cluster)):
+        start = layout.cluster_offset(cluster)
+        zeroed = min(layout.cluster_size, max(0, entry.size - index * layout.cluster_size))
+        expected[start : start + zeroed] = bytes(zeroed)
+        set_entry(expected, cluster, FREE)
+    assert after == bytes(expected)
+    assert new.fats_equal()
+
+
+def first_sector_of(image: bytes, name: str) -> int:
+    """The sector where ``name``'s data begins."""
+    parsed = Fat12Image.parse(image)
     entry = parsed.find(name)
     assert entry is not None
-    data = parsed.read(entry)
-    size = parsed.cluster_size
+    return parsed.layout.cluster_offset(entry.first_cluster) // SECTOR
 
-    def set_entry(cluster: int, value: int) -> None:
-        for copy in range(parsed.parameters.fat_count):
-            base = parsed.fat_offset + copy * parsed.parameters.sectors_per_fat * 512
-            offset = base + cluster * 3 // 2
-            pair = image[offset] | image[offset + 1] << 8
-            pair = (pair & 0x000F) | value << 4 if cluster & 1 else (pair & 0xF000) | value
-            image[offset : offset + 2] = pair.to_bytes(2, "little")
 
-    for old in parsed.chain(entry.first_cluster):
-        set_entry(old, 0)
-    for index, cluster in enumerate(clusters):
-        set_entry(cluster, clusters[index + 1] if index + 1 < len(clusters) else end_marker)
-        start = parsed.data_offset + (cluster - 2) * size
-        chunk = data[index * size : (index + 1) * size]
-        image[start : start + len(chunk)] = chunk
-    image[entry.offset + 26 : entry.offset + 28] = clusters[0].to_bytes(2, "little")
+# --- inputs that are not what they should be ---------------------------------------------------------
+
+
+def text_file(path: Path) -> Path:
+    path.write_bytes(b"just text\n" * 100)
+    return path
+
+
+def empty_file(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
+
+
+def truncated_image(path: Path) -> Path:
+    path.write_bytes(fake_freedos_image(path).read_bytes()[:100_000])
+    return path
+
+
+def fat16_image(path: Path) -> Path:
+    path.write_bytes(bytes(16 * 1024 * 1024))
+    subprocess.run(["mkfs.fat", "-F", "16", str(path)], check=True, capture_output=True)
+    return path
+
+
+def partitioned_image(path: Path) -> Path:
+    data = bytearray(1024 * 1024)
+    data[0x1BE : 0x1BE + 16] = bytes([0x80, 1, 1, 0, 0x06, 15, 63, 20]) + (63).to_bytes(4, "little") * 2
+    data[510:512] = b"\x55\xaa"
+    path.write_bytes(data)
+    return path

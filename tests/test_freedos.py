@@ -16,7 +16,17 @@ import pytest
 
 from almostism_dos import freedos
 from almostism_dos.fat12 import ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM
-from tests.images import FAKE_BOOT, FAKE_KERNEL, FAKE_SHELL, fake_freedos_image
+from tests.images import (
+    FAKE_BOOT,
+    FAKE_KERNEL,
+    FAKE_SHELL,
+    empty_file,
+    fake_freedos_image,
+    fat16_image,
+    partitioned_image,
+    text_file,
+    truncated_image,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,35 +63,6 @@ def test_load_from_a_directory(tmp_path: Path) -> None:
     (tmp_path / "other.bin").write_bytes(b"\0" * 510 + b"\x55\xaa")  # a boot sector that loads nothing
     system = freedos.load(tmp_path)
     assert system.boot_code == bytes(FAKE_BOOT) and system.kernel == FAKE_KERNEL
-
-
-def text_file(path: Path) -> Path:
-    path.write_bytes(b"just text\n" * 100)
-    return path
-
-
-def empty_file(path: Path) -> Path:
-    path.write_bytes(b"")
-    return path
-
-
-def truncated_image(path: Path) -> Path:
-    path.write_bytes(fake_freedos_image(path).read_bytes()[:100_000])
-    return path
-
-
-def fat16_image(path: Path) -> Path:
-    path.write_bytes(bytes(16 * 1024 * 1024))
-    subprocess.run(["mkfs.fat", "-F", "16", str(path)], check=True, capture_output=True)
-    return path
-
-
-def partitioned_image(path: Path) -> Path:
-    data = bytearray(1024 * 1024)
-    data[0x1BE : 0x1BE + 16] = bytes([0x80, 1, 1, 0, 0x06, 15, 63, 20]) + (63).to_bytes(4, "little") * 2
-    data[510:512] = b"\x55\xaa"
-    path.write_bytes(data)
-    return path
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from almostism_dos import freedos, programs, scripture
-from almostism_dos.fat12 import Fat12Image
+from almostism_dos.fat12 import Fat12Image, read_entry, write_entry
 from almostism_dos.floppy import AUTOEXEC, RESULT_PREFIX, freedos_floppy
 from almostism_dos.formats import FORMATS, BootParameters
 from almostism_dos.image import build_image, dos_timestamp
@@ -123,3 +124,23 @@ def test_the_source_image_is_only_read(tmp_path: Path) -> None:
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     freedos_floppy(FORMATS[1440], freedos.load(path), 5, 0)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_fat12_entries_round_trip_and_leave_their_neighbours_alone() -> None:
+    fat = bytearray(b"\xff" * 12)
+    values = {cluster: (cluster * 0x2D3) & 0xFFF for cluster in range(2, 8)}
+    for cluster, value in values.items():
+        write_entry(fat, cluster, value)
+    assert {cluster: read_entry(fat, cluster) for cluster in values} == values
+    assert (read_entry(fat, 0), read_entry(fat, 1)) == (0xFFF, 0xFFF)  # even and odd neighbours kept
+
+
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_the_layout_agrees_with_fsck(kilobytes: int, source: freedos.FreeDos, tmp_path: Path) -> None:
+    path = _write(tmp_path, freedos_floppy(FORMATS[kilobytes], source, 1, 0))
+    layout = FORMATS[kilobytes].layout
+    report = subprocess.run(["fsck.fat", "-n", "-v", str(path)], capture_output=True, text=True).stdout
+    assert f"Data area starts at byte {layout.data_offset}" in report
+    assert f"{layout.cluster_count} data clusters" in report
+    assert f"Root directory starts at byte {layout.root_offset}" in report
+    assert f"First FAT starts at byte {layout.fat_offset}" in report

@@ -8,8 +8,10 @@ number of cases (CI: a few hundred; a nightly-size run: 10000 or more).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 from almostism_dos import freedos, scripture
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.fat12 import Fat12Image, ImageError
+from almostism_dos.fat12 import Fat12Image, ImageError, set_entry
 from almostism_dos.inspection import inspect
 from tests.images import embedded_image, fake_freedos_image
 
@@ -26,18 +28,26 @@ EXAMPLES = int(os.environ.get("ALMOSTISM_IMAGE_FUZZ", "300"))
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-SEEDS = {
-    "embedded 360": embedded_image(scripture.build(1), 360),
-    "embedded 1440": embedded_image(scripture.build(2), 1440),
-}
+
+
+@functools.cache
+def seeds() -> dict[str, bytes]:
+    """Real images to mutate (made when the first case is drawn, not when the tests are collected)."""
+    with tempfile.TemporaryDirectory(prefix="almostism-seed-") as scratch:
+        freedos_shaped = fake_freedos_image(Path(scratch) / "fd.img", 360).read_bytes()
+    return {
+        "embedded 360": embedded_image(scripture.build(1), 360),
+        "embedded 1440": embedded_image(scripture.build(2), 1440),
+        "FreeDOS-shaped 360": freedos_shaped,
+    }
 
 
 @st.composite
 def mutated_images(draw: st.DrawFn) -> bytes:
     """A real image with a few bytes changed where the structure lives (BPB, FATs, root), maybe cut short."""
-    seed = bytearray(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
+    seed = bytearray(seeds()[draw(st.sampled_from(sorted(seeds())))])
     parsed = Fat12Image.parse(bytes(seed))
-    structure_end = parsed.data_offset + 4 * parsed.cluster_size
+    structure_end = parsed.layout.cluster_offset(6)  # BPB, FATs, root and the first four clusters
     for _ in range(draw(st.integers(1, 8))):
         offset = draw(st.one_of(st.integers(0, 61), st.integers(0, structure_end - 1)))
         seed[offset] = draw(st.integers(0, 255))
@@ -69,13 +79,18 @@ def test_freedos_import_validates_without_writing_the_input(
     data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = freedos.cached_image()
+    cached.unlink(missing_ok=True)  # (tmp_path is shared by every example)
     path = tmp_path / "fuzz.img"
     path.write_bytes(data)
     digest = hashlib.sha256(data).hexdigest()
     try:
-        freedos.load(path)
+        freedos.import_image(path)
     except freedos.FreeDosError as error:
         assert "\n" not in str(error)
+        assert not cached.exists(), "a rejected image was cached"
+    else:
+        assert cached.read_bytes() == data
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
 
@@ -84,10 +99,6 @@ def test_a_cyclic_chain_is_an_error_not_a_hang(tmp_path: Path) -> None:
     parsed = Fat12Image.parse(bytes(image))
     kernel = parsed.find("KERNEL.SYS")
     assert kernel is not None
-    first = kernel.first_cluster  # point the kernel's first cluster back at itself
-    offset = parsed.fat_offset + first * 3 // 2
-    pair = image[offset] | image[offset + 1] << 8
-    pair = (pair & 0x000F) | first << 4 if first & 1 else (pair & 0xF000) | first
-    image[offset : offset + 2] = pair.to_bytes(2, "little")
+    set_entry(image, kernel.first_cluster, kernel.first_cluster)  # the kernel's first cluster: itself
     with pytest.raises(ImageError, match="loops"):
         Fat12Image.parse(bytes(image)).read(kernel)

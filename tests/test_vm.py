@@ -11,23 +11,10 @@ from almostism_dos import freedos, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
-from almostism_dos.floppy import freedos_files
 from almostism_dos.formats import FORMATS
-from almostism_dos.image import ImageFile, build_image
+from almostism_dos.image import ImageFile
 from tests.conftest import EmulatorUnderTest
-from tests.images import fake_freedos_image, fsck
-
-
-def liturgy_image(
-    path: Path, source: Path, scripture_data: bytes, extra: list[ImageFile] | None = None
-) -> Path:
-    """A floppy like ``build`` makes, but with ``scripture_data`` as SCRIPTUR.ALM."""
-    system = freedos.load(source)
-    files = [
-        f if f.name != "SCRIPTUR.ALM" else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
-    ]
-    path.write_bytes(build_image(FORMATS[1440], system.boot_code, files + (extra or []), 0))
-    return path
+from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +130,6 @@ def test_embedded_floppy_boots_the_liturgy_in_qemu(
 
 
 def embedded_file(tmp_path: Path, data: bytes) -> Path:
-    from tests.images import embedded_image
-
     path = tmp_path / "a.img"
     path.write_bytes(embedded_image(data))
     return path

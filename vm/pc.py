@@ -38,6 +38,7 @@ class Floppy:
     write_protected: bool = False
     failing_reads: dict[int, int] = field(default_factory=dict)  # LBA -> how many reads of it fail first
     reads: list[int] = field(default_factory=list)  # every sector read, in order
+    failed_reads: list[int] = field(default_factory=list)  # every sector whose read failed, in order
     writes: list[int] = field(default_factory=list)  # every sector written, in order
 
 
@@ -181,6 +182,7 @@ class Pc:
             sector = lba + index
             if function == 0x02 and self.floppy.failing_reads.get(sector, 0) > 0:
                 self.floppy.failing_reads[sector] -= 1
+                self.floppy.failed_reads.append(sector)
                 return 0x10  # CRC error
         for index in range(count):
             sector = lba + index
