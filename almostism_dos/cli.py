@@ -1,6 +1,6 @@
 """The ``almostism-dos`` command line.
 
-Exit codes: ``verify`` exits with the verdict (0-5, as ALMOST.COM does). Every command exits 0 on
+Exit codes: ``verify`` exits with the verdict (0-6, as ALMOST.COM does). Every command exits 0 on
 success, and otherwise prints one line to standard error and exits with one of :class:`ExitCode`.
 """
 
@@ -18,6 +18,7 @@ from . import __version__
 from .emulators import DEFAULT, REGISTRY
 from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
+from .programs import PROGRAMS
 
 if TYPE_CHECKING:
     from .emulators.base import Emulator
@@ -72,7 +73,7 @@ def _export(args: argparse.Namespace) -> int:
         written = export(args.directory, unique, args.force)
     except OutputError as error:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None
-    print(f"wrote {written.loader} ({len(programs.loader_bytes())} bytes)")
+    print(f"wrote {written.loader} ({len(programs.almost_bytes())} bytes)")
     print(f"wrote {written.scripture} ({scripture.SIZE} bytes, unique byte 0x{unique:02X})")
     return 0
 
@@ -90,9 +91,8 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"{path}: {Verdict.IO.value} {Verdict.IO.meaning} (cannot read: {error.strerror})")
         return Verdict.IO
     verdict = scripture.judge(data)
-    detail = (
-        f", unique byte 0x{data[scripture.UNIQUE_OFFSET]:02X}" if data and verdict is Verdict.COMPLETE else ""
-    )
+    unique = scripture.unique_byte(data) if data is not None else None
+    detail = f", unique byte 0x{unique:02X}" if unique is not None else ""
     print(f"{path}: {verdict.value} {verdict.meaning}{detail}")
     return verdict
 
@@ -100,14 +100,8 @@ def _verify(args: argparse.Namespace) -> int:
 def _listing(args: argparse.Namespace) -> int:
     from . import programs
 
-    every = {
-        "parser": programs.parser_assembly,
-        "loader": programs.loader_assembly,
-        "poweroff": programs.poweroff_assembly,
-        "boot": programs.embedded_assembly,
-    }
-    chosen = [every[args.program]] if args.program else list(every.values())
-    sys.stdout.write("\n".join(assembly().listing() for assembly in chosen))
+    chosen = [args.program] if args.program else list(PROGRAMS)
+    sys.stdout.write("\n".join(programs.assembly(name).listing() for name in chosen))
     return 0
 
 
@@ -144,7 +138,7 @@ def _read_image(path: Path) -> bytes:
 
 def _inspect(args: argparse.Namespace) -> int:
     from .fat12 import ImageError
-    from .inspection import inspect
+    from .inspection import Presence, inspect
 
     try:
         report = inspect(_read_image(args.image))
@@ -164,9 +158,9 @@ def _inspect(args: argparse.Namespace) -> int:
     for item in report.files:
         print(f"  {item.name:<12} {item.size:>8}  {item.attributes}")
     state = report.scripture
-    if state.state == "valid":
+    if state.state is Presence.VALID:
         print(f"  scripture: present and valid, unique byte 0x{state.unique_byte:02X}")
-    elif state.state == "judged":
+    elif state.state is Presence.JUDGED:
         print(f"  scripture: present, would get {state.verdict} ({state.meaning})")
     else:
         print("  scripture: absent")
@@ -267,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     verifying.set_defaults(run=_verify)
 
     listing = commands.add_parser("listing", help="print the annotated listing")
-    listing.add_argument("program", nargs="?", choices=["parser", "loader", "poweroff", "boot"])
+    listing.add_argument("program", nargs="?", choices=list(PROGRAMS), help="one program (default: all)")
     listing.set_defaults(run=_listing)
 
     building = commands.add_parser("build", help="build a bootable floppy image that performs the liturgy")

@@ -8,9 +8,6 @@ from pathlib import Path
 from . import programs, scripture
 from .outputs import OutputError, check_output, write_atomically
 
-LOADER_NAME = "ALMOST.COM"
-SCRIPTURE_NAME = "SCRIPTUR.ALM"
-
 
 @dataclass(frozen=True)
 class Exported:
@@ -33,9 +30,9 @@ def export(directory: Path, unique: int, force: bool = False) -> Exported:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"{directory}: cannot create directory ({error.strerror})") from None
-    targets = (directory / LOADER_NAME, directory / SCRIPTURE_NAME)
+    targets = (directory / programs.ALMOST, directory / scripture.SCRIPTURE_FILE)
     for target in targets:
         check_output(target, force)
-    write_atomically(targets[0], programs.loader_bytes(), force)
+    write_atomically(targets[0], programs.almost_bytes(), force)
     write_atomically(targets[1], data, force)
     return Exported(targets[0], targets[1], unique)

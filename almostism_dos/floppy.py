@@ -17,10 +17,9 @@ from .fat12 import ATTR_ARCHIVE
 from .formats import SECTOR, FloppyFormat
 from .freedos import FreeDos
 from .image import ImageFile, build_image
+from .programs import ALMOST, POWEROFF
+from .scripture import SCRIPTURE_FILE
 
-LOADER = "ALMOST.COM"
-SCRIPTURE = "SCRIPTUR.ALM"
-POWEROFF = "POWEROFF.COM"
 RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
 
 FDCONFIG = "\r\n".join(
@@ -35,7 +34,7 @@ FDCONFIG = "\r\n".join(
 AUTOEXEC = "\r\n".join(
     [
         "@ECHO OFF",
-        f"A:\\{LOADER}",
+        f"A:\\{ALMOST}",
         f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
         "DIR A:\\",
         f"A:\\{POWEROFF}",
@@ -46,7 +45,7 @@ AUTOEXEC = "\r\n".join(
 
 def liturgy_files(unique: int) -> list[ImageFile]:
     """ALMOST.COM and the scripture."""
-    return [ImageFile(LOADER, programs.loader_bytes()), ImageFile(SCRIPTURE, scripture.build(unique))]
+    return [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, scripture.build(unique))]
 
 
 def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
@@ -57,7 +56,7 @@ def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
         ImageFile("FDCONFIG.SYS", FDCONFIG.encode("ascii")),
         ImageFile("AUTOEXEC.BAT", AUTOEXEC.encode("ascii")),
         *liturgy_files(unique),
-        ImageFile(POWEROFF, programs.poweroff_bytes()),
+        ImageFile(POWEROFF, programs.code("poweroff")),
     ]
 
 
@@ -68,13 +67,13 @@ def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, unique: int, epoch: i
 
 def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
     """``floppy`` with room for the host: the boot sector, then the host's sectors, are reserved."""
-    host = programs.embedded_bytes()[SECTOR:]
+    host = programs.code("embedded")[SECTOR:]
     return replace(floppy, reserved_sectors=1 + -(-len(host) // SECTOR))
 
 
 def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int) -> bytes:
     """A self-booting floppy: boot sector, the host in the reserved sectors, ``files`` in the root."""
-    system = programs.embedded_bytes()
+    system = programs.code("embedded")
     return build_image(embedded_format(floppy), system[:SECTOR], files, epoch, reserved=system[SECTOR:])
 
 

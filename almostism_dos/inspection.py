@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 
 from . import scripture
 from .fat12 import Fat12Image, ImageError
-from .floppy import SCRIPTURE
 from .freedos import KERNEL_NAME_IN_BOOT_CODE
+from .scripture import SCRIPTURE_FILE
 
 EMBEDDED_MARK = b"ALMOSTISM HOST"  # carried by the self-booting floppy's boot sector
 
@@ -19,11 +20,19 @@ class FileInfo:
     attributes: str
 
 
+class Presence(str, Enum):
+    """Whether the scripture is on the image, and in what state (the value is what --json shows)."""
+
+    VALID = "valid"  # a true scripture, with its unique byte
+    JUDGED = "judged"  # a file by that name that the liturgy would judge otherwise (the verdict says how)
+    ABSENT = "absent"  # no such file
+
+
 @dataclass(frozen=True)
 class ScriptureState:
-    """``valid`` (with its unique byte), ``judged`` (the verdict it would get) or ``absent``."""
+    """The scripture's presence, the verdict ALMOST.COM would give it, and a valid one's unique byte."""
 
-    state: str
+    state: Presence
     verdict: int | None = None
     meaning: str | None = None
     unique_byte: int | None = None
@@ -37,11 +46,14 @@ class Inspection:
     label: str | None
     serial: str
     files: list[FileInfo] = field(default_factory=list)
-    scripture: ScriptureState = ScriptureState("absent")
+    scripture: ScriptureState = ScriptureState(Presence.ABSENT)
     fats_equal: bool = True
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """For --json: enums as their values."""
+        return asdict(
+            self, dict_factory=lambda items: {k: v.value if isinstance(v, Enum) else v for k, v in items}
+        )
 
 
 def boot_system(image: Fat12Image) -> str:
@@ -55,17 +67,18 @@ def boot_system(image: Fat12Image) -> str:
 
 
 def scripture_state(image: Fat12Image) -> ScriptureState:
-    entry = image.find(SCRIPTURE)
+    entry = image.find(SCRIPTURE_FILE)
     if entry is None:
-        return ScriptureState("absent")
+        return ScriptureState(Presence.ABSENT)
     try:
         data: bytes | None = image.read(entry)
     except ImageError:
         data = None
     verdict = scripture.judge(data) if data is not None else scripture.Verdict.IO
-    if verdict is scripture.Verdict.COMPLETE and data is not None:
-        return ScriptureState("valid", verdict.value, verdict.meaning, data[scripture.UNIQUE_OFFSET])
-    return ScriptureState("judged", verdict.value, verdict.meaning)
+    unique = scripture.unique_byte(data) if data is not None else None
+    if unique is not None:
+        return ScriptureState(Presence.VALID, verdict.value, verdict.meaning, unique)
+    return ScriptureState(Presence.JUDGED, verdict.value, verdict.meaning)
 
 
 def inspect(data: bytes) -> Inspection:

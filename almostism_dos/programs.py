@@ -1,17 +1,18 @@
-"""The assembled programs: the parser (liturgy.asm), ALMOST.COM (almost.asm), POWEROFF.COM (poweroff.asm).
+"""The shipped programs, by their one name each: ``parser`` (liturgy.asm), ``almost`` (ALMOST.COM),
+``poweroff`` (POWEROFF.COM), ``embedded`` (boot.asm + host.asm, the self-booting floppy's system).
 
 Sources ship inside the package as ``almostism_dos.asm`` (the repository's top-level ``asm/``), are
 assembled with Keystone when first asked for, and must pass the 8086 lint and their size budgets.
 
-The ``*_bytes`` functions keep the assembled bytes in the user cache, keyed by a hash of everything that
-decides them (the sources, the assembler and lint code, the Keystone and Capstone versions), so that a
-build need not load Keystone and Capstone at all. The ``*_assembly`` functions always assemble.
+:func:`code` keeps the assembled bytes in the user cache, keyed by a hash of everything that decides
+them (the sources, the assembler and lint code, the Keystone and Capstone versions), so that a build
+need not load Keystone and Capstone at all. :func:`assembly` always assembles.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from importlib.resources import files
@@ -20,23 +21,43 @@ from typing import TYPE_CHECKING
 
 from .outputs import OutputError, write_atomically
 from .paths import cache_dir
+from .scripture import PARSER_SIZE
 
 if TYPE_CHECKING:
     from .assembler import Assembly
 
-PARSER_SOURCE = "liturgy.asm"
-LOADER_SOURCE = "almost.asm"
-POWEROFF_SOURCE = "poweroff.asm"
-EMBEDDED_SOURCE = "boot.asm"  # the boot sector, then the host
-EMBEDDED_ORIGIN = 0x7C00
-EMBEDDED_BUDGET = 2048
-PARSER_SIZE = 42
-LOADER_BUDGET = 512
-COM_ORIGIN = 0x100
+COM_ORIGIN = 0x100  # where DOS loads a .COM program
+BOOT_ORIGIN = 0x7C00  # where the BIOS loads a boot sector
 
 
 class BudgetError(Exception):
     """An assembled program is larger than its budget."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """One shipped program: its one name (listing, cache, code), its source, where it runs, its budget."""
+
+    name: str
+    source: str
+    origin: int
+    budget: int | None  # the most bytes it may have; the parser must have exactly this many
+    what: str
+    file_name: str | None = None  # on a floppy or in an export, if it is a file of its own
+
+
+# The one table of programs: the command line's listing choices and every other use come from it.
+PROGRAMS: dict[str, Program] = {
+    program.name: program
+    for program in (
+        Program("parser", "liturgy.asm", 0, PARSER_SIZE, "the parser every scripture carries"),
+        Program("almost", "almost.asm", COM_ORIGIN, 512, "ALMOST.COM, the liturgy", "ALMOST.COM"),
+        Program("poweroff", "poweroff.asm", COM_ORIGIN, None, "POWEROFF.COM, APM power-off", "POWEROFF.COM"),
+        Program("embedded", "boot.asm", BOOT_ORIGIN, 2048, "the self-booting floppy: boot sector and host"),
+    )
+}
+ALMOST = PROGRAMS["almost"].file_name or ""
+POWEROFF = PROGRAMS["poweroff"].file_name or ""
 
 
 def read_source(name: str) -> str:
@@ -44,47 +65,26 @@ def read_source(name: str) -> str:
     return files("almostism_dos.asm").joinpath(name).read_text(encoding="utf-8")
 
 
-def _within(assembly: Assembly, budget: int, what: str) -> Assembly:
-    if len(assembly.code) > budget:
-        raise BudgetError(f"{what} is {len(assembly.code)} bytes, over its budget of {budget}")
-    return assembly
+@cache
+def assembly(name: str) -> Assembly:
+    """Assemble program ``name`` from its source (always; :func:`code` is the cached bytes).
 
-
-def _assemble(source: str, origin: int) -> Assembly:
+    The parser is position-independent and assembled at offset 0; it must fill exactly its 42 bytes.
+    The embedded system is one program at 0000:7C00, a boot sector ending in 55 AA, then the host.
+    """
     from .assembler import assemble
     from .lint8086 import require_8086
 
-    return require_8086(assemble(source, read_source, origin))
-
-
-@cache
-def parser_assembly() -> Assembly:
-    """The parser, assembled at offset 0 (it is position-independent) and padded to 42 bytes."""
-    assembly = _assemble(PARSER_SOURCE, 0)
-    if len(assembly.code) != PARSER_SIZE:
-        raise BudgetError(f"the parser is {len(assembly.code)} bytes, not {PARSER_SIZE}")
-    return assembly
-
-
-@cache
-def loader_assembly() -> Assembly:
-    """ALMOST.COM, assembled at 0x100 as DOS loads a .COM program."""
-    return _within(_assemble(LOADER_SOURCE, COM_ORIGIN), LOADER_BUDGET, "ALMOST.COM")
-
-
-@cache
-def poweroff_assembly() -> Assembly:
-    """POWEROFF.COM, run last by AUTOEXEC.BAT: APM power-off, or a message and a halt."""
-    return _assemble(POWEROFF_SOURCE, COM_ORIGIN)
-
-
-@cache
-def embedded_assembly() -> Assembly:
-    """The self-booting system: a 512-byte boot sector (BPB blank), then the host, from 0000:7C00."""
-    assembly = _within(_assemble(EMBEDDED_SOURCE, EMBEDDED_ORIGIN), EMBEDDED_BUDGET, "boot sector + host")
-    if assembly.code[510:512] != b"\x55\xaa":
+    program = PROGRAMS[name]
+    built = require_8086(assemble(program.source, read_source, program.origin))
+    size = len(built.code)
+    if program.name == "parser" and size != program.budget:
+        raise BudgetError(f"the parser is {size} bytes, not {program.budget}")
+    if program.budget is not None and size > program.budget:
+        raise BudgetError(f"{program.what} is {size} bytes, over its budget of {program.budget}")
+    if program.origin == BOOT_ORIGIN and built.code[510:512] != b"\x55\xaa":
         raise BudgetError("the boot sector does not end in 55 AA at byte 510")
-    return assembly
+    return built
 
 
 @cache
@@ -102,40 +102,28 @@ def _fingerprint() -> str:
     return digest.hexdigest()[:32]
 
 
-def _cached(name: str, build: Callable[[], Assembly]) -> bytes:
+@cache
+def code(name: str) -> bytes:
+    """The bytes of program ``name``, from the user cache when they were assembled before."""
     path = cache_dir() / "asm" / f"{name}-{_fingerprint()}.bin"
     try:
         return path.read_bytes()
     except OSError:
         pass
-    code = build().code
+    built = assembly(name).code
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, code, force=True)
+        write_atomically(path, built, force=True)
     except (OSError, OutputError):
         pass  # an unwritable cache only costs time
-    return code
+    return built
 
 
-@cache
 def parser_bytes() -> bytes:
     """The 42 parser bytes every scripture carries at offsets 8..49."""
-    return _cached("parser", parser_assembly)
+    return code("parser")
 
 
-@cache
-def loader_bytes() -> bytes:
+def almost_bytes() -> bytes:
     """The bytes of ALMOST.COM."""
-    return _cached("almost", loader_assembly)
-
-
-@cache
-def poweroff_bytes() -> bytes:
-    """The bytes of POWEROFF.COM."""
-    return _cached("poweroff", poweroff_assembly)
-
-
-@cache
-def embedded_bytes() -> bytes:
-    """The bytes of the boot sector and the host, as one program."""
-    return _cached("embedded", embedded_assembly)
+    return code("almost")

@@ -15,8 +15,8 @@ from pathlib import Path
 from .console import last_lines
 from .emulators.base import Emulator, Observer
 from .fat12 import Fat12Image
-from .floppy import SCRIPTURE
 from .inspection import boot_system
+from .scripture import SCRIPTURE_FILE
 
 
 @dataclass
@@ -42,7 +42,7 @@ class RunReport:
 
 
 def _scripture_present(image: Path) -> bool:
-    return Fat12Image.parse(image.read_bytes()).find(SCRIPTURE) is not None
+    return Fat12Image.parse(image.read_bytes()).find(SCRIPTURE_FILE) is not None
 
 
 def run_image(
@@ -75,7 +75,7 @@ def run_image(
     elif outcome.errorlevel != 0:
         problem = f"the liturgy ended with errorlevel {outcome.errorlevel}"
     elif not vanished:
-        problem = f"errorlevel 0, yet {SCRIPTURE} is still on the image"
+        problem = f"errorlevel 0, yet {SCRIPTURE_FILE} is still on the image"
     return RunReport(
         emulator.name,
         system,

@@ -20,8 +20,7 @@ from __future__ import annotations
 import secrets
 from enum import IntEnum
 
-from .programs import parser_bytes
-
+SCRIPTURE_FILE = "SCRIPTUR.ALM"  # the scripture's file name: where ALMOST.COM looks when given no path
 CREED = bytes([0xFE, 0x0D, 0xCA, 0x7F, 0x80, 0xA9, 0x5C, 0x5C])
 SIZE = 1023
 PARSER_OFFSET = 8
@@ -70,6 +69,8 @@ def build(unique: int) -> bytes:
     """Build the scripture for a reader's unique byte (1-255)."""
     if not 1 <= unique <= 255:
         raise ValueError(f"the unique byte must be 1..255, not {unique}")
+    from .programs import parser_bytes  # (programs imports this module for PARSER_SIZE)
+
     body = CREED + parser_bytes() + bytes([unique]) + bytes(ZEROS_SIZE)
     return body + bytes([checksum_byte(body)])
 
@@ -91,6 +92,8 @@ def judge(data: bytes | None) -> Verdict:
         return Verdict.GAP
     if len(data) < SIZE:
         return Verdict.FALSE
+    from .programs import parser_bytes
+
     parser_ok = data[PARSER_OFFSET:UNIQUE_OFFSET] == parser_bytes()
     zeros_ok = not any(data[ZEROS_OFFSET:CHECKSUM_OFFSET])
     if parser_ok and data[UNIQUE_OFFSET] and zeros_ok and sum(data) % 256 == 0:

@@ -20,7 +20,7 @@ RunLiturgy = Callable[..., RunResult]
 
 @pytest.fixture(scope="session")
 def loader() -> Assembly:
-    return programs.loader_assembly()
+    return programs.assembly("almost")
 
 
 @pytest.fixture(scope="session")

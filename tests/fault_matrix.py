@@ -19,10 +19,12 @@ from almostism_dos import freedos, programs, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, read_entry
-from almostism_dos.floppy import AUTOEXEC, LOADER, SCRIPTURE, embedded_image, freedos_files, result_in
+from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files, result_in
 from almostism_dos.formats import DIRECTORY_ENTRY, FIRST_CLUSTER, FORMATS
 from almostism_dos.image import ImageFile, build_image
-from vm.dos import Disk, run_com
+from almostism_dos.programs import ALMOST
+from almostism_dos.scripture import SCRIPTURE_FILE
+from vm.dos import Disk, Stop, run_com
 from vm.pc import boot
 
 BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
@@ -43,7 +45,7 @@ class Case:
     content: bytes | None  # the file's bytes; None: no such file
     expected: int  # ALMOST.COM's exit code
     vanishes: bool  # no file at the target path afterwards (also true if there never was one)
-    path: str = SCRIPTURE  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
+    path: str = SCRIPTURE_FILE  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
     tail: str = ""  # ALMOST.COM's command tail
     read_only: bool = False
     directory: bool = False  # a directory stands where the file would be
@@ -51,7 +53,7 @@ class Case:
 
     @property
     def needs_tail(self) -> bool:
-        return bool(self.tail) or self.path != SCRIPTURE
+        return bool(self.tail) or self.path != SCRIPTURE_FILE
 
 
 CASES = [
@@ -76,7 +78,7 @@ CASES = [
     Case("tail of 127 characters, no terminator", VALID, 1, False, tail="A" * 127),
     Case("tail with spaces", VALID, 0, True, tail="   SCRIPTUR.ALM   and more words"),
     Case("tail: path into a subdirectory", VALID, 0, True, path="SUB\\HOLY.ALM", tail="SUB\\HOLY.ALM"),
-    Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE.ALMS"),
+    Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE_FILE.ALMS"),
 ]
 
 
@@ -104,17 +106,17 @@ def _mtools(*arguments: str) -> None:
 def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: list[ImageFile]) -> bytes:
     """A floppy made by ``build`` from the system files, a bystander, and the case's file set up."""
     files = [*system, BYSTANDER]
-    if case.content is not None and case.path == SCRIPTURE:
+    if case.content is not None and case.path == SCRIPTURE_FILE:
         attributes = ATTR_ARCHIVE | (ATTR_READ_ONLY if case.read_only else 0)
-        files.append(ImageFile(SCRIPTURE, case.content, attributes))
+        files.append(ImageFile(SCRIPTURE_FILE, case.content, attributes))
     data = build(files)
-    if not case.directory and case.path == SCRIPTURE:
+    if not case.directory and case.path == SCRIPTURE_FILE:
         return data
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
         path = Path(scratch) / "case.img"
         path.write_bytes(data)
         if case.directory:
-            _mtools("mmd", "-i", str(path), f"::{SCRIPTURE}")
+            _mtools("mmd", "-i", str(path), f"::{SCRIPTURE_FILE}")
         else:
             directory, _, name = case.path.rpartition("\\")
             (Path(scratch) / name).write_bytes(case.content or b"")
@@ -160,13 +162,13 @@ def run_unicorn_dos(case: Case) -> Outcome:
     disk = Disk(write_protected=case.write_protected)
     disk.add(BYSTANDER.name, BYSTANDER.data)
     if case.directory:
-        disk.directories.add(SCRIPTURE)
+        disk.directories.add(SCRIPTURE_FILE)
     if "\\" in case.path:
         disk.directories.add(case.path.rpartition("\\")[0])
     if case.content is not None:
         disk.add(case.path, case.content, read_only=case.read_only)
     before = disk.contents()
-    result = run_com(programs.loader_bytes(), disk, " " + case.tail if case.tail else "")
+    result = run_com(programs.almost_bytes(), disk, " " + case.tail if case.tail else "")
     after = disk.contents()
     target = case.path.upper()  # (a directory is not in ``files``: no file there)
     strays = [
@@ -174,14 +176,14 @@ def run_unicorn_dos(case: Case) -> Outcome:
         for name in before.keys() | after.keys()
         if name != target and before.get(name) != after.get(name)
     ]
-    return Outcome(result.exit_code if result.stop == "exit" else None, target not in after, strays)
+    return Outcome(result.exit_code if result.stop == Stop.EXIT else None, target not in after, strays)
 
 
 def _embedded_image(case: Case) -> bytes:
     return case_image(
         case,
         lambda files: embedded_image(FORMATS[1440], files, 0),
-        [ImageFile(LOADER, programs.loader_bytes())],
+        [ImageFile(ALMOST, programs.almost_bytes())],
     )
 
 
@@ -228,8 +230,8 @@ def run_freedos_qemu(case: Case) -> Outcome:
         raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
     system = freedos.load(located)
     files = freedos_files(system, 1)
-    files = [f for f in files if f.name != SCRIPTURE]
-    autoexec = AUTOEXEC.replace(f"A:\\{LOADER}", f"A:\\{LOADER} {case.tail}".rstrip())
+    files = [f for f in files if f.name != SCRIPTURE_FILE]
+    autoexec = AUTOEXEC.replace(f"A:\\{ALMOST}", f"A:\\{ALMOST} {case.tail}".rstrip())
     files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
     image = case_image(case, lambda files: build_image(FORMATS[1440], system.boot_code, files, 0), files)
     return _run_qemu(case, image)

@@ -18,9 +18,11 @@ from almostism_dos.fat12 import (
     Fat12Image,
     set_entry,
 )
-from almostism_dos.floppy import LOADER, SCRIPTURE, freedos_files
+from almostism_dos.floppy import freedos_files
 from almostism_dos.formats import FORMATS, SECTOR
 from almostism_dos.image import ImageFile, build_image
+from almostism_dos.programs import ALMOST
+from almostism_dos.scripture import SCRIPTURE_FILE
 
 # EB 3C 90 (jump over the BPB) ... at 62: cli; hlt; jmp $-1 ... the name a FreeDOS boot sector loads.
 FAKE_BOOT = bytearray(512)
@@ -68,7 +70,7 @@ def embedded_image(
     scripture_data: bytes, kilobytes: int = 1440, extra: list[ImageFile] | None = None
 ) -> bytes:
     """A self-booting floppy like ``build --boot embedded`` makes, with ``scripture_data`` as SCRIPTUR.ALM."""
-    files = [ImageFile(LOADER, programs.loader_bytes()), ImageFile(SCRIPTURE, scripture_data)]
+    files = [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, scripture_data)]
     return floppy.embedded_image(FORMATS[kilobytes], files + (extra or []), 0)
 
 
@@ -78,7 +80,7 @@ def liturgy_image(
     """A FreeDOS floppy like ``build`` makes from ``source``, but with ``scripture_data`` as SCRIPTUR.ALM."""
     system = freedos.load(source)
     files = [
-        f if f.name != SCRIPTURE else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
+        f if f.name != SCRIPTURE_FILE else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
     ]
     path.write_bytes(build_image(FORMATS[1440], system.boot_code, files + (extra or []), 0))
     return path
@@ -87,8 +89,8 @@ def liturgy_image(
 def only_the_scripture_changed(before: bytes, after: bytes) -> None:
     """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
     old, new = Fat12Image.parse(before), Fat12Image.parse(after)
-    entry = old.find(SCRIPTURE)
-    assert entry is not None and new.find(SCRIPTURE) is None
+    entry = old.find(SCRIPTURE_FILE)
+    assert entry is not None and new.find(SCRIPTURE_FILE) is None
     expected = bytearray(before)
     expected[entry.offset] = DELETED
     layout = old.layout

@@ -10,12 +10,14 @@ import pytest
 
 from almostism_dos import programs, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.programs import ALMOST
+from almostism_dos.scripture import SCRIPTURE_FILE
 
 
 def test_export_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(tmp_path / "out"), "--unique-byte", "0x5a"]) == 0
-    assert (tmp_path / "out" / "ALMOST.COM").read_bytes() == programs.loader_bytes()
-    assert (tmp_path / "out" / "SCRIPTUR.ALM").read_bytes() == scripture.build(0x5A)
+    assert (tmp_path / "out" / ALMOST).read_bytes() == programs.almost_bytes()
+    assert (tmp_path / "out" / SCRIPTURE_FILE).read_bytes() == scripture.build(0x5A)
     assert "unique byte 0x5A" in capsys.readouterr().out
 
 
@@ -23,7 +25,7 @@ def test_export_without_unique_byte_picks_and_prints_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["export", str(tmp_path)]) == 0
-    data = (tmp_path / "SCRIPTUR.ALM").read_bytes()
+    data = (tmp_path / SCRIPTURE_FILE).read_bytes()
     assert scripture.judge(data) is scripture.Verdict.COMPLETE
     assert f"unique byte 0x{data[50]:02X}" in capsys.readouterr().out
 
@@ -31,21 +33,21 @@ def test_export_without_unique_byte_picks_and_prints_one(
 def test_export_refuses_to_overwrite_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "SCRIPTUR.ALM").write_bytes(b"precious")
+    (tmp_path / SCRIPTURE_FILE).write_bytes(b"precious")
     assert main(["export", str(tmp_path), "--unique-byte", "1"]) == ExitCode.CANT_CREATE
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "--force" in error
-    assert (tmp_path / "SCRIPTUR.ALM").read_bytes() == b"precious"
-    assert not (tmp_path / "ALMOST.COM").exists(), "nothing half-exported"
+    assert (tmp_path / SCRIPTURE_FILE).read_bytes() == b"precious"
+    assert not (tmp_path / ALMOST).exists(), "nothing half-exported"
     assert main(["export", str(tmp_path), "--unique-byte", "1", "--force"]) == 0
-    assert (tmp_path / "SCRIPTUR.ALM").read_bytes() == scripture.build(1)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ALMOST.COM", "SCRIPTUR.ALM"], "no temp files left"
+    assert (tmp_path / SCRIPTURE_FILE).read_bytes() == scripture.build(1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ALMOST, SCRIPTURE_FILE], "no temp files left"
 
 
 def test_export_refuses_a_symlink_even_with_force(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere"
     target.write_bytes(b"keep")
-    (tmp_path / "ALMOST.COM").symlink_to(target)
+    (tmp_path / ALMOST).symlink_to(target)
     assert main(["export", str(tmp_path), "--unique-byte", "1", "--force"]) == ExitCode.CANT_CREATE
     assert target.read_bytes() == b"keep"
 

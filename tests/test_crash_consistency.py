@@ -13,16 +13,17 @@ import pytest
 
 from almostism_dos import programs, scripture
 from almostism_dos.floppy import result_in as result_of
+from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, only_the_scripture_changed
 from vm.dos import Disk, run_com
+from vm.dos import Stop as DosStop
+from vm.pc import Stop as PcStop
 from vm.pc import boot
-
-NAME = "SCRIPTUR.ALM"
 
 
 def dos_disk() -> Disk:
     disk = Disk()
-    disk.add(NAME, scripture.build(0x66))
+    disk.add(SCRIPTURE_FILE, scripture.build(0x66))
     disk.add("OTHER.TXT", b"a bystander")
     return disk
 
@@ -34,7 +35,7 @@ HOST_CALLS = 12
 
 
 def full_run() -> list[int]:
-    return run_com(programs.loader_bytes(), dos_disk()).int21_calls
+    return run_com(programs.almost_bytes(), dos_disk()).int21_calls
 
 
 def test_the_uncut_run_makes_the_calls_the_cuts_assume() -> None:
@@ -44,18 +45,18 @@ def test_the_uncut_run_makes_the_calls_the_cuts_assume() -> None:
 @pytest.mark.parametrize("cut", range(1, DOS_CALLS))
 def test_every_cut_on_the_dos_disk_is_finished_by_a_rerun(cut: int) -> None:
     disk = dos_disk()
-    first = run_com(programs.loader_bytes(), disk, cut_after=cut)
-    assert first.stop == "cut" and len(first.int21_calls) == cut
-    second = run_com(programs.loader_bytes(), disk)
-    assert second.stop == "exit" and second.exit_code in (0, 1, 6), second.output
+    first = run_com(programs.almost_bytes(), disk, cut_after=cut)
+    assert first.stop == DosStop.CUT and len(first.int21_calls) == cut
+    second = run_com(programs.almost_bytes(), disk)
+    assert second.stop == DosStop.EXIT and second.exit_code in (0, 1, 6), second.output
     assert disk.contents() == {"OTHER.TXT": b"a bystander"}
 
 
 def test_the_cut_between_zeroing_and_deleting_leaves_a_husk_that_the_rerun_deletes() -> None:
     disk = dos_disk()
-    run_com(programs.loader_bytes(), disk, cut_after=full_run().index(0x40) + 1)
-    assert bytes(disk.files[NAME].data) == bytes(1023)
-    assert run_com(programs.loader_bytes(), disk).exit_code == scripture.Verdict.HUSK
+    run_com(programs.almost_bytes(), disk, cut_after=full_run().index(0x40) + 1)
+    assert bytes(disk.files[SCRIPTURE_FILE].data) == bytes(1023)
+    assert run_com(programs.almost_bytes(), disk).exit_code == scripture.Verdict.HUSK
 
 
 @functools.cache
@@ -65,13 +66,13 @@ def pristine() -> bytes:
 
 def test_the_uncut_boot_is_the_reference() -> None:
     full = boot(pristine())[0]
-    assert full.stop == "poweroff" and result_of(full.output) == 0 and full.int21_calls == HOST_CALLS
+    assert full.stop == PcStop.POWEROFF and result_of(full.output) == 0 and full.int21_calls == HOST_CALLS
 
 
 @pytest.mark.parametrize("cut", range(1, HOST_CALLS))
 def test_every_cut_on_the_fat_image_is_finished_by_a_reboot(cut: int) -> None:
     first, floppy = boot(pristine(), cut_after=cut)
-    assert first.stop == "cut"
+    assert first.stop == PcStop.CUT
     second, floppy = boot(bytes(floppy.image))
-    assert second.stop == "poweroff" and result_of(second.output) in (0, 1, 6), second.output
+    assert second.stop == PcStop.POWEROFF and result_of(second.output) in (0, 1, 6), second.output
     only_the_scripture_changed(pristine(), bytes(floppy.image))

@@ -8,11 +8,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from almostism_dos import scripture
-from almostism_dos.scripture import Verdict, judge
+from almostism_dos.scripture import SCRIPTURE_FILE, Verdict, judge
 from tests.conftest import RunLiturgy
-from vm.dos import Disk
+from vm.dos import Disk, Stop
 
-NAME = "SCRIPTUR.ALM"
 EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "3000"))
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -54,14 +53,14 @@ files = st.one_of(
 @given(data=files)
 def test_emulated_almost_com_agrees_with_the_reference_judge(run_liturgy: RunLiturgy, data: bytes) -> None:
     disk = Disk()
-    disk.add(NAME, data)
+    disk.add(SCRIPTURE_FILE, data)
     result = run_liturgy(disk)
     verdict = judge(data)
     event(f"verdict {verdict.name}")
-    assert (result.stop, result.exit_code) == ("exit", verdict.value)
+    assert (result.stop, result.exit_code) == (Stop.EXIT, verdict.value)
     if verdict is Verdict.FOREIGN:
-        assert bytes(disk.files[NAME].data) == data
+        assert bytes(disk.files[SCRIPTURE_FILE].data) == data
     else:
-        assert NAME not in disk.files
+        assert SCRIPTURE_FILE not in disk.files
     if verdict is not Verdict.COMPLETE:
         assert result.executed_watch == set()

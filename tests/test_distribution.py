@@ -20,7 +20,7 @@ import pytest
 import almostism_dos
 from almostism_dos.emulators import emulator_class
 from almostism_dos.floppy import RESULT_PREFIX
-from almostism_dos.scripture import CREED_LINE
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.dist
@@ -122,7 +122,7 @@ def test_the_installed_tool_performs_the_liturgy(kind: str, dists: dict[str, Pat
     listing = tool("listing")
     assert listing.returncode == 0 and "liturgy.asm" in listing.stdout and "host.asm" in listing.stdout
     exported = tool("export", "out", "--unique-byte", "0x2A")
-    assert exported.returncode == 0 and (elsewhere / "out" / "SCRIPTUR.ALM").stat().st_size == 1023
+    assert exported.returncode == 0 and (elsewhere / "out" / SCRIPTURE_FILE).stat().st_size == 1023
     built = tool("build", "-o", "a.img", "--boot", "embedded", "--unique-byte", "0x2B")
     assert built.returncode == 0, built.stderr
     ran = tool("run", "a.img")

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 
 from almostism_dos import programs, scripture
-from almostism_dos.fat12 import Fat12Image, place_chain
+from almostism_dos.fat12 import DELETED, Fat12Image, place_chain
 from almostism_dos.floppy import result_in as result_of
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
+from almostism_dos.programs import ALMOST
+from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, first_sector_of, fsck, only_the_scripture_changed
-from vm.pc import boot
+from vm.pc import Stop, boot
 
 
 def fsck_clean(image: bytes, tmp_path: Path) -> bool:
@@ -26,7 +28,7 @@ def fsck_clean(image: bytes, tmp_path: Path) -> bool:
 def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
     before = embedded_image(scripture.build(0xC3), kilobytes)
     result, floppy = boot(before)
-    assert result.stop == "poweroff"
+    assert result.stop == Stop.POWEROFF
     assert f"{scripture.CREED_LINE}\r\nInstance byte: 0xC3\r\n" in result.output
     assert result_of(result.output) == 0
     only_the_scripture_changed(before, bytes(floppy.image))
@@ -53,7 +55,7 @@ def test_ordinary_file_is_untouched_byte_for_byte() -> None:
 def test_write_protected_floppy_exits_5_intact() -> None:
     before = embedded_image(scripture.build(9))
     result, floppy = boot(before, write_protected=True)
-    assert result.stop == "poweroff"
+    assert result.stop == Stop.POWEROFF
     assert "I/O failure: write" in result.output and result_of(result.output) == 5
     assert bytes(floppy.image) == before
 
@@ -62,8 +64,8 @@ def test_write_protected_floppy_exits_5_intact() -> None:
 def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path: Path) -> None:
     image = bytearray(embedded_image(scripture.build(0x11), kilobytes, [ImageFile("PAD.BIN", bytes(20_000))]))
     wanted = [301, 120, 77] if kilobytes == 1440 else [301]  # backwards, odd -> even -> odd
-    place_chain(image, "SCRIPTUR.ALM", wanted)
-    place_chain(image, "ALMOST.COM", [699])  # the program itself at an odd, high cluster
+    place_chain(image, SCRIPTURE_FILE, wanted)
+    place_chain(image, ALMOST, [699])  # the program itself at an odd, high cluster
     before = bytes(image)
     result, floppy = boot(before)
     assert result_of(result.output) == 0
@@ -73,23 +75,23 @@ def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path:
 
 def test_end_of_chain_marker_ff8_ends_the_chain(tmp_path: Path) -> None:
     image = bytearray(embedded_image(scripture.build(0x12)))
-    place_chain(image, "SCRIPTUR.ALM", [500, 501], end_marker=0xFF8)
+    place_chain(image, SCRIPTURE_FILE, [500, 501], end_marker=0xFF8)
     result, floppy = boot(bytes(image))
     assert result_of(result.output) == 0
-    assert Fat12Image.parse(bytes(floppy.image)).find("SCRIPTUR.ALM") is None
+    assert Fat12Image.parse(bytes(floppy.image)).find(SCRIPTURE_FILE) is None
     assert fsck_clean(bytes(floppy.image), tmp_path)
 
 
 def test_a_chain_that_leaves_the_volume_does_not_crash_the_host() -> None:
     image = bytearray(embedded_image(scripture.build(0x13)))
-    place_chain(image, "SCRIPTUR.ALM", [600, 4000 & 0xFFF])  # 4000 is past 2847, the last cluster
+    place_chain(image, SCRIPTURE_FILE, [600, 4000 & 0xFFF])  # 4000 is past 2847, the last cluster
     result, _ = boot(bytes(image))
-    assert result.stop == "poweroff" and result_of(result.output) is not None
+    assert result.stop == Stop.POWEROFF and result_of(result.output) is not None
 
 
 def test_transient_read_errors_are_retried() -> None:
     image = embedded_image(scripture.build(0x14))
-    sector = first_sector_of(image, "SCRIPTUR.ALM")
+    sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 2})
     assert result_of(result.output) == 0
     assert floppy.failed_reads.count(sector) == 2  # two tries failed...
@@ -98,7 +100,7 @@ def test_transient_read_errors_are_retried() -> None:
 
 def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
     image = embedded_image(scripture.build(0x15))
-    sector = first_sector_of(image, "SCRIPTUR.ALM")
+    sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 1000})
     assert "I/O failure: read" in result.output and result_of(result.output) == 5
     assert bytes(floppy.image) == image
@@ -106,33 +108,35 @@ def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
 
 def test_without_apm_it_says_so_and_halts() -> None:
     result, _ = boot(embedded_image(scripture.build(1)), apm=False)
-    assert result.stop == "halt"
+    assert result.stop == Stop.HALT
     assert result.output.endswith("The liturgy is over; the floppy may be removed.\r\n")
 
 
 def test_a_program_whose_chain_leaves_the_volume_is_no_program() -> None:
     image = bytearray(embedded_image(scripture.build(1), 720))
-    place_chain(image, "ALMOST.COM", [700])
+    place_chain(image, ALMOST, [700])
     parsed = Fat12Image.parse(bytes(image))
-    entry = parsed.find("ALMOST.COM")
+    entry = parsed.find(ALMOST)
     assert entry is not None
     image[entry.offset + 26 : entry.offset + 28] = (999).to_bytes(2, "little")  # past cluster 714
     result, _ = boot(bytes(image))
-    assert result.stop == "poweroff" and "No ALMOST.COM" in result.output
+    assert result.stop == Stop.POWEROFF and "No ALMOST.COM" in result.output
 
 
 def test_without_almost_com_it_says_so() -> None:
     image = bytearray(embedded_image(scripture.build(1)))
     parsed = Fat12Image.parse(bytes(image))
-    entry = parsed.find("ALMOST.COM")
+    entry = parsed.find(ALMOST)
     assert entry is not None
-    image[entry.offset] = 0xE5
+    image[entry.offset] = DELETED
     result, _ = boot(bytes(image))
-    assert result.stop == "poweroff" and "No ALMOST.COM" in result.output and result_of(result.output) is None
+    assert (
+        result.stop == Stop.POWEROFF and "No ALMOST.COM" in result.output and result_of(result.output) is None
+    )
 
 
 def test_boot_sector_and_host_fit_the_budget() -> None:
-    code = programs.embedded_assembly().code
+    code = programs.assembly("embedded").code
     assert len(code) <= 2048 and code[510:512] == b"\x55\xaa" and code[:3] == b"\xeb\x3c\x90"
     assert b"ALMOSTISM HOST" in code[:512]
 
@@ -220,7 +224,7 @@ def test_the_host_keeps_dos_conventions() -> None:
     probe = require_8086(assemble("probe.asm", {"probe.asm": PROBE}.__getitem__, 0x100)).code
     image = bytearray(embedded_image(scripture.build(1)))
     parsed = Fat12Image.parse(bytes(image))
-    entry = parsed.find("ALMOST.COM")
+    entry = parsed.find(ALMOST)
     assert entry is not None and len(probe) <= parsed.layout.cluster_size
     start = parsed.layout.cluster_offset(entry.first_cluster)
     image[start : start + len(probe)] = probe  # the probe, booted in ALMOST.COM's place

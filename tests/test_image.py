@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from almostism_dos.fat12 import Fat12Image, read_entry, write_entry
 from almostism_dos.floppy import AUTOEXEC, RESULT_PREFIX, freedos_floppy
 from almostism_dos.formats import FORMATS, BootParameters
 from almostism_dos.image import build_image, dos_timestamp
+from almostism_dos.programs import ALMOST, POWEROFF
+from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import FAKE_BOOT, FAKE_KERNEL, KERNEL_ATTRIBUTES, fake_freedos_image, fsck, mtools
 
 EXPECTED_FILES = [
@@ -20,9 +24,9 @@ EXPECTED_FILES = [
     "COMMAND.COM",
     "FDCONFIG.SYS",
     "AUTOEXEC.BAT",
-    "ALMOST.COM",
-    "SCRIPTUR.ALM",
-    "POWEROFF.COM",
+    ALMOST,
+    SCRIPTURE_FILE,
+    POWEROFF,
 ]
 # What DOS FORMAT writes, per KB: sectors/cluster, root entries, total sectors, media,
 # sectors/FAT, sectors/track, heads
@@ -69,8 +73,8 @@ def test_image_structure_for_every_size(kilobytes: int, source: freedos.FreeDos,
 def test_files_carry_what_they_should(source: freedos.FreeDos, tmp_path: Path) -> None:
     image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, 0x33, 0))
     assert [entry.name for entry in image.entries()] == EXPECTED_FILES
-    assert image.read(image.find("ALMOST.COM")) == programs.loader_bytes()  # type: ignore[arg-type]
-    assert image.read(image.find("SCRIPTUR.ALM")) == scripture.build(0x33)  # type: ignore[arg-type]
+    assert image.read(image.find(ALMOST)) == programs.almost_bytes()  # type: ignore[arg-type]
+    assert image.read(image.find(SCRIPTURE_FILE)) == scripture.build(0x33)  # type: ignore[arg-type]
     assert image.read(image.find("KERNEL.SYS")) == FAKE_KERNEL  # type: ignore[arg-type]
     kernel = image.find("KERNEL.SYS")
     assert kernel is not None and kernel.attributes == KERNEL_ATTRIBUTES
@@ -87,9 +91,22 @@ def _write(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
-def test_build_is_reproducible(source: freedos.FreeDos) -> None:
+@pytest.mark.parametrize("boot", ["embedded", "freedos"])
+def test_builds_in_two_processes_are_identical(boot: str, tmp_path: Path) -> None:
+    source = fake_freedos_image(tmp_path / "fd.img")
+    images = []
+    for run in ("1", "2"):  # separate interpreters, hash seeds and caches: nothing shared but the inputs
+        image = tmp_path / f"{run}.img"
+        environment = {**os.environ, "PYTHONHASHSEED": run, "XDG_CACHE_HOME": str(tmp_path / f"cache{run}")}
+        command = [sys.executable, "-m", "almostism_dos", "build", "-o", str(image), "--boot", boot,
+                   "--freedos", str(source), "--unique-byte", "9", "--size", "720"]  # fmt: skip
+        subprocess.run(command, env=environment, check=True, capture_output=True)
+        images.append(image.read_bytes())
+    assert images[0] == images[1]
+
+
+def test_build_follows_its_inputs(source: freedos.FreeDos) -> None:
     first = freedos_floppy(FORMATS[720], source, 9, 1_700_000_000)
-    assert first == freedos_floppy(FORMATS[720], source, 9, 1_700_000_000)
     assert first != freedos_floppy(FORMATS[720], source, 10, 1_700_000_000)
     assert first != freedos_floppy(FORMATS[720], source, 9, 1_600_000_000)
 

@@ -14,7 +14,7 @@ import pytest
 
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image
-from almostism_dos.inspection import inspect
+from almostism_dos.inspection import Presence, inspect
 from tests.images import fake_freedos_image
 
 OLD = b"the user's old image, precious\n" * 1000
@@ -44,7 +44,7 @@ def test_sigkill_at_any_moment_leaves_the_old_file_or_the_whole_new_one(tmp_path
         assert data in (OLD, complete), f"a partial file after a kill at step {step}"
         outcomes["old" if data == OLD else "new"] += 1
     assert outcomes["old"] > 0  # some kills landed before the rename
-    assert inspect(complete).scripture.state == "valid"
+    assert inspect(complete).scripture.state is Presence.VALID
 
 
 def test_a_device_is_never_an_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
+from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
 
@@ -80,7 +81,7 @@ def test_dosbox_performs_the_liturgy(dosbox: EmulatorUnderTest, fake_source: Pat
     report = dosbox.run(image)
     assert (report.errorlevel, report.vanished, report.exited) == (0, True, True)
     assert "Instance byte: 0x5C" in report.console
-    assert Fat12Image.parse(image.read_bytes()).find("SCRIPTUR.ALM") is None
+    assert Fat12Image.parse(image.read_bytes()).find(SCRIPTURE_FILE) is None
     assert fsck(image).returncode == 0
 
 

@@ -3,7 +3,7 @@
 The CPU is Unicorn's x86 in 16-bit real mode; DOS is Python. INT 21h and INT 20h are served by
 :class:`DosMachine` with DOS's carry-flag and error-code conventions. A disk error that DOS would report
 through INT 24h calls the program's own INT 24h handler (through a trampoline) and honours its answer;
-if the program never installed one, the run stops with ``stop == "prompt"``, because real DOS would now
+if the program never installed one, the run stops with ``Stop.PROMPT``, because real DOS would now
 ask "Abort, Retry, Fail?" and hang a boot test.
 
 Used by the tests and benchmarks; not shipped with the package.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import ClassVar
 
 from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_16
@@ -96,16 +97,28 @@ def normalize(path: str) -> str:
     return "\\".join(parts)
 
 
+class Stop(Enum):
+    """How a run of a program ended."""
+
+    EXIT = "exit"  # the program terminated through DOS
+    CUT = "cut"  # cut_after reached: a power cut, for crash tests
+    PROMPT = "prompt"  # a critical error with no handler: real DOS would ask "Abort, Retry, Fail?"
+    ABORT = "abort"  # the program's INT 24h handler answered "abort"
+    LIMIT = "limit"  # the instruction limit ran out
+    CRASH = "crash"  # something no DOS program should do; ``detail`` says what
+
+
 @dataclass
 class RunResult:
     """What happened when a program ran."""
 
-    stop: str  # "exit", "cut" (cut_after reached), "prompt", "abort", "limit", "crash: ..."
+    stop: Stop
     exit_code: int | None
     output: str
     int21_calls: list[int]
     executed_watch: set[int]  # offsets (in the program segment) executed inside the watched range
     critical_errors: int
+    detail: str = ""  # for a crash: what happened, and where
 
 
 @dataclass
@@ -123,10 +136,11 @@ class _PendingCritical:
 
 
 class _Stop(Exception):
-    def __init__(self, reason: str, exit_code: int | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Stop, exit_code: int | None = None, detail: str = "") -> None:
+        super().__init__(reason.value)
         self.reason = reason
         self.exit_code = exit_code
+        self.detail = detail
 
 
 class DosMachine:
@@ -221,9 +235,10 @@ class DosMachine:
         except UcError as error:
             if self._stop is None:
                 self._stop = _Stop(
-                    f"crash: {error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}"
+                    Stop.CRASH,
+                    detail=f"{error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}",
                 )
-        stop = self._stop or _Stop("limit")
+        stop = self._stop or _Stop(Stop.LIMIT)
         return RunResult(
             stop.reason,
             stop.exit_code,
@@ -231,26 +246,27 @@ class DosMachine:
             self.int21_calls,
             self.executed_watch,
             self.critical_errors,
+            stop.detail,
         )
 
     def _watched(self, uc: Uc, address: int, size: int, user_data: object) -> None:
         self.executed_watch.add(address - PROGRAM_SEGMENT * 16)
 
-    def _halt(self, reason: str, exit_code: int | None = None) -> None:
-        self._stop = _Stop(reason, exit_code)
+    def _halt(self, reason: Stop, exit_code: int | None = None, detail: str = "") -> None:
+        self._stop = _Stop(reason, exit_code, detail)
         self.uc.emu_stop()
 
     def _interrupt(self, uc: Uc, number: int, user_data: object) -> None:
         if number == 0x21:
             self._int21()
         elif number == 0x20:
-            self._halt("exit", 0)
+            self._halt(Stop.EXIT, 0)
         elif number == 0xFE:
             self._critical_returned()
         elif number == 0xFD:
-            self._halt("prompt")
+            self._halt(Stop.PROMPT)
         else:
-            self._halt(f"crash: unexpected INT {number:02X}h")
+            self._halt(Stop.CRASH, detail=f"unexpected INT {number:02X}h")
 
     def _int21(self) -> None:
         function = self._reg(UC_X86_REG_AX) >> 8
@@ -266,7 +282,7 @@ class DosMachine:
         """Stop once ``cut_after`` INT 21h calls have completed (a power cut, for crash tests)."""
         due = self.cut_after is not None and len(self.int21_calls) >= self.cut_after
         if due and self._stop is None and self._pending is None:
-            self._halt("cut")
+            self._halt(Stop.CUT)
 
     # --- critical errors (INT 24h) --------------------------------------------------------------------
     def _critical(self, operation: Callable[[], None]) -> None:
@@ -291,7 +307,7 @@ class DosMachine:
     def _critical_returned(self) -> None:
         pending = self._pending
         if pending is None:
-            self._halt("crash: INT 0FEh outside a critical error")
+            self._halt(Stop.CRASH, detail="INT 0FEh outside a critical error")
             return
         action = self._reg(UC_X86_REG_AX) & 0xFF
         self._pending = None
@@ -302,7 +318,7 @@ class DosMachine:
         elif action == 3:  # fail
             self._error(FAIL_ON_INT24)
         else:  # ignore is not honoured for writes here; abort ends the program
-            self._halt("abort")
+            self._halt(Stop.ABORT)
             return
         self._cut_if_due()
 
@@ -315,7 +331,7 @@ class DosMachine:
         text = self._read(address, 0x10000 - (address & 0xFFFF))
         end = text.find(b"$")
         if end < 0:
-            self._halt("crash: INT 21h 09h string without '$'")
+            self._halt(Stop.CRASH, detail="INT 21h 09h string without '$'")
             return
         self.output += text[:end]
 
@@ -445,7 +461,7 @@ class DosMachine:
         self._ok(position & 0xFFFF)
 
     def _exit(self) -> None:
-        self._halt("exit", self._reg(UC_X86_REG_AX) & 0xFF)
+        self._halt(Stop.EXIT, self._reg(UC_X86_REG_AX) & 0xFF)
 
     _FUNCTIONS: ClassVar[dict[int, Callable[[DosMachine], None]]] = {
         0x02: _print_char,

@@ -11,6 +11,7 @@ Used by the tests and benchmarks; not shipped with the package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from unicorn import UC_ARCH_X86, UC_HOOK_INTR, UC_MODE_16
 from unicorn.unicorn import Uc, UcError
@@ -42,13 +43,24 @@ class Floppy:
     writes: list[int] = field(default_factory=list)  # every sector written, in order
 
 
+class Stop(Enum):
+    """How a boot ended."""
+
+    POWEROFF = "poweroff"  # APM power-off
+    HALT = "halt"  # a HLT with nothing left to do (no APM)
+    CUT = "cut"  # cut_after reached: a power cut, for crash tests
+    LIMIT = "limit"  # the instruction limit ran out
+    CRASH = "crash"  # something no boot should do; ``detail`` says what
+
+
 @dataclass
 class PcResult:
     """How the boot ended."""
 
-    stop: str  # "poweroff", "halt", "cut", "limit", "crash: ..."
+    stop: Stop
     output: str  # what went through INT 10h teletype
     int21_calls: int  # INT 21h calls made (by the program, through the host)
+    detail: str = ""  # for a crash: what happened, and where
 
 
 class Pc:
@@ -65,7 +77,8 @@ class Pc:
         unset = (0xFFF0).to_bytes(2, "little") + (0xF000).to_bytes(2, "little")
         self.uc.mem_write(0, unset * 256)  # every vector unset until someone sets it
         self.output = bytearray()
-        self.stop: str | None = None
+        self.stop: Stop | None = None
+        self.detail = ""
 
     def _reg(self, register: int) -> int:
         return int(self.uc.reg_read(register))
@@ -89,15 +102,18 @@ class Pc:
             self.uc.emu_start(0x7C00, 0xFFFFF, count=instruction_limit)
         except UcError as error:
             if self.stop is None:
-                self.stop = f"crash: {error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}"
+                self._halt(
+                    Stop.CRASH, f"{error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}"
+                )
         if self.stop is None:
             here = self._reg(UC_X86_REG_CS) * 16 + self._reg(UC_X86_REG_IP)
             halted = bytes(self.uc.mem_read(max(0, here - 1), 1)) == b"\xf4"
-            self.stop = "halt" if halted else "limit"
-        return PcResult(self.stop, self.output.decode("cp437"), self.int21_calls)
+            self.stop = Stop.HALT if halted else Stop.LIMIT
+        return PcResult(self.stop, self.output.decode("cp437"), self.int21_calls, self.detail)
 
-    def _halt(self, reason: str) -> None:
+    def _halt(self, reason: Stop, detail: str = "") -> None:
         self.stop = reason
+        self.detail = detail
         self.uc.emu_stop()
 
     def _interrupt(self, uc: Uc, number: int, user_data: object) -> None:
@@ -110,7 +126,7 @@ class Pc:
         else:
             if number == 0x21:
                 if self.cut_after is not None and self.int21_calls >= self.cut_after:
-                    self._halt("cut")  # the earlier calls have all returned: power off here
+                    self._halt(Stop.CUT)  # the earlier calls have all returned: power off here
                     return
                 self.int21_calls += 1
             self._deliver(number)
@@ -119,7 +135,7 @@ class Pc:
         """Real-mode interrupt delivery: push FLAGS, CS, IP; clear IF and TF; jump through the table."""
         vector = int.from_bytes(bytes(self.uc.mem_read(number * 4, 4)), "little")
         if vector == (0xF000 << 16 | 0xFFF0):
-            self._halt(f"crash: INT {number:02X}h has no handler")
+            self._halt(Stop.CRASH, f"INT {number:02X}h has no handler")
             return
         flags = self._reg(UC_X86_REG_FLAGS)
         sp = (self._reg(UC_X86_REG_SP) - 6) & 0xFFFF
@@ -149,7 +165,7 @@ class Pc:
             self._set(UC_X86_REG_AX, 0x0102)
             self._set(UC_X86_REG_BX, 0x504D)  # "PM"
         elif ax == 0x5307 and bx == 0x0001 and cx == 0x0003:
-            self._halt("poweroff")
+            self._halt(Stop.POWEROFF)
         self._carry(False)
 
     def _disk(self) -> None:

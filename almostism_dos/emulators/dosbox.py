@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from ..floppy import LOADER, RESULT_PREFIX, result_in
+from ..floppy import RESULT_PREFIX, result_in
+from ..programs import ALMOST
 from ..screen import Screen
 from .base import Emulator, Observer, RunOptions
 
@@ -40,7 +41,7 @@ exit
 
 def batch(arguments: str) -> str:
     """RUN.BAT: the liturgy, the result line for any errorlevel 0..255, the directory listing."""
-    lines = ["@echo off", "a:", f"{LOADER} {arguments}".rstrip() + " > C:\\OUT.TXT"]
+    lines = ["@echo off", "a:", f"{ALMOST} {arguments}".rstrip() + " > C:\\OUT.TXT"]
     lines += [f"if errorlevel {level} goto e{level}" for level in range(255, -1, -1)]
     for level in range(256):
         lines += [f":e{level}", f"echo {RESULT_PREFIX}{level}>> C:\\RES.TXT", "goto done"]
