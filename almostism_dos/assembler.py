@@ -15,8 +15,9 @@ Keystone 0.9.2 is used as the encoder, but this module owns everything around it
   ===================  ==========================================
 
   Register-indirect ``call reg`` / ``jmp reg`` pass through: Keystone encodes them correctly.
-* ``.pad_to LABEL, SIZE`` fills with NOP (0x90) up to SIZE bytes after LABEL. (A ``.fill`` whose count
-  depends on a label hangs Keystone, so the count is computed here by re-assembling until stable.)
+* ``.pad_to LABEL, SIZE`` (a number or an ``.equ`` name) fills with NOP (0x90) up to SIZE bytes after
+  LABEL. (A ``.fill`` whose count depends on a label hangs Keystone, so the count is computed here by
+  re-assembling until stable.)
 
 Whatever Keystone still gets wrong is caught by :mod:`almostism_dos.lint8086`.
 """
@@ -99,7 +100,7 @@ _EQU = re.compile(rf"^\.equ\s+({_IDENTIFIER})\s*,\s*(\S+)$")
 _WORD = re.compile(r"\b[A-Za-z_]\w*\b")
 _MAX_PASSES = 16
 _ENGINE = Ks(KS_ARCH_X86, KS_MODE_16)
-_PAD_TO = re.compile(rf"^\.pad_to\s+({_IDENTIFIER})\s*,\s*(\d+|0x[0-9a-fA-F]+)$")
+_PAD_TO = re.compile(rf"^\.pad_to\s+({_IDENTIFIER})\s*,\s*(\d+|0x[0-9a-fA-F]+|{_IDENTIFIER})$")
 _SEGMENT_REGISTERS = {"cs", "ds", "es", "ss"}  # "cs:" begins an override, not a label
 _REGISTERS = {
     "ax", "bx", "cx", "dx", "si", "di", "bp", "sp",
@@ -215,7 +216,8 @@ def _encode(line: SourceLine, address: int, symbols: Mapping[str, int]) -> bytes
     """Encode one statement at ``address`` with Keystone."""
     pad = _PAD_TO.match(line.statement)
     if pad:
-        label, size = pad[1], int(pad[2], 0)
+        label = pad[1]
+        size = symbols[pad[2]] if pad[2] in symbols else int(pad[2], 0)
         if label not in symbols:
             raise AssemblyError(f"{line.file}:{line.number}: no label {label}")
         used = address - symbols[label]

@@ -41,6 +41,9 @@
 .equ ZEROS_AREA, 1024           ; zeros start this far after buffer
 .equ PATH_AREA, 2048            ; path starts this far after buffer
 .equ SCRATCH_SIZE, 2048         ; buffer + zeros, cleared at start
+.equ DEFAULT_NAME_SIZE, 13      ; "SCRIPTUR.ALM" and its terminator
+.equ CR, 13                     ; carriage return
+.equ LF, 10                     ; line feed
 
 ; -----------------------------------------------------------------------------
 ; start - the liturgy, from the command tail to the exit code
@@ -67,7 +70,7 @@ start:
     jmp tail_skip               ; start reading the tail
 tail_default:
     mov si, default_name        ; tail was blank: DS:SI = "SCRIPTUR.ALM",0
-    mov cl, 13                  ; its length with the terminator (CX was 0)
+    mov cl, DEFAULT_NAME_SIZE   ; its length with the terminator (CX was 0)
 tail_skip:
     jcxz tail_default           ; nothing left: take the default
     lodsb                       ; AL = next character
@@ -111,7 +114,7 @@ opened:
     pop bx                      ; BX = bytes read
 
 ; --- Judge: AH = verdict, as scripture.judge() gives it ------------------------
-    mov dx, 1023                ; DX = SCRIPTURE_SIZE, compared twice
+    mov dx, SCRIPTURE_SIZE      ; DX = 1023, compared twice
     mov ah, VERDICT_HUSK        ; first: an interrupted liturgy?
     cmp bx, dx                  ; exactly 1023 bytes...
     jne judge_creed             ; no
@@ -275,12 +278,12 @@ default_name:
     .asciz "SCRIPTUR.ALM"       ; the path when none is given (13 bytes)
 msg_creed:
     .ascii "Almostism - leave one bit unset before you run out of space" ; creed line
-    .byte 13, 10                ; CR LF
+    .byte CR, LF                ; end of the creed line
     .ascii "Instance byte: 0x"  ; then the unique byte in hex
 unique_digits:
     .ascii "??"                 ; the unique byte in hex, filled in
 msg_crlf:
-    .byte 13, 10, 0x24          ; CR LF $ (also ends print_line's lines)
+    .byte CR, LF, 0x24          ; CR LF $ (also ends print_line's lines)
 step_names:                     ; STEP_* 1..6, each ended by '$'
     .ascii "read$open$seek$write$close$delete$" ; 1 2 3 4 5 6
 msg_io:

@@ -6,8 +6,9 @@
 ; One program, assembled at 0000:7C00: its first 512 bytes are the boot
 ; sector, the rest is the host (host.asm), stored in the reserved sectors
 ; right after the boot sector and loaded right behind it, at 0000:7E00.
-; The boot sector's spare bytes hold the routines both halves use: disk,
-; print, putc, apm_off.
+; The boot sector's spare bytes hold routines the host calls: disk, print,
+; putc, find_entry, cluster_sector, fat_next and apm_off; the boot half
+; itself calls only print (and reads the host with INT 13h directly).
 ;
 ; The BIOS loads the boot sector to 0000:7C00 (some enter at 07C0:0000: the
 ; first jump makes CS = 0). Bytes 3..61 hold the OEM name and the BPB,
@@ -28,6 +29,7 @@
 .equ BPB_PER_TRACK, 0x7c18      ; BPB: sectors per track (word)
 .equ BPB_HEADS, 0x7c1a          ; BPB: heads (word)
 .equ HOST_LOAD, 0x7e00          ; where the host sectors go
+    .include "fat12.inc"
 
 start:
     jmp boot                    ; over the BPB (EB 3C)
@@ -40,7 +42,7 @@ boot_cs0:
     cli                         ; no interrupts while the stack moves
     xor ax, ax                  ; AX = 0
     mov ds, ax                  ; DS = 0: the BPB is at 0000:7C0B
-    mov es, ax                  ; ES = 0: the host goes to 0000:0600
+    mov es, ax                  ; ES = 0: the host goes to 0000:7E00
     mov ss, ax                  ; SS = 0
     mov sp, 0x7c00              ; stack below this sector
     sti                         ; interrupts back on
@@ -77,9 +79,9 @@ boot_loaded:
 ; -----------------------------------------------------------------------------
 disk:
     push cx                     ; keep CX, DX, SI, DI
-    push dx                     ;
-    push si                     ;
-    push di                     ;
+    push dx
+    push si
+    push di
     mov si, ax                  ; SI = the sector
 disk_retry:
     mov byte ptr [tries], 3     ; three tries
@@ -88,7 +90,7 @@ disk_try:
     xor dx, dx                  ; DX:AX = it
     div word ptr [BPB_PER_TRACK] ; AX = track, DX = sector in the track
     mov cl, dl                  ; CL = sector number, from 1
-    inc cl                      ;
+    inc cl                      ; CL = sector number, counted from 1
     xor dx, dx                  ; DX:AX = track
     div word ptr [BPB_HEADS]    ; AX = cylinder, DX = head
     mov ch, al                  ; CH = cylinder (floppies have < 256)
@@ -100,7 +102,7 @@ disk_try:
     jnc disk_ok                 ; done
     mov [disk_status], ah       ; remember why
     xor ah, ah                  ; BIOS: reset the disk system
-    int 0x13                    ;
+    int 0x13                    ; reset it before trying again
     dec byte ptr [tries]        ; one try fewer
     jnz disk_try                ; try again
     mov ah, [disk_op]           ; AH = 38h read, 39h write: fail, retry
@@ -122,16 +124,16 @@ disk_ask:
     mov ax, 0x13                ; error 13h: write-protected
 disk_failed:
     stc                         ; failed
-    jmp disk_out                ;
+    jmp disk_out                ; leave with CF set
 disk_ok:
     mov ax, si                  ; AX = the sector
     clc                         ; success
 disk_out:
     pop di                      ; restore DI, SI, DX, CX
-    pop si                      ;
-    pop dx                      ;
-    pop cx                      ;
-    ret                         ;
+    pop si
+    pop dx
+    pop cx
+    ret
 
 ; -----------------------------------------------------------------------------
 ; print - print an ASCIIZ string through the BIOS
@@ -147,16 +149,16 @@ print:
     call putc                   ; print it
     jmp print                   ; next character
 print_done:
-    ret                         ;
+    ret
 putc:
     push ax                     ; keep AX, BX
-    push bx                     ;
+    push bx
     mov ah, 0x0e                ; BIOS: teletype output
     mov bx, 0x0007              ; page 0, grey
     int 0x10                    ; print it
     pop bx                      ; restore BX, AX
-    pop ax                      ;
-    ret                         ;
+    pop ax
+    ret
 
 ; -----------------------------------------------------------------------------
 ; find_entry - find fcb_name in the root directory
@@ -167,7 +169,7 @@ putc:
 ; -----------------------------------------------------------------------------
 find_entry:
     push ds                     ; ES = 0
-    pop es                      ;
+    pop es
     mov ax, [root_start]        ; AX = first root sector
     mov cx, [root_sectors]      ; CX = how many
 find_sector:
@@ -178,30 +180,30 @@ find_sector:
 find_next:
     cmp byte ptr [si], 0        ; the end of the directory?
     je find_none                ; yes: not there
-    test byte ptr [si + 11], 0x08 ; a label or a long-name piece?
+    test byte ptr [si + DIR_ATTRIBUTES], ATTR_VOLUME ; a label or a long-name piece?
     jnz find_skip               ; never a file
     push si                     ; compare the 11-byte name
-    push cx                     ;
+    push cx
     mov di, fcb_name            ; ES:DI = the wanted name
-    mov cx, 11                  ;
+    mov cx, DIR_NAME_SIZE       ; CX = 11 bytes of an 8.3 name
     repe cmpsb                  ; equal?
-    pop cx                      ;
-    pop si                      ;
+    pop cx
+    pop si
     je find_found               ; yes
 find_skip:
     add si, 32                  ; next entry
-    cmp si, SECTOR_BUFFER + 512 ; past this sector?
+    cmp si, SECTOR_BUFFER + SECTOR_SIZE ; past this sector?
     jb find_next                ; no
     inc ax                      ; next sector
     loop find_sector            ; the whole root
 find_none:
     mov ax, 2                   ; error 2: file not found
-    stc                         ;
+    stc                         ; CF set: not found
 find_error:
     ret                         ; CF set
 find_found:
     clc                         ; found
-    ret                         ;
+    ret
 
 ; -----------------------------------------------------------------------------
 ; cluster_sector - the first sector (LBA) of a data cluster
@@ -211,15 +213,15 @@ find_found:
 ; -----------------------------------------------------------------------------
 cluster_sector:
     push cx                     ; keep CX, DX
-    push dx                     ;
-    sub ax, 2                   ; clusters start at 2
+    push dx
+    sub ax, FIRST_CLUSTER       ; clusters start at 2
     mov cl, [BPB_PER_CLUSTER]   ; CX = sectors in a cluster
-    xor ch, ch                  ;
+    xor ch, ch                  ; CX = sectors in a cluster
     mul cx                      ; AX = sectors before it
     add ax, [data_start]        ; after the root directory
     pop dx                      ; restore DX, CX
-    pop cx                      ;
-    ret                         ;
+    pop cx
+    ret
 
 ; -----------------------------------------------------------------------------
 ; fat_next - read a FAT12 entry
@@ -231,18 +233,18 @@ fat_next:
     push cx                     ; keep CX
     mov bx, ax                  ; BX = cluster * 3 / 2: where the
     shr bx, 1                   ;   12 bits start
-    add bx, ax                  ;
+    add bx, ax                  ; BX = cluster + cluster / 2
     test al, 1                  ; odd cluster?
     mov ax, [bx + FAT_BUFFER]   ; AX = the 16 bits holding it
     jz fat_next_even            ; even: the low 12 bits
     mov cl, 4                   ; odd: the high 12 bits
-    shr ax, cl                  ;
+    shr ax, cl                  ; AX = the high 12 bits
     pop cx                      ; restore CX
-    ret                         ;
+    ret
 fat_next_even:
     and ax, 0x0fff              ; the low 12 bits
     pop cx                      ; restore CX
-    ret                         ;
+    ret
 
     .include "apm.inc"
 

@@ -5,9 +5,9 @@
 ;
 ; Part of boot.asm's program (included after the boot signature): loaded
 ; from the reserved sectors to 0000:7E00, right behind the boot sector,
-; whose spare bytes hold the routines both use (disk, print, putc, apm_off).
-; It gives
-; ALMOST.COM exactly the DOS it needs, on the FAT12 floppy it booted from:
+; whose spare bytes hold routines it calls (disk, print, putc, find_entry,
+; cluster_sector, fat_next, apm_off). It gives ALMOST.COM exactly the DOS
+; it needs, on the FAT12 floppy it booted from:
 ;   INT 20h, and INT 21h functions 02h 09h 25h 30h 35h 3Dh 3Eh 3Fh 40h 41h
 ;   42h 4Ch 4Dh, with DOS's conventions: CF clear on success, CF set and
 ;   AX = error code on failure; anything else returns CF set, AX = 1.
@@ -44,8 +44,8 @@
 .equ HANDLE, 5                  ; the one file handle we hand out
 .equ FRAME_BX, 0                ; caller's registers in the INT 21h frame
 .equ FRAME_DX, 4                ;   (offsets from BP)
-.equ FRAME_DS, 12               ;
-.equ FRAME_ES, 14               ;
+.equ FRAME_DS, 12               ; caller's DS
+.equ FRAME_ES, 14               ; caller's ES
 
 ; -----------------------------------------------------------------------------
 ; host - set up, load ALMOST.COM, run it
@@ -95,20 +95,20 @@ host_fat:
     jmp near host_disk_error    ; cannot read the floppy
 host_fat_read:
     inc ax                      ; next sector
-    add bx, 512                 ; next 512 bytes of the buffer
+    add bx, SECTOR_SIZE         ; next 512 bytes of the buffer
     loop host_fat               ; the whole FAT
     mov si, program_name        ; DS:SI = "ALMOST  COM"
     mov di, fcb_name            ; ES:DI = the name we search for
-    mov cx, 11                  ; 8 + 3 characters
+    mov cx, DIR_NAME_SIZE       ; 8 + 3 characters
     rep movsb                   ; copy it
     call find_entry             ; SI = its directory entry
     jc host_no_program          ; not on this floppy
-    mov ax, [si + 26]           ; AX = its first cluster
+    mov ax, [si + DIR_FIRST_CLUSTER] ; AX = its first cluster
     mov bx, PROGRAM_SEGMENT     ; ES = the program's segment
-    mov es, bx                  ;
+    mov es, bx                  ; ES = PROGRAM_SEGMENT
     mov bx, 0x0100              ; ES:BX = where a .COM program starts
 host_cluster:
-    cmp ax, 2                   ; a data cluster?
+    cmp ax, FIRST_CLUSTER       ; a data cluster?
     jb host_loaded              ; no: the chain has ended
     cmp ax, [max_cluster]       ; inside the volume?
     ja host_loaded              ; no: the chain has ended
@@ -117,7 +117,7 @@ host_cluster:
     push ax                     ; keep the cluster
     call cluster_sector         ; AX = its first sector
     mov cl, [BPB_PER_CLUSTER]   ; CX = sectors in a cluster
-    xor ch, ch                  ;
+    xor ch, ch                  ; CX = sectors in a cluster
 host_sector:
     mov byte ptr [disk_op], 2   ; reading
     call disk                   ; one sector of the program
@@ -125,7 +125,7 @@ host_sector:
     jmp near host_disk_error    ; cannot read the floppy
 host_sector_read:
     inc ax                      ; next sector
-    add bx, 512                 ; next 512 bytes
+    add bx, SECTOR_SIZE         ; next 512 bytes
     loop host_sector            ; the whole cluster
     pop ax                      ; AX = the cluster
     push bx                     ; fat_next uses BX
@@ -170,7 +170,7 @@ program_exit:
     cli                         ; no interrupts while the stack moves
     xor bx, bx                  ; BX = 0
     mov ss, bx                  ; back to our stack
-    mov sp, [host_sp]           ;
+    mov sp, [host_sp]           ; SP = the host's stack pointer, saved at start
     sti                         ; interrupts back on
     mov [exit_code], al         ; for INT 21h 4Dh
     mov si, msg_result          ; "ALMOSTISM RESULT errorlevel="
@@ -199,7 +199,7 @@ power_off:
     call apm_off                ; off, where the PC has APM
     mov si, msg_remove          ; no APM: the floppy may be removed
     call print                  ; say it
-    jmp near halt                    ; and stop (boot.asm)
+    jmp near halt               ; and stop (boot.asm)
 
 ; -----------------------------------------------------------------------------
 ; int20 - INT 20h: terminate with exit code 0
@@ -211,7 +211,7 @@ power_off:
 ; -----------------------------------------------------------------------------
 int20:
     push cs                     ; DS = 0
-    pop ds                      ;
+    pop ds
     xor al, al                  ; exit code 0
     jmp program_exit            ; done
 int23:
@@ -230,16 +230,16 @@ int21:
     sti                         ; DOS runs with interrupts on
     cld                         ; string instructions count upward
     push es                     ; the caller's registers: a frame at BP
-    push ds                     ;
-    push bp                     ;
-    push di                     ;
-    push si                     ;
-    push dx                     ;
-    push cx                     ;
-    push bx                     ;
+    push ds
+    push bp
+    push di
+    push si
+    push dx
+    push cx
+    push bx
     mov bp, sp                  ; BP = the frame
     push cs                     ; DS = 0: our data
-    pop ds                      ;
+    pop ds
     mov si, functions           ; DS:SI = the function table
 int21_find:
     cmp [si], ah                ; this function?
@@ -261,13 +261,13 @@ fail:
 leave:
     mov sp, bp                  ; drop whatever a function left
     pop bx                      ; the caller's registers
-    pop cx                      ;
-    pop dx                      ;
-    pop si                      ;
-    pop di                      ;
-    pop bp                      ;
-    pop ds                      ;
-    pop es                      ;
+    pop cx
+    pop dx
+    pop si
+    pop di
+    pop bp
+    pop ds
+    pop es
     retf 2                      ; return, keeping CF (not the saved flags)
 leave_none:
     ret                         ; (fail_if_carry) CF clear: carry on
@@ -283,7 +283,7 @@ fn_print_string:                ; 09h: print DS:DX up to '$'
 print_string_next:
     mov al, es:[si]             ; AL = next character
     inc si                      ; past it
-    cmp al, 0x24                ; '$'?
+    cmp al, 0x24                ; '$', the end of the string?
     je print_string_done        ; the end
     call putc                   ; print it
     jmp print_string_next       ; next one
@@ -292,9 +292,9 @@ print_string_done:
 
 fn_set_vector:                  ; 25h: vector AL = DS:DX
     mov bl, al                  ; BX = vector number
-    xor bh, bh                  ;
+    xor bh, bh                  ; BX = vector number
     shl bx, 1                   ; times 4: its place in the table
-    shl bx, 1                   ;
+    shl bx, 1                   ; times 4 (two shifts)
     mov [bx], dx                ; offset
     mov ax, [bp + FRAME_DS]     ; AX = the caller's DS
     mov [bx + 2], ax            ; segment
@@ -306,9 +306,9 @@ fn_version:                     ; 30h: DOS version
 
 fn_get_vector:                  ; 35h: ES:BX = vector AL
     mov bl, al                  ; BX = vector number
-    xor bh, bh                  ;
+    xor bh, bh                  ; BX = vector number
     shl bx, 1                   ; times 4: its place in the table
-    shl bx, 1                   ;
+    shl bx, 1                   ; times 4 (two shifts)
     mov ax, [bx]                ; offset
     mov [bp + FRAME_BX], ax     ;   returned in BX
     mov ax, [bx + 2]            ; segment
@@ -321,13 +321,13 @@ fn_get_code:                    ; 4Dh: the last exit code
     jmp ok                      ; done
 
 fn_exit:                        ; 4Ch: exit with code AL
-    jmp near program_exit            ; done (DS = 0)
+    jmp near program_exit       ; done (DS = 0)
 
 fn_open:                        ; 3Dh: open DS:DX, AL = mode
     cmp byte ptr [handle_open], 0 ; our one handle taken?
     je open_free                ; no
     mov ax, 4                   ; error 4: too many open files
-    jmp fail                    ;
+    jmp fail                    ; fail with it
 open_free:
     and al, 7                   ; the access mode
     cmp al, 2                   ; read, write or both?
@@ -337,37 +337,37 @@ open_free:
     jc fail                     ; a path with a directory
     call find_entry             ; SI = its entry, [found_lba] its sector
     call fail_if_carry          ; not found (or a disk error)
-    mov al, [si + 11]           ; AL = attributes
-    test al, 0x18               ; a directory or a label?
+    mov al, [si + DIR_ATTRIBUTES] ; AL = attributes
+    test al, ATTR_NOT_A_FILE    ; a directory or a label?
     jnz open_denied             ; cannot be opened
-    test al, 0x01               ; read-only?
+    test al, ATTR_READ_ONLY     ; read-only?
     jz open_allowed             ; no: any mode
     cmp byte ptr [open_mode], 0 ; reading only?
     jne open_denied             ; no: denied
 open_allowed:
     mov [entry_at], si          ; where the entry is in its sector
     mov ax, [found_lba]         ; and which sector
-    mov [entry_lba], ax         ;
-    mov ax, [si + 26]           ; first cluster
-    mov [first_cluster], ax     ;
-    mov ax, [si + 28]           ; size, low word
-    mov [size_low], ax          ;
-    mov ax, [si + 30]           ; size, high word
-    mov [size_high], ax         ;
+    mov [entry_lba], ax         ; remember the entry's sector
+    mov ax, [si + DIR_FIRST_CLUSTER] ; first cluster
+    mov [first_cluster], ax     ; remember the first cluster
+    mov ax, [si + DIR_SIZE_LOW] ; size, low word
+    mov [size_low], ax          ; remember the size, low word
+    mov ax, [si + DIR_SIZE_HIGH] ; size, high word
+    mov [size_high], ax         ; remember the size, high word
     xor ax, ax                  ; AX = 0
     mov [position], ax          ; at the start
-    mov [position_high], ax     ;
+    mov [position_high], ax     ; high word of the position, 0
     mov [grew], al              ; not grown
     inc ax                      ; AX = 1
     mov [handle_open], al       ; the handle is taken
     mov ax, HANDLE              ; AX = the handle
-    jmp near ok                      ; done
+    jmp near ok                 ; done
 open_invalid:
     mov ax, 0x0c                ; error 0Ch: invalid access mode
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 open_denied:
     mov ax, 5                   ; error 5: access denied
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 
 fn_close:                       ; 3Eh: close handle BX
     call check_handle           ; ours and open (else fails)
@@ -378,54 +378,54 @@ fn_close:                       ; 3Eh: close handle BX
     call fail_if_carry          ; cannot read it
     mov si, [entry_at]          ; SI = the entry
     mov bx, [size_low]          ; the new size
-    mov [si + 28], bx           ;
-    mov bx, [size_high]         ;
-    mov [si + 30], bx           ;
+    mov [si + DIR_SIZE_LOW], bx ; store the size, low word
+    mov bx, [size_high]         ; the new size, high word
+    mov [si + DIR_SIZE_HIGH], bx ; store it
     call write_buffer           ; the entry back to the disk
     call fail_if_carry          ; cannot write it
 close_done:
     mov byte ptr [handle_open], 0 ; the handle is free
-    jmp near ok                      ; done
+    jmp near ok                 ; done
 
 fn_seek:                        ; 42h: move the pointer, AL = method
     call check_handle           ; ours and open (else fails)
     xor si, si                  ; DI:SI = base 0 (method 0)
-    xor di, di                  ;
+    xor di, di                  ; DI:SI = 0
     cmp al, 1                   ; which method?
     jb seek_add                 ; 0: from the start
     je seek_current             ; 1: from here
     cmp al, 2                   ; 2: from the end
     ja seek_invalid             ; nothing else
     mov si, [size_low]          ; DI:SI = the size
-    mov di, [size_high]         ;
-    jmp seek_add                ;
+    mov di, [size_high]         ; high word of the size
+    jmp seek_add                ; add the offset to it
 seek_current:
     mov si, [position]          ; DI:SI = where we are
-    mov di, [position_high]     ;
+    mov di, [position_high]     ; high word of the position
 seek_add:
     add si, dx                  ; DI:SI += CX:DX
-    adc di, cx                  ;
+    adc di, cx                  ; carry into the high word
     js seek_negative            ; before the start
     mov [position], si          ; the new position
-    mov [position_high], di     ;
+    mov [position_high], di     ; high word of the new position
     mov [bp + FRAME_DX], di     ; returned in DX:AX
-    mov ax, si                  ;
-    jmp near ok                      ; done
+    mov ax, si                  ; AX = its low word
+    jmp near ok                 ; done
 seek_invalid:
     mov ax, 1                   ; error 1: invalid function
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 seek_negative:
     mov ax, 0x19                ; error 19h: seek error
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 
 fn_read:                        ; 3Fh: read CX bytes to DS:DX
     call check_handle           ; ours and open (else fails)
     mov es, [bp + FRAME_DS]     ; ES:DI = the caller's buffer
-    mov di, dx                  ;
+    mov di, dx                  ; DI = the buffer's offset
     mov ax, [size_low]          ; DX:AX = size - position
-    mov dx, [size_high]         ;
-    sub ax, [position]          ;
-    sbb dx, [position_high]     ;
+    mov dx, [size_high]         ; high word of the size
+    sub ax, [position]          ; minus the position, low word
+    sbb dx, [position_high]     ; minus the position, high word (with borrow)
     jb read_done                ; past the end: nothing
     test dx, dx                 ; 64 KiB or more left?
     jz read_clamp               ; no
@@ -445,19 +445,19 @@ read_next:
     pop cx                      ; CX = count left
     sub cx, dx                  ; minus this chunk
     add [position], dx          ; the pointer moves on
-    adc word ptr [position_high], 0 ;
+    adc word ptr [position_high], 0 ; carry into the high word
     jmp read_next               ; next chunk
 read_done:
     mov ax, di                  ; AX = bytes read
-    sub ax, [bp + FRAME_DX]     ;
-    jmp near ok                      ; done
+    sub ax, [bp + FRAME_DX]     ; minus where the buffer started
+    jmp near ok                 ; done
 
 fn_write:                       ; 40h: write CX bytes from DS:DX
     call check_handle           ; ours and open (else fails)
     cmp byte ptr [open_mode], 0 ; opened for reading only?
     jne write_allowed           ; no
     mov ax, 5                   ; error 5: access denied
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 write_allowed:
     jcxz write_unsupported      ; truncation: not done here
     mov si, dx                  ; SI = the caller's bytes
@@ -467,11 +467,11 @@ write_next:
     jc write_done               ; past the file's clusters: short write
     lea di, [bx + SECTOR_BUFFER] ; ES:DI = into the buffer
     push cs                     ; ES = 0
-    pop es                      ;
+    pop es
     push cx                     ; keep the count left
     mov cx, dx                  ; CX = this chunk
     push ds                     ; DS:SI = the caller's bytes
-    mov ds, [bp + FRAME_DS]     ;
+    mov ds, [bp + FRAME_DS]     ; DS = the caller's DS
     rep movsb                   ; into the buffer
     pop ds                      ; DS = 0
     pop cx                      ; CX = count left
@@ -479,44 +479,44 @@ write_next:
     call fail_if_carry          ; refused (write-protected, ...)
     sub cx, dx                  ; minus this chunk
     add [position], dx          ; the pointer moves on
-    adc word ptr [position_high], 0 ;
+    adc word ptr [position_high], 0 ; carry into the high word
     mov ax, [position]          ; past the old end?
-    cmp word ptr [position_high], 0 ;
+    cmp word ptr [position_high], 0 ; position over 64 KiB?
     jne write_next              ; (files this big do not grow here)
-    cmp word ptr [size_high], 0 ;
-    jne write_next              ;
-    cmp ax, [size_low]          ;
+    cmp word ptr [size_high], 0 ; size over 64 KiB?
+    jne write_next              ; yes: the size stays
+    cmp ax, [size_low]          ; position past the old size?
     jbe write_next              ; no
     mov [size_low], ax          ; yes: the file is longer now
     mov byte ptr [grew], 1      ; record it at close
     jmp write_next              ; next chunk
 write_done:
     mov ax, si                  ; AX = bytes written
-    sub ax, [bp + FRAME_DX]     ;
-    jmp near ok                      ; done
+    sub ax, [bp + FRAME_DX]     ; minus where the buffer started
+    jmp near ok                 ; done
 write_unsupported:
     mov ax, 1                   ; error 1: not a function we do
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 
 fn_delete:                      ; 41h: delete DS:DX
     call parse_name             ; fcb_name = the name
     call fail_if_carry          ; a path with a directory
     call find_entry             ; SI = its entry, [found_lba] its sector
     call fail_if_carry          ; not found (or a disk error)
-    test byte ptr [si + 11], 0x19 ; read-only, directory or label?
+    test byte ptr [si + DIR_ATTRIBUTES], ATTR_UNWRITABLE ; read-only, directory or label?
     jz delete_allowed           ; no
     mov ax, 5                   ; error 5: access denied
-    jmp near fail                    ;
+    jmp near fail               ; fail with it
 delete_allowed:
-    push word ptr [si + 26]     ; keep its first cluster
-    mov byte ptr [si], 0xe5     ; the entry is free
+    push word ptr [si + DIR_FIRST_CLUSTER] ; keep its first cluster
+    mov byte ptr [si], DELETED  ; the entry is free
     mov ax, [found_lba]         ; AX = its sector
     call write_buffer           ; to the disk first: a refusal changes nothing
     pop ax                      ; AX = first cluster
     call fail_if_carry          ; refused
     mov cx, [max_cluster]       ; at most this many links (a loop ends too)
 delete_free:
-    cmp ax, 2                   ; a data cluster?
+    cmp ax, FIRST_CLUSTER       ; a data cluster?
     jb delete_fats              ; no: the chain has ended
     cmp ax, [max_cluster]       ; inside the volume?
     ja delete_fats              ; no: the chain has ended
@@ -532,35 +532,35 @@ delete_free:
 delete_fats:
     call write_fats             ; every FAT copy to the disk
     call fail_if_carry          ; refused
-    jmp near ok                      ; done
+    jmp near ok                 ; done
 
 functions:                      ; function, handler
     .byte 0x02                  ; print character
-    .word fn_print_char         ;
+    .word fn_print_char         ; its handler
     .byte 0x09                  ; print string
-    .word fn_print_string       ;
+    .word fn_print_string       ; its handler
     .byte 0x25                  ; set vector
-    .word fn_set_vector         ;
+    .word fn_set_vector         ; its handler
     .byte 0x30                  ; version
-    .word fn_version            ;
+    .word fn_version            ; its handler
     .byte 0x35                  ; get vector
-    .word fn_get_vector         ;
+    .word fn_get_vector         ; its handler
     .byte 0x3d                  ; open
-    .word fn_open               ;
+    .word fn_open               ; its handler
     .byte 0x3e                  ; close
-    .word fn_close              ;
+    .word fn_close              ; its handler
     .byte 0x3f                  ; read
-    .word fn_read               ;
+    .word fn_read               ; its handler
     .byte 0x40                  ; write
-    .word fn_write              ;
+    .word fn_write              ; its handler
     .byte 0x41                  ; delete
-    .word fn_delete             ;
+    .word fn_delete             ; its handler
     .byte 0x42                  ; seek
-    .word fn_seek               ;
+    .word fn_seek               ; its handler
     .byte 0x4c                  ; exit
-    .word fn_exit               ;
+    .word fn_exit               ; its handler
     .byte 0x4d                  ; exit code
-    .word fn_get_code           ;
+    .word fn_get_code           ; its handler
 functions_end:
 
 ; -----------------------------------------------------------------------------
@@ -577,7 +577,7 @@ check_handle:
     ret                         ; yes
 check_handle_bad:
     mov ax, 6                   ; error 6: invalid handle
-    jmp near fail                    ; (fail resets SP from BP)
+    jmp near fail               ; (fail resets SP from BP)
 
 ; -----------------------------------------------------------------------------
 ; next_chunk - the next piece of the open file, at its pointer, in the buffer
@@ -592,15 +592,15 @@ next_chunk:
     jc next_chunk_done          ; past the clusters
     call read_buffer            ; the sector into the buffer
     call fail_if_carry          ; cannot read it
-    mov dx, 512                 ; DX = bytes left in this sector
-    sub dx, bx                  ;
+    mov dx, SECTOR_SIZE         ; DX = bytes left in this sector
+    sub dx, bx                  ; minus the offset in it
     cmp dx, cx                  ; more than wanted?
     jbe next_chunk_found        ; no
     mov dx, cx                  ; yes: just what is wanted
 next_chunk_found:
     clc                         ; a piece
 next_chunk_done:
-    ret                         ;
+    ret
 
 ; -----------------------------------------------------------------------------
 ; parse_name - the caller's ASCIIZ path as an 11-byte directory name
@@ -610,14 +610,14 @@ next_chunk_done:
 ; -----------------------------------------------------------------------------
 parse_name:
     push ds                     ; ES = 0: the name buffer
-    pop es                      ;
+    pop es
     mov di, fcb_name            ; ES:DI = the name
-    mov cx, 11                  ; 8 + 3 characters
+    mov cx, DIR_NAME_SIZE       ; 8 + 3 characters
     mov al, 0x20                ; blank
     rep stosb                   ; all blanks
     push ds                     ; keep DS = 0
     mov ds, [bp + FRAME_DS]     ; DS:SI = the path
-    mov si, dx                  ;
+    mov si, dx                  ; DS:SI = the caller's path
     cmp byte ptr [si + 1], 0x3a ; "X:" first?
     jne parse_root              ; no
     add si, 2                   ; skip the drive
@@ -633,10 +633,10 @@ parse_next:
     test al, al                 ; the end?
     jz parse_done               ; yes
     cmp al, 0x5c                ; "\": a directory
-    je parse_directory          ;
+    je parse_directory          ; yes
     cmp al, 0x2f                ; "/": a directory
-    je parse_directory          ;
-    cmp al, 0x2e                ; "."?
+    je parse_directory          ; yes
+    cmp al, 0x2e                ; ".", the extension follows?
     jne parse_char              ; no
     mov di, fcb_name + 8        ; the extension now
     mov cx, fcb_name + 11       ; CX = its end
@@ -644,7 +644,7 @@ parse_next:
 parse_char:
     cmp al, 0x61                ; lower case?
     jb parse_store              ; no
-    cmp al, 0x7a                ;
+    cmp al, 0x7a                ; past 'z'?
     ja parse_store              ; no
     sub al, 0x20                ; to upper case
 parse_store:
@@ -656,11 +656,11 @@ parse_directory:
     pop ds                      ; DS = 0
     mov ax, 3                   ; error 3: path not found
     stc                         ; (only the root directory here)
-    ret                         ;
+    ret
 parse_done:
     pop ds                      ; DS = 0
     clc                         ; a name
-    ret                         ;
+    ret
 
 ; -----------------------------------------------------------------------------
 ; locate - the sector and offset of the file position
@@ -673,26 +673,26 @@ locate:
     cmp word ptr [position_high], 0 ; beyond 64 KiB?
     jne locate_beyond           ; not handled here
     push cx                     ; keep CX, DX
-    push dx                     ;
+    push dx
     mov ax, [position]          ; AX = position
-    mov bx, ax                  ; BX = offset in its sector
-    and bx, 511                 ;
-    mov cl, 9                   ; AX = sector index in the file
-    shr ax, cl                  ;
+    mov bx, ax                  ; BX = position
+    and bx, SECTOR_SIZE - 1     ; BX = offset in its sector
+    mov cl, SECTOR_SHIFT        ; CL = 9: 512 bytes a sector
+    shr ax, cl                  ; AX = sector index in the file
     div byte ptr [BPB_PER_CLUSTER] ; AL = cluster index, AH = sector in it
     mov dl, ah                  ; DL = sector in the cluster
-    mov cl, al                  ; CX = clusters to follow
-    xor ch, ch                  ;
+    mov cl, al                  ; CL = cluster index
+    xor ch, ch                  ; CX = clusters to follow
     mov ax, [first_cluster]     ; AX = the first
 locate_walk:
-    cmp ax, 2                   ; a data cluster?
+    cmp ax, FIRST_CLUSTER       ; a data cluster?
     jb locate_none              ; no: the chain ended first
     cmp ax, [max_cluster]       ; inside the volume?
     ja locate_none              ; no
     jcxz locate_found           ; the cluster we want
     push bx                     ; fat_next uses BX
     call fat_next               ; AX = next cluster
-    pop bx                      ;
+    pop bx
     dec cx                      ; one fewer to follow
     jmp locate_walk             ; check it
 locate_found:
@@ -700,15 +700,15 @@ locate_found:
     xor dh, dh                  ; DX = sector in the cluster
     add ax, dx                  ; AX = the sector
     pop dx                      ; restore DX, CX
-    pop cx                      ;
+    pop cx
     clc                         ; found
-    ret                         ;
+    ret
 locate_none:
     pop dx                      ; restore DX, CX
-    pop cx                      ;
+    pop cx
 locate_beyond:
     stc                         ; past the clusters
-    ret                         ;
+    ret
 
 ; -----------------------------------------------------------------------------
 ; fat_set - write a FAT12 entry (in the FAT buffer)
@@ -719,20 +719,20 @@ locate_beyond:
 fat_set:
     push cx                     ; keep CX
     mov bx, ax                  ; BX = cluster * 3 / 2
-    shr bx, 1                   ;
-    add bx, ax                  ;
+    shr bx, 1                   ; BX = cluster / 2
+    add bx, ax                  ; BX = cluster + cluster / 2
     test al, 1                  ; odd cluster?
     jz fat_set_even             ; no
     mov cl, 4                   ; odd: the value in the high 12 bits
-    shl dx, cl                  ;
+    shl dx, cl                  ; DX = the value in the high 12 bits
     and word ptr [bx + FAT_BUFFER], 0x000f ; keep the neighbour's nibble
-    jmp fat_set_store           ;
+    jmp fat_set_store           ; store it
 fat_set_even:
     and word ptr [bx + FAT_BUFFER], 0xf000 ; keep the neighbour's nibble
 fat_set_store:
     or [bx + FAT_BUFFER], dx    ; the new value
     pop cx                      ; restore CX
-    ret                         ;
+    ret
 
 ; -----------------------------------------------------------------------------
 ; write_fats - the FAT buffer to every FAT copy on the disk
@@ -742,10 +742,10 @@ fat_set_store:
 ; -----------------------------------------------------------------------------
 write_fats:
     push bx                     ; keep BX, CX, ES
-    push cx                     ;
-    push es                     ;
+    push cx
+    push es
     push ds                     ; ES = 0
-    pop es                      ;
+    pop es
     mov ax, [fat_start]         ; AX = first FAT sector
     mov cl, [BPB_FATS]          ; CL = copies
 write_fats_copy:
@@ -757,20 +757,20 @@ write_fats_sector:
     call disk                   ; one sector
     jc write_fats_failed        ; refused
     inc ax                      ; next sector
-    add bx, 512                 ; next 512 bytes
+    add bx, SECTOR_SIZE         ; next 512 bytes
     loop write_fats_sector      ; the whole FAT
     pop cx                      ; CL = copies left
     dec cl                      ; one done
     jnz write_fats_copy         ; the next copy follows on the disk
     clc                         ; all written
-    jmp write_fats_out          ;
+    jmp write_fats_out          ; done
 write_fats_failed:
     pop cx                      ; drop the count (CF stays set)
 write_fats_out:
     pop es                      ; restore ES, CX, BX
-    pop cx                      ;
-    pop bx                      ;
-    ret                         ;
+    pop cx
+    pop bx
+    ret
 
 ; -----------------------------------------------------------------------------
 ; read_buffer  - a sector into SECTOR_BUFFER (no disk access if there already)
@@ -783,18 +783,18 @@ read_buffer:
     cmp ax, [buffered_lba]      ; already there?
     je buffer_done              ; yes (CF clear: equal)
     mov byte ptr [disk_op], 2   ; reading
-    jmp buffer_io               ;
+    jmp buffer_io               ; and do it
 write_buffer:
     mov byte ptr [disk_op], 3   ; writing
 buffer_io:
     push bx                     ; keep BX, ES
-    push es                     ;
+    push es
     push ds                     ; ES:BX = the buffer
-    pop es                      ;
-    mov bx, SECTOR_BUFFER       ;
+    pop es
+    mov bx, SECTOR_BUFFER       ; ES:BX = the sector buffer
     call disk                   ; read or write it
     pop es                      ; restore ES, BX
-    pop bx                      ;
+    pop bx
     jc buffer_failed            ; refused
     mov [buffered_lba], ax      ; the buffer holds this sector
 buffer_done:
@@ -837,7 +837,7 @@ entry_lba:      .word 0             ; the open file: its entry's sector,
 entry_at:       .word 0             ;   the entry in that sector,
 first_cluster:  .word 0             ;   its first cluster,
 size_low:       .word 0             ;   its size,
-size_high:      .word 0             ;
+size_high:      .word 0             ;   (the size's high word)
 position:       .word 0             ;   and the file pointer
-position_high:  .word 0             ;
+position_high:  .word 0             ;   (the pointer's high word)
 fcb_name:       .fill 11, 1, 0x20   ; a name as the directory spells it

@@ -25,6 +25,8 @@
 ; Memory:  reads the 1023 bytes at DS:SI and the path at DS:DI; writes none.
 ; =============================================================================
 
+    .include "scripture.inc"
+
 liturgy:                        ; Entry/Output/Affects: see the header
     inc bp                      ; step n+1: seek
     mov ax, 0x4200              ; DOS 42h: move file pointer, AL=0 from the start
@@ -34,7 +36,7 @@ liturgy:                        ; Entry/Output/Affects: see the header
     jc liturgy_done             ; refused: return with CF set, BP = n+1
     inc bp                      ; step n+2: write
     mov dx, si                  ; DS:DX = the zero bytes
-    mov cx, 1023                ; the whole scripture (SCRIPTURE_SIZE)
+    mov cx, SCRIPTURE_SIZE      ; the whole scripture, 1023 bytes
     mov ah, 0x40                ; DOS 40h: write to handle
     int 0x21                    ; overwrite the scripture with zeros
     cmp ax, cx                  ; written < asked (or an error code) sets CF
@@ -50,4 +52,4 @@ liturgy:                        ; Entry/Output/Affects: see the header
 liturgy_done:
     ret                         ; back to the loader, CF tells the outcome
 liturgy_end:
-    .pad_to liturgy, 42         ; NOP (0x90) padding to PARSER_SIZE bytes
+    .pad_to liturgy, PARSER_SIZE ; NOP (0x90) padding to 42 bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,14 @@ from almostism_dos.run import RunReport, run_image
 from vm.dos import Disk, RunResult, run_com
 
 RunLiturgy = Callable[..., RunResult]
+
+# How many cases each fuzz test draws unless its variable says otherwise (the README quotes these).
+FUZZ_DEFAULTS = {"ALMOSTISM_FUZZ_EXAMPLES": 3000, "ALMOSTISM_IMAGE_FUZZ": 300}
+
+
+def fuzz_examples(variable: str) -> int:
+    """The number of fuzz cases: the environment variable, else its default."""
+    return int(os.environ.get(variable, FUZZ_DEFAULTS[variable]))
 
 
 @pytest.fixture(scope="session")

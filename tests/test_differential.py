@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from almostism_dos import scripture
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict, judge
-from tests.conftest import RunLiturgy
+from tests.conftest import RunLiturgy, fuzz_examples
 from vm.dos import Disk, Stop
 
-EXAMPLES = int(os.environ.get("ALMOSTISM_FUZZ_EXAMPLES", "3000"))
+EXAMPLES = fuzz_examples("ALMOSTISM_FUZZ_EXAMPLES")
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

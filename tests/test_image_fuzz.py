@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import tempfile
 from pathlib import Path
 
@@ -22,9 +21,10 @@ from almostism_dos import freedos, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image, ImageError, set_entry
 from almostism_dos.inspection import inspect
+from tests.conftest import fuzz_examples
 from tests.images import embedded_image, fake_freedos_image
 
-EXAMPLES = int(os.environ.get("ALMOSTISM_IMAGE_FUZZ", "300"))
+EXAMPLES = fuzz_examples("ALMOSTISM_IMAGE_FUZZ")
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

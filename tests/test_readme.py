@@ -1,0 +1,78 @@
+"""The README's tables and quoted facts, checked against the code, so that the next drift fails CI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import scripture
+from almostism_dos.cli import ExitCode
+from almostism_dos.emulators import REGISTRY
+from almostism_dos.programs import PROGRAMS
+from almostism_dos.scripture import Verdict
+from tests.conftest import FUZZ_DEFAULTS
+
+DASH = "\N{EN DASH}"  # how the README writes a range, 0\N{EN DASH}7
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def table_after(heading: str) -> list[list[str]]:
+    """The rows (cells stripped, header and rule dropped) of the first table under ``heading``."""
+    section = README.split(heading, 1)[1]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
+        elif rows:
+            break
+    return rows[2:]
+
+
+def test_the_scripture_table_matches_the_format() -> None:
+    rows = {row[2].split(":")[0].split(" `")[0]: row for row in table_after("## The scripture")}
+    spans = {
+        "creed": (0, len(scripture.CREED)),
+        "the parser": (scripture.PARSER_OFFSET, scripture.PARSER_SIZE),
+        f"the reader's unique byte, 1{DASH}255, chosen per build": (scripture.UNIQUE_OFFSET, 1),
+        "zeros": (scripture.ZEROS_OFFSET, scripture.ZEROS_SIZE),
+        "checksum": (scripture.CHECKSUM_OFFSET, 1),
+    }
+    for name, (offset, size) in spans.items():
+        where, count, _ = rows[name]
+        first = int(where.split(DASH)[0])
+        assert (first, int(count)) == (offset, size), name
+        if DASH in where:
+            assert int(where.split(DASH)[1]) == offset + size - 1, name
+    assert sum(int(row[1]) for row in rows.values()) == scripture.SIZE
+    assert scripture.CREED.hex(" ").upper() in README
+
+
+def test_the_exit_code_table_is_the_verdicts() -> None:
+    rows = table_after("### Exit codes (ERRORLEVEL)")
+    assert [int(row[0]) for row in rows] == [verdict.value for verdict in Verdict]
+    for row, verdict in zip(rows, Verdict, strict=True):
+        lead = verdict.meaning.split(":")[0]
+        assert row[1].startswith(lead), (row[1], lead)
+
+
+def test_the_tool_exit_code_table_is_exit_code() -> None:
+    rows = table_after("print one line to standard error and exit with:")
+    listed = {int(code) for row in rows for code in row[0].split(",")}
+    assert listed == {code.value for code in ExitCode}
+
+
+def test_verify_quotes_the_verdict_range() -> None:
+    assert f"(0{DASH}{max(Verdict).value})" in README
+
+
+def test_choices_quoted_are_the_registries() -> None:
+    assert f"[--emulator {'|'.join(REGISTRY)}]" in README
+    escaped_bar = "\\|"  # a | inside a Markdown table cell
+    assert f"listing [{escaped_bar.join(PROGRAMS)}]" in README
+
+
+@pytest.mark.parametrize("variable", sorted(FUZZ_DEFAULTS))
+def test_fuzz_defaults_are_quoted_right(variable: str) -> None:
+    assert f"`{variable}`, default {FUZZ_DEFAULTS[variable]}" in README
