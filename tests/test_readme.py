@@ -76,3 +76,12 @@ def test_choices_quoted_are_the_registries() -> None:
 @pytest.mark.parametrize("variable", sorted(FUZZ_DEFAULTS))
 def test_fuzz_defaults_are_quoted_right(variable: str) -> None:
     assert f"`{variable}`, default {FUZZ_DEFAULTS[variable]}" in README
+
+
+def test_the_layout_names_every_module_and_source() -> None:
+    layout = README.split("## Layout", 1)[1]
+    root = Path(__file__).resolve().parent.parent
+    modules = {p.stem for p in (root / "almostism_dos").rglob("*.py") if not p.stem.startswith("__")}
+    sources = {p.name for p in (root / "asm").iterdir() if p.suffix in (".asm", ".inc")}
+    missing = {name for name in modules | sources if f"`{name}`" not in layout}
+    assert missing == set()
