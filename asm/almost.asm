@@ -105,7 +105,7 @@ opened:
     xchg bx, ax                 ; BX = handle
     dec bp                      ; BP = STEP_READ: a failure now is a read failure
     mov ah, 0x3f                ; DOS 3Fh: read from handle
-    mov cx, 1024                ; one byte more than a scripture
+    mov cx, SCRIPTURE_SIZE + 1  ; one byte more than a scripture
     mov dx, buffer              ; DS:DX = buffer
     call dos                    ; AX = bytes read = min(size, 1024)
     push ax                     ; keep it
