@@ -40,14 +40,8 @@ class FloppyFormat:
 
     @property
     def layout(self) -> Layout:
-        return Layout(
-            self.reserved_sectors,
-            self.fat_count,
-            self.sectors_per_fat,
-            self.root_entries,
-            self.sectors_per_cluster,
-            self.total_sectors,
-        )
+        """Where this format keeps things: as its BPB says (:attr:`BootParameters.layout`)."""
+        return BootParameters.for_format(self, serial=0, label="").layout
 
 
 @dataclass(frozen=True)
