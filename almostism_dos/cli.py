@@ -73,7 +73,7 @@ def _export(args: argparse.Namespace) -> int:
         written = export(args.directory, unique, args.force)
     except OutputError as error:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None
-    print(f"wrote {written.loader} ({len(programs.almost_bytes())} bytes)")
+    print(f"wrote {written.almost} ({len(programs.almost_bytes())} bytes)")
     print(f"wrote {written.scripture} ({scripture.SIZE} bytes, unique byte 0x{unique:02X})")
     return 0
 

@@ -13,7 +13,7 @@ from .outputs import OutputError, check_output, write_atomically
 class Exported:
     """What was written."""
 
-    loader: Path
+    almost: Path
     scripture: Path
     unique: int
 

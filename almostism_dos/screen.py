@@ -23,13 +23,13 @@ class _KeepingScreen(pyte.Screen):
         super().__init__(columns, rows)
         self._ready = True
 
-    def _used_rows(self) -> int:
+    def used_rows(self) -> int:
         """Rows down to the cursor's, or to the last one with text on it, whichever is lower."""
         written = [row for row, line in enumerate(self.display) if line.strip()]
         return max(self.cursor.y, written[-1] + 1 if written else 0)
 
     def _keep_display(self) -> None:
-        self.gone.extend(line.rstrip() for line in self.display[: self._used_rows()])
+        self.gone.extend(line.rstrip() for line in self.display[: self.used_rows()])
 
     def index(self) -> None:
         """A line feed: on the bottom row the top line scrolls away, so keep it first."""
@@ -66,7 +66,7 @@ class Screen:
 
     def lines(self) -> list[str]:
         """The whole transcript: every line kept, then the screen down to its last text."""
-        shown = [line.rstrip() for line in self._screen.display[: self._screen._used_rows()]]
+        shown = [line.rstrip() for line in self._screen.display[: self._screen.used_rows()]]
         return self._screen.gone + shown
 
     def display(self) -> list[str]:

@@ -1,5 +1,5 @@
 ; =============================================================================
-; almost.asm - ALMOST.COM, the loader that performs the Almostism liturgy
+; almost.asm - ALMOST.COM, the program that performs the Almostism liturgy
 ;
 ; cpu 8086 (runs on an 8088 under DOS 2.0 or later: FreeDOS, MS-DOS, DOSBox,
 ; or the embedded host of the self-booting floppy)

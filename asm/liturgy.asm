@@ -12,11 +12,11 @@
 ; What it does, in order: seek to byte 0, write 1023 zero bytes, close the
 ; handle, delete the file. The scripture has read itself and is gone.
 ;
-; Register contract (set by the loader, near call, DS = ES = loader segment):
+; Register contract (set by ALMOST.COM, near call, DS = ES = its segment):
 ;   Entry:   BX = DOS handle of the scripture, opened read/write
 ;            SI = 1023 zero bytes (DS:SI)
 ;            DI = the scripture's ASCIIZ path (DS:DI)
-;            BP = n, the loader's step number before ours
+;            BP = n, ALMOST.COM's step number before ours
 ;   Output:  CF clear: the file was zeroed, closed and deleted; BP = n + 4.
 ;            CF set:   BP = the step that failed (n+1 seek, n+2 write,
 ;                      n+3 close, n+4 delete), AX = DOS error code or the
@@ -50,6 +50,6 @@ liturgy:                        ; Entry/Output/Affects: see the header
     mov ah, 0x41                ; DOS 41h: delete file
     int 0x21                    ; the scripture is gone (CF set if refused)
 liturgy_done:
-    ret                         ; back to the loader, CF tells the outcome
+    ret                         ; back to ALMOST.COM, CF tells the outcome
 liturgy_end:
     .pad_to liturgy, PARSER_SIZE ; NOP (0x90) padding to 42 bytes

@@ -28,23 +28,23 @@ def fuzz_examples(variable: str) -> int:
 
 
 @pytest.fixture(scope="session")
-def loader() -> Assembly:
+def almost() -> Assembly:
     return programs.assembly("almost")
 
 
 @pytest.fixture(scope="session")
-def buffer_range(loader: Assembly) -> range:
+def buffer_range(almost: Assembly) -> range:
     """Where ALMOST.COM reads the file: no byte of it may run unless verified."""
-    start = loader.symbols["buffer"]
+    start = almost.symbols["buffer"]
     return range(start, start + 1024)
 
 
 @pytest.fixture
-def run_liturgy(loader: Assembly, buffer_range: range) -> RunLiturgy:
+def run_liturgy(almost: Assembly, buffer_range: range) -> RunLiturgy:
     """Run ALMOST.COM on a disk, watching execution inside its read buffer."""
 
     def run(disk: Disk, tail: str = "", **options: object) -> RunResult:
-        return run_com(loader.code, disk, tail, watch=buffer_range, **options)  # type: ignore[arg-type]
+        return run_com(almost.code, disk, tail, watch=buffer_range, **options)  # type: ignore[arg-type]
 
     return run
 

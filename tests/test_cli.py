@@ -102,7 +102,7 @@ def test_listing_shows_both_programs(capsys: pytest.CaptureFixture[str]) -> None
 def test_listing_of_the_parser_only(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["listing", "parser"]) == 0
     out = capsys.readouterr().out
-    assert "0000  45" in out and "ALMOST.COM, the loader" not in out
+    assert "0000  45" in out and "almost.asm - ALMOST.COM" not in out
 
 
 def test_console_script_and_module_agree(tmp_path: Path) -> None:

@@ -36,14 +36,14 @@ def test_parser_is_position_independent() -> None:
     assert len(set(at.values())) == 1
 
 
-def test_loader_fits_512_bytes() -> None:
+def test_almost_com_fits_512_bytes() -> None:
     assert len(programs.almost_bytes()) <= 512
 
 
-def test_loader_carries_the_parser_right_after_the_creed() -> None:
-    loader = programs.assembly("almost")
-    creed_at = loader.symbols["creed"] - 0x100
-    assert loader.code[creed_at : creed_at + 50] == scripture.CREED + programs.parser_bytes()
+def test_almost_com_carries_the_parser_right_after_the_creed() -> None:
+    almost = programs.assembly("almost")
+    creed_at = almost.symbols["creed"] - 0x100
+    assert almost.code[creed_at : creed_at + 50] == scripture.CREED + programs.parser_bytes()
 
 
 def test_assembly_is_deterministic() -> None:
