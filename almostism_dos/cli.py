@@ -167,9 +167,16 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only(option: str) -> str:
+    """For a help text: the emulators that honour ``option``."""
+    from .emulators import accepting
+
+    return ", ".join(accepting(option))
+
+
 def _emulator(args: argparse.Namespace) -> Emulator:
     """The emulator ``--emulator`` names, set up with the options given; a usage error for one it lacks."""
-    from .emulators import all_emulators, emulator_class
+    from .emulators import accepting, emulator_class
     from .emulators.base import RunOptions, UnsupportedOption
 
     chosen = emulator_class(args.emulator)
@@ -177,9 +184,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
         return chosen.configured(RunOptions(args.screenshot, args.write_protected))
     except UnsupportedOption as error:
         option = str(error)
-        able = [other.name for other in all_emulators() if option in other.accepts]
         raise CliError(
-            f"--{option.replace('_', '-')} needs --emulator {' or '.join(able)}", ExitCode.USAGE
+            f"--{option.replace('_', '-')} needs --emulator {' or '.join(accepting(option))}", ExitCode.USAGE
         ) from None
 
 
@@ -295,8 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
     shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")
     running.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG untouched")
-    running.add_argument("--screenshot", type=Path, metavar="PNG", help="save the final text screen (QEMU)")
-    running.add_argument("--write-protected", action="store_true", help="a write-protected floppy (QEMU)")
+    running.add_argument(
+        "--screenshot", type=Path, metavar="PNG", help=f"save the final text screen ({_only('screenshot')})"
+    )
+    running.add_argument(
+        "--write-protected",
+        action="store_true",
+        help=f"a write-protected floppy ({_only('write_protected')})",
+    )
     running.set_defaults(run=_run)
 
     getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")

@@ -30,11 +30,13 @@ def follow(
     timeout: float,
     observer: Observer | None = None,
     log: Path | None = None,
+    stop: pexpect.spawn | None = None,
 ) -> tuple[int | None, bool]:
-    """Feed the child's output to ``screen`` until it exits, within ``timeout`` seconds in all.
+    """Feed the child's output to ``screen`` until it ends, within ``timeout`` seconds in all.
 
     Returns the errorlevel of the last result line on the screen (None: none appeared) and whether the
-    child ended by itself. A child still running at the deadline is killed.
+    child ended by itself. At the deadline the emulator is killed: ``stop``, where the screen is read
+    from a terminal other than the emulator's own (Bochs), else the child.
     """
     deadline = time.monotonic() + timeout
     exited = False
@@ -53,7 +55,7 @@ def follow(
             if observer is not None:
                 observer(screen)
         if not exited:
-            child.terminate(force=True)
+            (stop or child).terminate(force=True)
         child.close()
     if observer is not None:
         observer(screen)

@@ -194,8 +194,6 @@ exit_print:
     mov si, msg_crlf            ; end the line
     call print                  ; say it
 power_off:
-    xor al, al                  ; a NUL: SeaBIOS mirrors the screen to the
-    call putc                   ;   serial port one character late; flush it
     call apm_off                ; off, where the PC has APM
     mov si, msg_remove          ; no APM: the floppy may be removed
     call print                  ; say it

@@ -82,3 +82,12 @@ def _emulator_fixture(name: str) -> Callable[[Path], EmulatorUnderTest]:
 
 for _name in REGISTRY:
     globals()[f"_{_name}_fixture"] = _emulator_fixture(_name)
+
+BOOTING = [name for name in REGISTRY if emulator_class(name).boots]  # emulators that boot the floppy
+
+
+@pytest.fixture(params=BOOTING)
+def booting(request: pytest.FixtureRequest) -> EmulatorUnderTest:
+    """Each emulator that boots the floppy's own system (QEMU, Bochs), skipping where it is missing."""
+    emulator: EmulatorUnderTest = request.getfixturevalue(request.param)
+    return emulator

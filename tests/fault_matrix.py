@@ -210,31 +210,44 @@ def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout
         return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
 
 
-def _run_qemu(case: Case, before: bytes) -> Outcome:
-    return _boot(case, before, "qemu", RunOptions(write_protected=case.write_protected), timeout=20)
+def _run_booting(emulator: str) -> Callable[[Case, bytes], Outcome]:
+    def run(case: Case, before: bytes) -> Outcome:
+        return _boot(case, before, emulator, RunOptions(write_protected=case.write_protected), timeout=20)
+
+    return run
 
 
-def run_embedded_qemu(case: Case) -> Outcome:
-    """The self-booting floppy in QEMU."""
-    if case.needs_tail:
-        raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
-    return _run_qemu(case, _embedded_image(case))
+def embedded_on(emulator: str) -> Callable[[Case], Outcome]:
+    """The self-booting floppy in an emulator that boots it."""
+    boot_it = _run_booting(emulator)
+
+    def run(case: Case) -> Outcome:
+        if case.needs_tail:
+            raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
+        return boot_it(case, _embedded_image(case))
+
+    return run
 
 
-def run_freedos_qemu(case: Case) -> Outcome:
-    """A FreeDOS floppy in QEMU (FreeDOS must be configured)."""
-    located = freedos.locate(None)
-    if located is None:
-        raise NotExpressible(f"no FreeDOS configured ({freedos.ENVIRONMENT})")
-    if len(case.tail) > 120:
-        raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
-    system = freedos.load(located)
-    files = freedos_files(system, 1)
-    files = [f for f in files if f.name != SCRIPTURE_FILE]
-    autoexec = AUTOEXEC.replace(f"A:\\{ALMOST}", f"A:\\{ALMOST} {case.tail}".rstrip())
-    files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
-    image = case_image(case, lambda files: build_image(FORMATS[1440], system.boot_code, files, 0), files)
-    return _run_qemu(case, image)
+def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
+    """A FreeDOS floppy in an emulator that boots it (FreeDOS must be configured)."""
+    boot_it = _run_booting(emulator)
+
+    def run(case: Case) -> Outcome:
+        located = freedos.locate(None)
+        if located is None:
+            raise NotExpressible(f"no FreeDOS configured ({freedos.ENVIRONMENT})")
+        if len(case.tail) > 120:
+            raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
+        system = freedos.load(located)
+        files = freedos_files(system, 1)
+        files = [f for f in files if f.name != SCRIPTURE_FILE]
+        autoexec = AUTOEXEC.replace(f"A:\\{ALMOST}", f"A:\\{ALMOST} {case.tail}".rstrip())
+        files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
+        image = case_image(case, lambda files: build_image(FORMATS[1440], system.boot_code, files, 0), files)
+        return boot_it(case, image)
+
+    return run
 
 
 def run_dosbox(case: Case) -> Outcome:
@@ -249,16 +262,19 @@ KNOWN_DEVIATIONS = {
     ("DOSBox", "read-only attribute, valid scripture"): (
         "DOSBox 0.74 opens a read-only file on a mounted FAT image for writing: the liturgy completes (0)"
     ),
-    ("FreeDOS, QEMU", "write-protected floppy"): (
+}
+for _host in ("FreeDOS, QEMU", "FreeDOS, Bochs"):
+    KNOWN_DEVIATIONS[_host, "write-protected floppy"] = (
         "ALMOST.COM prints 'I/O failure: write' and exits 5, scripture intact; then FreeDOS retries the "
         "unwritten buffer after ALMOST.COM has exited and its own Abort/Retry/Fail prompt waits forever"
-    ),
-}
+    )
 
 HOSTS: dict[str, Callable[[Case], Outcome]] = {
     "Unicorn DOS": run_unicorn_dos,
     "embedded, Unicorn PC": run_embedded_unicorn,
-    "embedded, QEMU": run_embedded_qemu,
-    "FreeDOS, QEMU": run_freedos_qemu,
+    "embedded, QEMU": embedded_on("qemu"),
+    "FreeDOS, QEMU": freedos_on("qemu"),
+    "embedded, Bochs": embedded_on("bochs"),
+    "FreeDOS, Bochs": freedos_on("bochs"),
     "DOSBox": run_dosbox,
 }

@@ -4,6 +4,7 @@ self-booting one with any scripture), bad inputs, oracles (fsck.fat, mtools), an
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -141,3 +142,9 @@ def partitioned_image(path: Path) -> Path:
     data[510:512] = b"\x55\xaa"
     path.write_bytes(data)
     return path
+
+
+def equates(source: str) -> dict[str, int]:
+    """The ``.equ`` constants an assembly source defines."""
+    text = programs.read_source(source)
+    return {m[1]: int(m[2], 0) for m in re.finditer(r"^\.equ (\w+), (\S+)", text, re.M)}

@@ -10,6 +10,7 @@ import pytest
 
 from almostism_dos import programs, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators import all_emulators
 from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import SCRIPTURE_FILE
 
@@ -119,8 +120,9 @@ def test_a_missing_emulator_names_its_debian_package(
 ) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
-    monkeypatch.setenv("PATH", str(tmp_path))  # no qemu-system-i386, no dosbox
+    monkeypatch.setenv("PATH", str(tmp_path))  # no emulator at all
     assert main(["run", str(image)]) == ExitCode.UNAVAILABLE
     assert "apt-get install qemu-system-x86" in capsys.readouterr().err
-    assert main(["run", str(image), "--emulator", "dosbox"]) == ExitCode.UNAVAILABLE
-    assert "apt-get install dosbox" in capsys.readouterr().err
+    for kind in all_emulators():
+        assert main(["run", str(image), "--emulator", kind.name]) == ExitCode.UNAVAILABLE
+        assert f"apt-get install {kind.package}" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
 
-SLOW_HOSTS = {"embedded, QEMU", "FreeDOS, QEMU", "DOSBox"}
+SLOW_HOSTS = {"embedded, QEMU", "FreeDOS, QEMU", "embedded, Bochs", "FreeDOS, Bochs", "DOSBox"}
 
 
 def matrix() -> list[object]:

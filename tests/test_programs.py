@@ -9,7 +9,7 @@ import pytest
 from almostism_dos import programs, scripture
 from almostism_dos.assembler import LineKind, assemble, parse_source, split_comment
 from almostism_dos.lint8086 import lint
-from tests.images import embedded_image
+from tests.images import embedded_image, equates
 
 ALL_SOURCES = [program.source for program in programs.PROGRAMS.values()]
 
@@ -95,11 +95,6 @@ def test_shared_constants_match_the_python_format() -> None:
     assert constants["ZEROS_SIZE"] == scripture.ZEROS_SIZE
     for verdict in scripture.Verdict:
         assert constants[f"VERDICT_{verdict.name}"] == verdict.value
-
-
-def equates(source: str) -> dict[str, int]:
-    text = programs.read_source(source)
-    return {m[1]: int(m[2], 0) for m in re.finditer(r"^\.equ (\w+), (\S+)", text, re.M)}
 
 
 def test_fat12_constants_match_the_python_toolkit() -> None:

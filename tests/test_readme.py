@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import scripture
+from almostism_dos import programs, scripture
 from almostism_dos.cli import ExitCode
 from almostism_dos.emulators import REGISTRY
 from almostism_dos.programs import PROGRAMS
 from almostism_dos.scripture import Verdict
 from tests.conftest import FUZZ_DEFAULTS
+from tests.images import equates
 
 DASH = "\N{EN DASH}"  # how the README writes a range, 0\N{EN DASH}7
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -85,3 +86,20 @@ def test_the_layout_names_every_module_and_source() -> None:
     sources = {p.name for p in (root / "asm").iterdir() if p.suffix in (".asm", ".inc")}
     missing = {name for name in modules | sources if f"`{name}`" not in layout}
     assert missing == set()
+
+
+def test_program_sizes_quoted_are_the_assembled_ones() -> None:
+    assert f"(`asm/poweroff.asm`, {len(programs.code('poweroff'))} bytes)" in README
+    assert f"**{len(programs.code('embedded'))} bytes in all**" in README
+
+
+def test_the_quirks_table_quotes_the_pause() -> None:
+    pause = equates("apm.inc")["APM_PAUSE_TICKS"]
+    assert f"`APM_PAUSE_TICKS` = {pause} BIOS timer ticks" in README
+
+
+def test_the_setup_packages_are_quoted() -> None:
+    setup = (Path(__file__).resolve().parent.parent / "setup.sh").read_text()
+    packages = re.search(r"^packages=\((.*)\)$", setup, re.M)
+    assert packages is not None
+    assert f"`setup.sh` installs what is missing (`{packages[1]}`" in README

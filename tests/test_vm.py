@@ -29,13 +29,13 @@ def configured_freedos() -> Path:
 @pytest.mark.vm
 @pytest.mark.freedos
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_freedos_boots_the_liturgy_in_qemu(
-    qemu: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, kilobytes: int
+def test_freedos_boots_the_liturgy(
+    booting: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, kilobytes: int
 ) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos),
                  "--size", str(kilobytes), "--unique-byte", "0xA5"]) == 0  # fmt: skip
-    report = qemu.run(image)
+    report = booting.run(image)
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "FreeDOS")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0xA5" in report.console
@@ -115,13 +115,13 @@ def test_dosbox_leaves_an_ordinary_file_untouched(
 
 @pytest.mark.vm
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_embedded_floppy_boots_the_liturgy_in_qemu(
-    qemu: EmulatorUnderTest, tmp_path: Path, kilobytes: int
+def test_embedded_floppy_boots_the_liturgy(
+    booting: EmulatorUnderTest, tmp_path: Path, kilobytes: int
 ) -> None:
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes),
                  "--unique-byte", "0x3C"]) == 0  # fmt: skip
-    report = qemu.run(image)
+    report = booting.run(image)
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0x3C" in report.console
@@ -156,12 +156,13 @@ def test_embedded_ordinary_file_in_qemu_is_untouched(qemu: EmulatorUnderTest, tm
 
 
 @pytest.mark.vm
-def test_embedded_write_protected_in_qemu(
-    qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_embedded_write_protected(
+    booting: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = embedded_file(tmp_path, scripture.build(0x22))
     before = image.read_bytes()
-    assert main(["run", str(image), "--write-protected", "--timeout", "60"]) == ExitCode.LITURGY_FAILED
+    line = ["run", str(image), "--emulator", booting.kind.name, "--write-protected", "--timeout", "60"]
+    assert main(line) == ExitCode.LITURGY_FAILED
     out = capsys.readouterr()
     assert "I/O failure: write" in out.out and "errorlevel 5" in out.err
     assert image.read_bytes() == before

@@ -1,7 +1,8 @@
 """A small PC in Unicorn: boot a floppy image with BIOS services in Python.
 
 The BIOS is Python: INT 10h (teletype output), INT 13h (reset, read and write sectors of the image, with
-write-protect and injected errors), INT 15h AH=53h (APM, present or not). Every other interrupt is
+write-protect and injected errors), INT 15h AH=53h (APM, present or not), INT 1Ah AH=00h (a tick count
+that advances by one at every read: time passes only when someone looks). Every other interrupt is
 delivered as real mode does it, through the interrupt vector table, so the embedded host's INT 21h and
 INT 24h run as its own code. Fast enough to test FAT12 edge cases without a VM.
 
@@ -79,6 +80,7 @@ class Pc:
         self.output = bytearray()
         self.stop: Stop | None = None
         self.detail = ""
+        self.ticks = 0  # the BIOS tick count (INT 1Ah)
 
     def _reg(self, register: int) -> int:
         return int(self.uc.reg_read(register))
@@ -123,6 +125,8 @@ class Pc:
             self._disk()
         elif number == 0x15:
             self._system()
+        elif number == 0x1A:
+            self._clock()
         else:
             if number == 0x21:
                 if self.cut_after is not None and self.int21_calls >= self.cut_after:
@@ -154,6 +158,14 @@ class Pc:
         ax = self._reg(UC_X86_REG_AX)
         if ax >> 8 == 0x0E and ax & 0xFF:
             self.output.append(ax & 0xFF)
+
+    def _clock(self) -> None:
+        if self._reg(UC_X86_REG_AX) >> 8 != 0x00:
+            return  # only the tick count is modelled
+        self.ticks += 1
+        self._set(UC_X86_REG_CX, self.ticks >> 16 & 0xFFFF)
+        self._set(UC_X86_REG_DX, self.ticks & 0xFFFF)
+        self._set(UC_X86_REG_AX, 0)  # AL = 0: midnight has not passed
 
     def _system(self) -> None:
         ax, bx, cx = (self._reg(r) for r in (UC_X86_REG_AX, UC_X86_REG_BX, UC_X86_REG_CX))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
     "qemu": "qemu:Qemu",
     "dosbox": "dosbox:Dosbox",
+    "bochs": "bochs:Bochs",
 }
 DEFAULT = "qemu"
 
@@ -30,3 +31,8 @@ def emulator_class(name: str) -> type[Emulator]:
 def all_emulators() -> list[type[Emulator]]:
     """Every registered emulator, in registry order."""
     return [emulator_class(name) for name in REGISTRY]
+
+
+def accepting(option: str) -> list[str]:
+    """The names of the emulators that honour the :class:`~.base.RunOptions` field ``option``."""
+    return [kind.name for kind in all_emulators() if option in kind.accepts]

@@ -65,6 +65,7 @@ class Emulator(ABC):
     program: ClassVar[str]  # the executable
     package: ClassVar[str]  # the Debian package that provides it
     accepts: ClassVar[frozenset[str]] = frozenset()  # the RunOptions fields it honours
+    boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
 
     @classmethod
     def configured(cls, options: RunOptions) -> Emulator:

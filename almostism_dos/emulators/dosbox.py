@@ -58,6 +58,7 @@ class Dosbox(Emulator):
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
     accepts: ClassVar[frozenset[str]] = frozenset({"arguments"})
+    boots: ClassVar[bool] = False
 
     arguments: str = ""  # ALMOST.COM's command tail
 

@@ -1,0 +1,157 @@
+"""Bochs: a second BIOS lineage (its own rombios and the LGPL VGA BIOS), its screen drawn by curses.
+
+Debian's Bochs has no headless display and has its debugger compiled in. With the debugger, the ``term``
+display opens a pseudo-terminal of its own, says ``Bochs connected to screen "/dev/pts/N"`` and draws the
+VGA text screen there with curses, while Bochs itself waits at its debugger prompt. So: start Bochs in a
+pseudo-terminal (pexpect), read the screen's path, open that terminal in raw mode with nothing echoed
+back (what curses draws must never return to Bochs as keystrokes), then answer the prompt with ``c``
+(continue). The drawing is rendered by the same terminal layer as QEMU's console.
+
+The guest's APM power-off reaches Bochs's shutdown port; Bochs ends with "Shutdown port: shutdown
+requested", the orderly exit. Bochs's term display redraws from video memory 20 times a second of
+emulated time, so the floppy waits a few timer ticks before switching off (``asm/apm.inc``) and the
+result line is on the screen when it ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import tempfile
+import termios
+import tty
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from ..screen import Screen
+from .base import Emulator, EmulatorMissing, Observer, RunOptions, require
+from .pseudo_terminal import spawn
+
+PROGRAM = "bochs"
+PACKAGE = "bochs bochsbios vgabios bochs-term"
+ROM = Path("/usr/share/bochs/BIOS-bochs-latest")  # rombios, from bochsbios
+VGA_ROM = Path("/usr/share/vgabios/vgabios.bin")  # the LGPL VGA BIOS, from vgabios
+TERM_DISPLAY = "/usr/lib/*/bochs/plugins/libbx_term_gui.so"  # the term display, from bochs-term
+SHUTDOWN = "Shutdown port: shutdown requested"  # Bochs's last words after an APM power-off
+_CONNECTED = r'Bochs connected to screen "([^"]+)"'
+_PROMPT = r"<bochs:1> "
+_START_TIMEOUT = 30.0  # seconds for Bochs to reach its first debugger prompt
+
+MEDIA = {  # floppy image size in KB -> Bochs's name for that medium (and a drive that takes it)
+    160: "160k",
+    180: "180k",
+    320: "320k",
+    360: "360k",
+    720: "720k",
+    1200: "1_2",
+    1440: "1_44",
+    2880: "2_88",
+}
+
+_CONFIG = """\
+megs: 16
+romimage: file="{rom}"
+vgaromimage: file="{vga_rom}"
+vga: extension=none, update_freq=20, realtime=0
+floppya: {media}="{image}", status=inserted, write_protected={protected}
+boot: floppy
+display_library: term
+speaker: enabled=0
+sound: driver=dummy
+clock: sync=none
+log: "{log}"
+panic: action=fatal
+error: action=report
+info: action=report
+"""
+
+
+def configuration(image: Path, log: Path, write_protected: bool = False) -> str:
+    """The bochsrc for booting ``image`` from drive A:, emulated time running as fast as it can."""
+    kilobytes = image.stat().st_size // 1024
+    if kilobytes not in MEDIA:
+        raise ValueError(
+            f"{image}: {kilobytes} KB is no floppy size Bochs knows ({', '.join(map(str, MEDIA))})"
+        )
+    return _CONFIG.format(
+        rom=ROM,
+        vga_rom=VGA_ROM,
+        media=MEDIA[kilobytes],
+        image=image.resolve(),
+        protected=int(write_protected),
+        log=log,
+    )
+
+
+def _open_screen(path: str) -> int:
+    """Open the far end of Bochs's screen terminal: raw, so nothing is echoed back or held for a line."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    termios.tcflush(fd, termios.TCOFLUSH)  # echoes of what curses drew before we got here: never keys
+    return fd
+
+
+@dataclass
+class Bochs(Emulator):
+    """Bochs with its own BIOS: the screen read from its curses display, the power-off its exit."""
+
+    name: ClassVar[str] = "bochs"
+    title: ClassVar[str] = "Bochs"
+    program: ClassVar[str] = PROGRAM
+    package: ClassVar[str] = PACKAGE
+    accepts: ClassVar[frozenset[str]] = frozenset({"write_protected"})
+
+    write_protected: bool = False  # the floppy's write-protect tab set (Bochs's write_protected=1)
+
+    @classmethod
+    def create(cls, options: RunOptions) -> Bochs:
+        return cls(options.write_protected)
+
+    @classmethod
+    def available(cls) -> bool:
+        try:
+            cls().executable()
+        except EmulatorMissing:
+            return False
+        return True
+
+    def executable(self) -> str:
+        path = require(PROGRAM, PACKAGE)
+        if not (ROM.exists() and VGA_ROM.exists() and glob.glob(TERM_DISPLAY)):
+            missing = "Bochs's BIOS or term display is not installed"
+            raise EmulatorMissing(f"{missing} (Debian/Ubuntu: sudo apt-get install {PACKAGE})")
+        return path
+
+    def _boot(
+        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+    ) -> tuple[int | None, bool]:
+        import pexpect
+        from pexpect import fdpexpect
+
+        from ..console import follow
+
+        with tempfile.TemporaryDirectory(prefix="almostism-bochs-") as scratch:
+            rc = Path(scratch) / "bochsrc"
+            rc.write_text(configuration(image, Path(scratch) / "bochs.log", self.write_protected))
+            environment = {"TERM": "vt100", "LINES": "25", "COLUMNS": "80", "LANG": "C", "LC_ALL": "C"}
+            bochs = spawn([self.executable(), "-q", "-f", str(rc)], environment)
+            try:
+                bochs.expect(_CONNECTED, timeout=min(timeout, _START_TIMEOUT))
+                fd = _open_screen(bochs.match.group(1))
+                bochs.expect(_PROMPT, timeout=min(timeout, _START_TIMEOUT))
+            except (pexpect.EOF, pexpect.TIMEOUT):
+                screen.feed(str(bochs.before))  # Bochs's own complaint, for the last lines
+                bochs.terminate(force=True)
+                bochs.close()
+                return None, False
+            display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
+            bochs.sendline("c")  # continue: the machine runs until it switches itself off
+            errorlevel, ended = follow(display, screen, timeout, observer, log, stop=bochs)
+            with contextlib.suppress(pexpect.TIMEOUT):
+                bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
+            last_words = str(bochs.before)
+            bochs.terminate(force=True)
+            bochs.close()
+        return errorlevel, ended and SHUTDOWN in last_words
