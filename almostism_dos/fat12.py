@@ -260,6 +260,8 @@ def place_chain(image: bytearray, name: str, clusters: list[int], end_marker: in
     if entry is None:
         raise ImageError(f"no {name} to move")
     data, size = parsed.read(entry), parsed.layout.cluster_size
+    if len(clusters) * size < len(data):
+        raise ImageError(f"{name} needs {-(-len(data) // size)} clusters, not {len(clusters)}")
     free_chain(image, entry.first_cluster)
     for index, cluster in enumerate(clusters):
         if cluster >= parsed.layout.cluster_count + FIRST_CLUSTER:

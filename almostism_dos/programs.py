@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .outputs import OutputError, write_atomically
 from .paths import cache_dir
-from .scripture import PARSER_SIZE
+from .scripture import PARSER_SIZE, SIZE
 
 if TYPE_CHECKING:
     from .assembler import Assembly
@@ -51,7 +51,7 @@ PROGRAMS: dict[str, Program] = {
     program.name: program
     for program in (
         Program("parser", "liturgy.asm", 0, PARSER_SIZE, "the parser every scripture carries"),
-        Program("almost", "almost.asm", COM_ORIGIN, 512, "ALMOST.COM, the liturgy", "ALMOST.COM"),
+        Program("almost", "almost.asm", COM_ORIGIN, SIZE, "ALMOST.COM, the liturgy", "ALMOST.COM"),
         Program("poweroff", "poweroff.asm", COM_ORIGIN, None, "POWEROFF.COM, APM power-off", "POWEROFF.COM"),
         Program("embedded", "boot.asm", BOOT_ORIGIN, 2048, "the self-booting floppy: boot sector and host"),
     )

@@ -18,7 +18,7 @@ offset     bytes  content
 from __future__ import annotations
 
 import secrets
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 SCRIPTURE_FILE = "SCRIPTUR.ALM"  # the scripture's file name: where ALMOST.COM looks when given no path
 CREED = bytes([0xFE, 0x0D, 0xCA, 0x7F, 0x80, 0xA9, 0x5C, 0x5C])
@@ -80,25 +80,69 @@ def random_unique() -> int:
     return secrets.randbelow(255) + 1
 
 
-def judge(data: bytes | None) -> Verdict:
-    """The reference judge: the verdict ALMOST.COM reaches on a file's bytes (``None``: no file)."""
+class Flaw(Enum):
+    """The check a false teaching fails first, in the order ALMOST.COM makes them; the value names it."""
+
+    SIZE = "size"  # fewer than 1023 bytes
+    PARSER = "parser"  # the 42 parser bytes differ from ALMOST.COM's own copy
+    UNIQUE = "unique byte"  # the unique byte is 0
+    ZEROS = "zero run"  # something in the 971 bytes that must be zero
+    CHECKSUM = "checksum"  # the 1023 bytes do not sum to 0 mod 256
+
+
+def judgement(data: bytes | None) -> tuple[Verdict, Flaw | None]:
+    """The reference judge: the verdict ALMOST.COM reaches on a file's bytes (``None``: no file), and for
+    a false teaching the check that failed first."""
     if data is None:
-        return Verdict.ABSENT
+        return Verdict.ABSENT, None
     if len(data) == SIZE and not any(data):
-        return Verdict.HUSK
+        return Verdict.HUSK, None
     if data[:8] != CREED:
-        return Verdict.FOREIGN
+        return Verdict.FOREIGN, None
     if len(data) > SIZE:
-        return Verdict.GAP
+        return Verdict.GAP, None
     if len(data) < SIZE:
-        return Verdict.FALSE
+        return Verdict.FALSE, Flaw.SIZE
     from .programs import parser_bytes
 
-    parser_ok = data[PARSER_OFFSET:UNIQUE_OFFSET] == parser_bytes()
-    zeros_ok = not any(data[ZEROS_OFFSET:CHECKSUM_OFFSET])
-    if parser_ok and data[UNIQUE_OFFSET] and zeros_ok and sum(data) % 256 == 0:
-        return Verdict.COMPLETE
-    return Verdict.FALSE
+    if data[PARSER_OFFSET:UNIQUE_OFFSET] != parser_bytes():
+        return Verdict.FALSE, Flaw.PARSER
+    if not data[UNIQUE_OFFSET]:
+        return Verdict.FALSE, Flaw.UNIQUE
+    if any(data[ZEROS_OFFSET:CHECKSUM_OFFSET]):
+        return Verdict.FALSE, Flaw.ZEROS
+    if sum(data) % 256:
+        return Verdict.FALSE, Flaw.CHECKSUM
+    return Verdict.COMPLETE, None
+
+
+def judge(data: bytes | None) -> Verdict:
+    """The verdict alone (see :func:`judgement`)."""
+    return judgement(data)[0]
+
+
+_SPOKEN = {  # the line ALMOST.COM prints for a verdict before acting on it
+    Verdict.ABSENT: "No scripture here",
+    Verdict.FOREIGN: "Not a scripture: left untouched",
+    Verdict.GAP: "Violation of the gap: destroyed unread",
+    Verdict.HUSK: "Interrupted liturgy completed",
+}
+
+
+def words(verdict: Verdict, flaw: Flaw | None = None) -> str | None:
+    """The line ALMOST.COM prints for a verdict before acting on it, in the scripture's own words.
+
+    None for a true scripture (it gets the creed line and ``Instance byte: 0xNN``) and for an I/O
+    failure (``I/O failure: STEP``, which depends on the disk, not the bytes).
+    """
+    if verdict is Verdict.FALSE:
+        return f"False teaching (invalid {(flaw or Flaw.SIZE).value}): destroyed unread"
+    return _SPOKEN.get(verdict)
+
+
+def spoken_line(data: bytes | None) -> str | None:
+    """The line ALMOST.COM prints for this file before acting (see :func:`words`)."""
+    return words(*judgement(data))
 
 
 def unique_byte(data: bytes) -> int | None:

@@ -18,14 +18,19 @@
 ;   6 1023 zero bytes   the husk of a liturgy cut between its zeroing and
 ;                       its delete: run our own copy (zero again, delete)
 ;   1, 2                touch nothing
-; After a parser run it checks the file is gone. An I/O failure anywhere
-; prints "I/O failure: STEP" and exits 5; a refused write leaves the file
-; intact. The exit code is the verdict (see scripture.inc); within the 512
-; byte budget only the creed, the instance byte and I/O failures are printed.
+; Every verdict prints one line before it is acted on (say): 1 "No scripture
+; here", 2 "Not a scripture: left untouched", 3 "Violation of the gap:
+; destroyed unread", 4 "False teaching (invalid CHECK): destroyed unread"
+; naming the first check that failed (size, parser, unique byte, zero run,
+; checksum), 6 "Interrupted liturgy completed"; 0 gets the creed line and the
+; instance byte. After a parser run it checks the file is gone. An I/O failure
+; anywhere prints "I/O failure: STEP" and exits 5; a refused write leaves the
+; file intact. The exit code is the verdict (see scripture.inc). The program
+; obeys the creed too: it is smaller than 1024 bytes.
 ;
 ; Memory (one 64 KiB segment, CS = DS = ES = SS, as DOS starts a .COM):
 ;   0000-00FF  PSP; 0080 command tail length, 0081 its text
-;   0100-....  this program (at most 512 bytes)
+;   0100-....  this program (fewer than 1024 bytes)
 ;   buffer     1024 bytes: the file's first bytes as read (zero-filled first;
 ;              reading 1024 tells a 1023-byte file from a longer one)
 ;   zeros      1024 bytes: the zeros the parser writes
@@ -43,7 +48,14 @@
 .equ SCRATCH_SIZE, 2048         ; buffer + zeros, cleared at start
 .equ DEFAULT_NAME_SIZE, 13      ; "SCRIPTUR.ALM" and its terminator
 .equ CR, 13                     ; carriage return
+.equ LINE_MAX, 80               ; no string in a list is longer
 .equ LF, 10                     ; line feed
+; What the judge says (say): 1..6 are the verdicts themselves (4: a false
+; teaching too short), and a false teaching's other failed checks follow.
+.equ SAY_PARSER, 7              ; false: the parser differs from our copy
+.equ SAY_UNIQUE, 8              ; false: the unique byte is 0
+.equ SAY_ZEROS, 9               ; false: something in the zero run
+.equ SAY_CHECKSUM, 10           ; false: the sum is not 0 mod 256
 
 ; -----------------------------------------------------------------------------
 ; start - the liturgy, from the command tail to the exit code
@@ -96,11 +108,8 @@ tail_end:
     cmp al, 4                   ; DOS errors 2, 3: file, path not found
     cmc                         ; CF set for any other error
     call check                  ; a real failure (e.g. a directory): exit 5
-    mov al, VERDICT_ABSENT      ; not found: no scripture
-    jmp near finish             ; exit
-foreign:
-    mov al, VERDICT_FOREIGN     ; an ordinary file, left untouched
-    jmp near finish             ; exit
+    mov ah, VERDICT_ABSENT      ; not found: no scripture
+    jmp near judged             ; say so and exit
 opened:
     xchg bx, ax                 ; BX = handle
     dec bp                      ; BP = STEP_READ: a failure now is a read failure
@@ -128,23 +137,27 @@ judge_creed:
     mov di, creed               ; ES:DI = the creed, then our parser
     mov cx, CREED_SIZE          ; 8 bytes (a short file has zeros there)
     repe cmpsb                  ; compare; SI, DI now at the parsers
-    jne foreign                 ; no creed: not a scripture, untouched
+    mov ah, VERDICT_FOREIGN     ; (MOV keeps the flags)
+    jne judged                  ; no creed: not a scripture, untouched
     cmp bx, dx                  ; creed: now the size
     mov ah, VERDICT_GAP         ; more than 1023 bytes
     ja judged                   ;   violates the gap
-    mov ah, VERDICT_FALSE       ; from here on every fault is false
-    jb judged                   ; fewer than 1023 bytes
+    mov ah, VERDICT_FALSE       ; from here on every fault is false:
+    jb judged                   ;   fewer than 1023 bytes (size)
     mov cl, PARSER_SIZE         ; 42 bytes (CX was 0)
     repe cmpsb                  ; the parser equals our own copy?
-    jne judged                  ; no: false
+    mov ah, SAY_PARSER          ; (MOV keeps the flags)
+    jne judged                  ; no: false (parser)
     lodsb                       ; AL = unique byte, SI = the zero run
+    mov ah, SAY_UNIQUE          ; in case it is zero
     test al, al                 ; 1..255 only
-    jz judged                   ; zero: false
+    jz judged                   ; zero: false (unique byte)
     mov di, si                  ; ES:DI = the zero run
     mov cx, ZEROS_SIZE          ; 971 bytes
     xor al, al                  ; compared with zero
     repe scasb                  ; stop at the first non-zero
-    jne judged                  ; something in the gap: false
+    mov ah, SAY_ZEROS           ; (MOV keeps the flags)
+    jne judged                  ; something in the gap: false (zero run)
     mov si, buffer              ; DS:SI = the bytes
     mov cx, dx                  ; all 1023 of them
     xor dl, dl                  ; DL = running sum
@@ -152,10 +165,26 @@ judge_sum:
     lodsb                       ; AL = next byte
     add dl, al                  ; add it (mod 256); ZF = sum is zero
     loop judge_sum              ; LOOP keeps the flags
-    jnz judged                  ; sum not 0 mod 256: bad checksum
+    mov ah, SAY_CHECKSUM        ; (MOV keeps the flags)
+    jnz judged                  ; sum not 0 mod 256: false (checksum)
     mov ah, VERDICT_COMPLETE    ; a true scripture
 judged:
-    mov al, ah                  ; AL = AH = verdict
+    push ax                     ; AH = what the judge found (VERDICT_*, SAY_*)
+    mov dl, ah                  ; DL = it
+    call say                    ; its line, before anything is done
+    pop ax                      ; AH = what was found
+    mov al, ah                  ; AL = it
+    cmp al, SAY_PARSER          ; one of a false teaching's later checks?
+    jb judged_verdict           ; no: it is the verdict
+    mov al, VERDICT_FALSE       ; yes: false teaching, 4
+judged_verdict:
+    cmp al, VERDICT_FOREIGN     ; 3, 4 or 6?
+    ja judged_act               ; yes: destroy it
+    test al, al                 ; 0, the liturgy?
+    jz judged_act               ; yes: perform it
+    jmp near finish             ; 1, 2: nothing to do; exit
+judged_act:
+    cbw                         ; AX = verdict (0..6)
     xchg si, ax                 ; SI = verdict (kept across the reopen)
 
 ; --- Perform: reopen read/write and run the parser -------------------------------
@@ -230,18 +259,58 @@ io_failure:
     mov dx, msg_io              ; "I/O failure: "
     call print                  ; say it
     mov di, step_names          ; ES:DI = the first step name
-    mov al, 0x24                ; '$' ends each name
-io_failure_skip:
-    dec bp                      ; this one?
-    jz io_failure_found         ; yes: ES:DI points at it
-    mov cx, 8                   ; no name is longer
-    repne scasb                 ; skip past its '$'
-    jmp io_failure_skip         ; and count again
-io_failure_found:
+    mov dx, bp                  ; DL = the step, 1..6
+    call nth                    ; ES:DI = its name
     mov dx, di                  ; DS:DX = the step name
     call print_line             ; say it
     mov al, VERDICT_IO          ; exit code 5
     jmp finish                  ; exit
+
+; -----------------------------------------------------------------------------
+; nth - find the Nth of a list of $-terminated strings
+; Entry:   ES:DI = the first string, DL = N (1 for the first)
+; Output:  ES:DI = the Nth string
+; Affects: AL, CX, DL, DI
+; -----------------------------------------------------------------------------
+nth:
+    mov al, 0x24                ; '$' ends each string
+nth_next:
+    dec dl                      ; this one?
+    jz nth_done                 ; yes: ES:DI points at it
+    mov cx, LINE_MAX            ; no string is longer
+    repne scasb                 ; skip past its '$'
+    jmp nth_next                ; and count again
+nth_done:
+    ret
+
+; -----------------------------------------------------------------------------
+; say - print the judge's line, before the verdict is acted on
+; Entry:   DL = what the judge found: VERDICT_* or SAY_*; 0 (a true scripture,
+;          whose creed and instance lines come later) says nothing
+; Output:  one line printed
+; Affects: AX, CX, DX, DI
+; -----------------------------------------------------------------------------
+say:
+    test dl, dl                 ; a true scripture?
+    jz nth_done                 ; yes: nothing now (a RET)
+    mov di, said                ; ES:DI = the first of the judge's words
+    push dx                     ; keep what was found
+    call nth                    ; ES:DI = its words
+    pop ax                      ; AL = what was found
+    mov dx, di                  ; DS:DX = its words
+    cmp al, VERDICT_FALSE       ; a false teaching, too short?
+    je say_false                ; yes: name the check
+    cmp al, SAY_PARSER          ; a false teaching's later checks?
+    jb print_line               ; no: the verdict's own line (and return)
+say_false:
+    push dx                     ; keep the check's name
+    mov dx, msg_false           ; "False teaching (invalid "
+    call print                  ; say it
+    pop dx                      ; DS:DX = the check's name
+    call print                  ; say it
+    mov dx, msg_unread          ; "): destroyed unread"
+
+                                ; (falls into print_line)
 
 ; -----------------------------------------------------------------------------
 ; print_line - print a $-terminated string, then CR LF
@@ -288,4 +357,16 @@ step_names:                     ; STEP_* 1..6, each ended by '$'
     .ascii "read$open$seek$write$close$delete$" ; 1 2 3 4 5 6
 msg_io:
     .ascii "I/O failure: $"     ; then the step name
+said:                           ; the judge's words, VERDICT_* and SAY_* 1..10
+    .ascii "No scripture here$" ; 1 VERDICT_ABSENT
+    .ascii "Not a scripture: left untouched$" ; 2 VERDICT_FOREIGN
+    .ascii "Violation of the gap: destroyed unread$" ; 3 VERDICT_GAP
+    .ascii "size$"              ; 4 VERDICT_FALSE: fewer than 1023 bytes
+    .ascii "$"                  ; 5 VERDICT_IO says "I/O failure: STEP" instead
+    .ascii "Interrupted liturgy completed$" ; 6 VERDICT_HUSK
+    .ascii "parser$unique byte$zero run$checksum$" ; SAY_PARSER .. SAY_CHECKSUM
+msg_false:
+    .ascii "False teaching (invalid $" ; then the check that failed
+msg_unread:
+    .ascii "): destroyed unread$" ; after the check's name
 buffer:                         ; end of the program: scratch memory follows

@@ -55,6 +55,17 @@ class Case:
     def needs_tail(self) -> bool:
         return bool(self.tail) or self.path != SCRIPTURE_FILE
 
+    @property
+    def words(self) -> str:
+        """What ALMOST.COM must print for this case: the judge's words, the creed, or the I/O failure."""
+        verdict = scripture.Verdict(self.expected)
+        if verdict is scripture.Verdict.COMPLETE:
+            return scripture.CREED_LINE
+        if verdict is scripture.Verdict.IO:
+            return "I/O failure: "
+        flaw = scripture.judgement(self.content)[1] if verdict is scripture.Verdict.FALSE else None
+        return scripture.words(verdict, flaw) or ""
+
 
 CASES = [
     Case("valid scripture", VALID, 0, True),
@@ -89,6 +100,7 @@ class Outcome:
     exit_code: int | None
     vanished: bool
     stray_changes: list[str]  # bytes changed outside the judged file (empty: none)
+    console: str  # what was printed (ALMOST.COM's lines among the rest)
 
 
 class NotExpressible(Exception):
@@ -148,10 +160,10 @@ def stray_changes(before: bytes, after: bytes, path: str) -> list[str]:
     return changes[:10]
 
 
-def _image_outcome(case: Case, before: bytes, after: bytes, exit_code: int | None) -> Outcome:
+def _image_outcome(case: Case, before: bytes, after: bytes, exit_code: int | None, console: str) -> Outcome:
     entry = Fat12Image.parse(after).find(case.path)
     vanished = entry is None or entry.is_directory
-    return Outcome(exit_code, vanished, stray_changes(before, after, case.path))
+    return Outcome(exit_code, vanished, stray_changes(before, after, case.path), console)
 
 
 # --- hosts ------------------------------------------------------------------------------------------
@@ -176,7 +188,8 @@ def run_unicorn_dos(case: Case) -> Outcome:
         for name in before.keys() | after.keys()
         if name != target and before.get(name) != after.get(name)
     ]
-    return Outcome(result.exit_code if result.stop == Stop.EXIT else None, target not in after, strays)
+    exit_code = result.exit_code if result.stop == Stop.EXIT else None
+    return Outcome(exit_code, target not in after, strays, result.output)
 
 
 def _embedded_image(case: Case) -> bytes:
@@ -193,7 +206,7 @@ def run_embedded_unicorn(case: Case) -> Outcome:
         raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
     before = _embedded_image(case)
     result, floppy = boot(before, write_protected=case.write_protected)
-    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output))
+    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output), result.output)
 
 
 def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout: float = 60) -> Outcome:
@@ -207,7 +220,7 @@ def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout
         image = Path(scratch) / "case.img"
         image.write_bytes(before)
         report = run_image(image, kind.configured(options), timeout)
-        return _image_outcome(case, before, image.read_bytes(), report.errorlevel)
+        return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console)
 
 
 def _run_booting(emulator: str) -> Callable[[Case, bytes], Outcome]:

@@ -1,12 +1,16 @@
-"""Differential fuzzing: ALMOST.COM in the Unicorn DOS machine against the reference judge."""
+"""Differential fuzzing: ALMOST.COM in the Unicorn DOS machine against the reference judge.
+
+For every case the exit code must be the judge's verdict, and the line ALMOST.COM prints before acting
+must be the judge's words for it (which check failed, for a false teaching).
+"""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from almostism_dos import scripture
-from almostism_dos.scripture import SCRIPTURE_FILE, Verdict, judge
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, spoken_line
 from tests.conftest import RunLiturgy, fuzz_examples
 from vm.dos import Disk, Stop
 
@@ -47,15 +51,33 @@ files = st.one_of(
 )
 
 
+def _edited(offset: int, value: int, repair: bool = True) -> bytes:
+    """The scripture with one byte set, its checksum repaired unless told not to."""
+    data = bytearray(scripture.build(0x42))
+    data[offset] = value
+    if repair:
+        data[-1] = scripture.checksum_byte(bytes(data[:-1]))
+    return bytes(data)
+
+
 @FUZZ
 @given(data=files)
+@example(data=_edited(scripture.UNIQUE_OFFSET, 0))  # every words the judge has, at least once
+@example(data=_edited(scripture.CHECKSUM_OFFSET, 0, repair=False))
+@example(data=_edited(scripture.PARSER_OFFSET + 1, 0x90))
+@example(data=_edited(600, 1))
+@example(data=bytes(scripture.SIZE))
+@example(data=scripture.build(0x42)[:-1])
+@example(data=scripture.build(0x42) + b"\0")
+@example(data=b"an ordinary file\r\n")
 def test_emulated_almost_com_agrees_with_the_reference_judge(run_liturgy: RunLiturgy, data: bytes) -> None:
     disk = Disk()
     disk.add(SCRIPTURE_FILE, data)
     result = run_liturgy(disk)
-    verdict = judge(data)
-    event(f"verdict {verdict.name}")
+    verdict, flaw = judgement(data)
+    event(f"verdict {verdict.name}" + (f" ({flaw.value})" if flaw else ""))
     assert (result.stop, result.exit_code) == (Stop.EXIT, verdict.value)
+    assert result.output.split("\r\n")[0] == (spoken_line(data) or CREED_LINE)
     if verdict is Verdict.FOREIGN:
         assert bytes(disk.files[SCRIPTURE_FILE].data) == data
     else:

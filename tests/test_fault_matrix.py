@@ -1,7 +1,8 @@
 """The fault matrix (tests/fault_matrix.py): each case on each host that can express it.
 
-The exit code must be the expected one, the target must be gone exactly when expected, and no byte of the
-disk may change outside the judged file's directory entry, clusters and FAT entries.
+The exit code must be the expected one, the target must be gone exactly when expected, no byte of the
+disk may change outside the judged file's directory entry, clusters and FAT entries, and the screen must
+show the verdict's words (the failed check, for a false teaching).
 """
 
 from __future__ import annotations
@@ -33,3 +34,4 @@ def test_fault(host: str, case: Case) -> None:
     assert outcome.exit_code == case.expected
     assert outcome.vanished == case.vanishes
     assert outcome.stray_changes == []
+    assert case.words in outcome.console

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from almostism_dos import programs, scripture
-from almostism_dos.scripture import Verdict, build, judge
+from almostism_dos.scripture import Flaw, Verdict, build, judge, judgement, spoken_line
 
 
 @pytest.mark.parametrize("unique", range(1, 256))
@@ -75,3 +75,31 @@ def test_the_zero_unique_byte_case_really_has_a_good_checksum() -> None:
 
 def test_every_verdict_has_a_meaning() -> None:
     assert all(verdict.meaning for verdict in Verdict)
+
+
+@pytest.mark.parametrize(
+    ("offset", "flaw"),
+    [
+        (scripture.PARSER_OFFSET, Flaw.PARSER),
+        (scripture.UNIQUE_OFFSET, Flaw.UNIQUE),
+        (scripture.ZEROS_OFFSET + 500, Flaw.ZEROS),
+        (scripture.CHECKSUM_OFFSET, Flaw.CHECKSUM),
+    ],
+)
+def test_a_false_teaching_names_the_first_check_it_fails(offset: int, flaw: Flaw) -> None:
+    data = bytearray(scripture.build(0x42))
+    data[offset] = 0 if offset == scripture.UNIQUE_OFFSET else data[offset] ^ 0x01
+    if flaw is not Flaw.CHECKSUM:
+        data[-1] = scripture.checksum_byte(bytes(data[:-1]))
+    assert judgement(bytes(data)) == (Verdict.FALSE, flaw)
+    assert spoken_line(bytes(data)) == f"False teaching (invalid {flaw.value}): destroyed unread"
+
+
+def test_every_verdict_has_its_words() -> None:
+    valid = scripture.build(0x42)
+    assert spoken_line(valid) is None  # the creed and instance lines instead
+    assert spoken_line(None) == "No scripture here"
+    assert spoken_line(b"letter") == "Not a scripture: left untouched"
+    assert spoken_line(valid + b"\0") == "Violation of the gap: destroyed unread"
+    assert spoken_line(valid[:-1]) == "False teaching (invalid size): destroyed unread"
+    assert spoken_line(bytes(scripture.SIZE)) == "Interrupted liturgy completed"
