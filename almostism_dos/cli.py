@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     building = commands.add_parser("build", help="build a bootable floppy image that performs the liturgy")
     building.add_argument("-o", "--output", type=Path, required=True, metavar="IMG")
     building.add_argument(
-        "--size", type=_size, default=DEFAULT_KILOBYTES, metavar="KB", help="360|720|1200|1440|2880"
+        "--size", type=_size, default=DEFAULT_KILOBYTES, metavar="KB", help="|".join(map(str, FORMATS))
     )
     building.add_argument(
         "--freedos", type=Path, metavar="PATH", help="FreeDOS boot floppy image or directory"

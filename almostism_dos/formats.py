@@ -101,9 +101,15 @@ class Layout:
         return self.data_offset + (cluster - FIRST_CLUSTER) * self.cluster_size
 
 
+# As DOS formats each (the 160/180/320 KB rows as DOS 2.x formats the IBM PC's 5.25" disks, the same
+# values Linux's FAT driver assumes for a DOS 1.x disk without a BPB): kilobytes, sectors, sectors per
+# cluster, root entries, sectors per FAT, sectors per track, heads, media byte.
 FORMATS: dict[int, FloppyFormat] = {
     f.kilobytes: f
     for f in (
+        FloppyFormat(160, 320, 1, 64, 1, 8, 1, 0xFE),  # single-sided, 8 sectors a track (IBM PC 5150)
+        FloppyFormat(180, 360, 1, 64, 2, 9, 1, 0xFC),  # single-sided, 9 sectors a track
+        FloppyFormat(320, 640, 2, 112, 1, 8, 2, 0xFF),  # double-sided, 8 sectors a track
         FloppyFormat(360, 720, 2, 112, 2, 9, 2, 0xFD),
         FloppyFormat(720, 1440, 2, 112, 3, 9, 2, 0xF9),
         FloppyFormat(1200, 2400, 1, 224, 7, 15, 2, 0xF9),

@@ -128,9 +128,10 @@ def _check_capacity(floppy: FloppyFormat, files: list[ImageFile]) -> None:
     needed = sum(-(-len(item.data) // cluster) for item in files)
     if needed > layout.cluster_count:
         names = ", ".join(item.name for item in files)
+        missing, room = (needed - layout.cluster_count) * cluster, layout.cluster_count * cluster
         raise BuildError(
-            f"{names}: need {needed * cluster // 1024} KB, a {floppy.kilobytes} KB floppy holds "
-            f"{layout.cluster_count * cluster // 1024} KB"
+            f"{names} do not fit a {floppy.kilobytes} KB floppy: {missing} bytes missing "
+            f"({needed * cluster} bytes in {cluster}-byte clusters; room for {room})"
         )
     if len(files) + 1 > floppy.root_entries:
         raise BuildError(f"{len(files)} files and a label do not fit {floppy.root_entries} root entries")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from almostism_dos import freedos
 from almostism_dos.cli import ExitCode, main
-from tests.images import fake_freedos_image, fat16_image, liturgy_image, partitioned_image, text_file
+from tests.images import (
+    FAKE_BOOT,
+    FAKE_KERNEL,
+    fake_freedos_image,
+    fat16_image,
+    liturgy_image,
+    partitioned_image,
+    text_file,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +145,20 @@ def test_inspect_reports_a_judged_scripture(
     image = liturgy_image(tmp_path / "a.img", source, b"plain text")
     assert main(["inspect", str(image)]) == 0
     assert "would get 2" in capsys.readouterr().out
+
+
+def test_a_freedos_too_big_for_160_kb_says_how_many_bytes_are_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "freedos"
+    source.mkdir()
+    (source / "KERNEL.SYS").write_bytes(FAKE_KERNEL)
+    (source / "COMMAND.COM").write_bytes(bytes(150 * 1024))  # no 160 KB floppy holds this shell
+    (source / "boot.bin").write_bytes(bytes(FAKE_BOOT))
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--freedos", str(source), "--size", "160"]) == ExitCode.DATA
+    error = capsys.readouterr().err
+    missing = re.search(r"do not fit a 160 KB floppy: (\d+) bytes missing", error)
+    assert missing is not None and int(missing[1]) > 0, error
+    assert len(error.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [source]  # nothing written, not even a partial file

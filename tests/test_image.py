@@ -30,7 +30,10 @@ EXPECTED_FILES = [
 ]
 # What DOS FORMAT writes, per KB: sectors/cluster, root entries, total sectors, media,
 # sectors/FAT, sectors/track, heads
-DOS_FORMAT = {
+DOS_FORMAT = {  # what DOS 2.x and later FORMAT write: an oracle written apart from formats.FORMATS
+    160: (1, 64, 320, 0xFE, 1, 8, 1),
+    180: (1, 64, 360, 0xFC, 2, 9, 1),
+    320: (2, 112, 640, 0xFF, 1, 8, 2),
     360: (2, 112, 720, 0xFD, 2, 9, 2),
     720: (2, 112, 1440, 0xF9, 3, 9, 2),
     1200: (1, 224, 2400, 0xF9, 7, 15, 2),
@@ -132,7 +135,10 @@ def test_volume_serial_follows_the_inputs(source: freedos.FreeDos) -> None:
 def test_a_build_too_big_for_the_floppy_is_an_error() -> None:
     from almostism_dos.image import BuildError, ImageFile
 
-    with pytest.raises(BuildError, match=r"BIG\.BIN: need 400 KB, a 360 KB floppy holds 354 KB"):
+    room = FORMATS[360].layout.cluster_count * FORMATS[360].layout.cluster_size
+    with pytest.raises(
+        BuildError, match=rf"BIG\.BIN do not fit a 360 KB floppy: {400 * 1024 - room} bytes missing"
+    ):
         build_image(FORMATS[360], bytes(FAKE_BOOT), [ImageFile("BIG.BIN", bytes(400 * 1024))], 0)
 
 

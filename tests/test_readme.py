@@ -103,3 +103,15 @@ def test_the_setup_packages_are_quoted() -> None:
     packages = re.search(r"^packages=\((.*)\)$", setup, re.M)
     assert packages is not None
     assert f"`setup.sh` installs what is missing (`{packages[1]}`" in README
+
+
+def test_the_spoken_lines_table_is_the_judges_words() -> None:
+    rows = {int(row[0]): row[1] for row in table_after("Every verdict speaks")}
+    assert sorted(rows) == [verdict.value for verdict in Verdict]
+    for verdict in (Verdict.ABSENT, Verdict.FOREIGN, Verdict.GAP, Verdict.HUSK):
+        assert rows[verdict.value] == f"`{scripture.words(verdict)}`"
+    assert rows[Verdict.FALSE.value].startswith("`False teaching (invalid CHECK): destroyed unread`")
+    assert all(f"`{flaw.value}`" in rows[Verdict.FALSE.value] for flaw in scripture.Flaw)
+    assert scripture.CREED_LINE in rows[Verdict.COMPLETE.value]
+    budget = programs.PROGRAMS["almost"].budget
+    assert f"its budget is {budget} bytes, and it uses {len(programs.almost_bytes())}." in README
