@@ -250,10 +250,20 @@ check:
     ret                         ; done
 
 ; -----------------------------------------------------------------------------
-; io_failure - say "I/O failure: STEP" and exit 5
-; Entry:   BP = STEP_* (1..6)
+; io_failure - say "I/O failure: STEP", close the file, exit 5
+; Entry:   BP = STEP_* (1..6), BX = the file's handle if one is open
 ; Output:  does not return
 ; Affects: AX, CX, DX, DI, BP
+;
+; The close must happen here. After a refused write (a write-protected
+; floppy) the kernel holds the file as modified; left open, it is closed by
+; DOS at exit, after DOS has put the shell's INT 24h handler back, and that
+; close's failed directory write stops FreeDOS at the shell's critical-error
+; handler for good. Closed here, the failure meets our own handler (fail the
+; call) and nothing is left to write. Measured under FreeDOS kernel 2040 in
+; QEMU: with this close the floppy powers off by itself; with only a disk
+; reset (DOS 0Dh) it still hangs. Closing an invalid BX just fails, and
+; every other handle is closed at exit as before.
 ; -----------------------------------------------------------------------------
 io_failure:
     mov dx, msg_io              ; "I/O failure: "
@@ -263,6 +273,8 @@ io_failure:
     call nth                    ; ES:DI = its name
     mov dx, di                  ; DS:DX = the step name
     call print_line             ; say it
+    mov ah, 0x3e                ; DOS 3Eh: close handle BX, while our INT 24h
+    int 0x21                    ;   still answers (any error is ignored)
     mov al, VERDICT_IO          ; exit code 5
     jmp finish                  ; exit
 

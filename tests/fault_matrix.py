@@ -276,11 +276,6 @@ KNOWN_DEVIATIONS = {
         "DOSBox 0.74 opens a read-only file on a mounted FAT image for writing: the liturgy completes (0)"
     ),
 }
-for _host in ("FreeDOS, QEMU", "FreeDOS, Bochs"):
-    KNOWN_DEVIATIONS[_host, "write-protected floppy"] = (
-        "ALMOST.COM prints 'I/O failure: write' and exits 5, scripture intact; then FreeDOS retries the "
-        "unwritten buffer after ALMOST.COM has exited and its own Abort/Retry/Fail prompt waits forever"
-    )
 
 HOSTS: dict[str, Callable[[Case], Outcome]] = {
     "Unicorn DOS": run_unicorn_dos,

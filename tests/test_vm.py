@@ -44,6 +44,21 @@ def test_freedos_boots_the_liturgy(
 
 @pytest.mark.vm
 @pytest.mark.freedos
+def test_a_write_protected_freedos_floppy_finishes_by_itself(
+    booting: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
+    before = image.read_bytes()
+    report = booting.run(image, RunOptions(write_protected=True), timeout=60)
+    assert report.exited, report.problem  # powered off: no critical-error prompt left waiting
+    assert (report.errorlevel, report.vanished) == (5, False)
+    assert "I/O failure: write" in report.console
+    assert image.read_bytes() == before
+
+
+@pytest.mark.vm
+@pytest.mark.freedos
 def test_run_json_and_screenshot(
     qemu: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
