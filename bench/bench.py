@@ -6,6 +6,9 @@
 - run (FreeDOS, QEMU): boot-to-exit of ``almostism-dos run`` vs. a bare QEMU boot that powers off at once.
 - run (DOSBox): ``almostism-dos run --emulator dosbox`` vs. DOSBox starting and exiting at once.
 - run (embedded, QEMU): the self-booting floppy, through ``almostism-dos run`` and as QEMU alone.
+- run (Bochs): ``almostism-dos run --emulator bochs`` (embedded; FreeDOS too when configured) vs. a bare
+  Bochs boot that powers off at once, Bochs alone under ``script`` (a pty for its term display), its
+  debugger told ``c`` by a command file.
 
 Prints a Markdown table for the README. Nothing is asserted: the numbers are the result.
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from almostism_dos import freedos
 from almostism_dos.assembler import assemble
+from almostism_dos.emulators import bochs
 from almostism_dos.floppy import embedded_floppy, freedos_files
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import build_image
@@ -63,6 +67,25 @@ def qemu_bare(image: Path) -> None:
     run(["qemu-system-i386", "-nographic", "-no-user-config", "-machine", "pc", "-m", "16", "-nic", "none",
          "-drive", f"file={image},format=raw,if=floppy,index=0", "-boot", "order=a", "-no-reboot"],
         timeout=60)  # fmt: skip
+
+
+def bochs_bare(image: Path, work: Path) -> Callable[[], None]:
+    """Bochs alone booting ``image``: no Python, no screen reading; ``script`` gives it its pty."""
+    rc, commands = work / "bochsrc", work / "bochs-commands"
+    rc.write_text(bochs.configuration(image, work / "bochs.log"))
+    commands.write_text("c\n")
+    line = f"bochs -q -f {rc} -rc {commands}"
+
+    def boot() -> None:
+        subprocess.run(
+            ["script", "-qc", line, "/dev/null"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )  # not checked: Bochs exits 1 at its shutdown port
+
+    return boot
 
 
 def mtools_pipeline(source: freedos.FreeDos, work: Path) -> Callable[[], None]:
@@ -120,6 +143,18 @@ def main() -> None:
         rows.append(
             ("run, embedded in QEMU", timed(embedded_run, args.repeat), "bare QEMU boot", bare_seconds)
         )
+        bochs_there = bochs.Bochs.available()
+        if bochs_there:
+            bochs_bare_seconds = timed(bochs_bare(bare, work), args.repeat)
+
+            def embedded_bochs() -> None:
+                embedded.write_bytes(pristine_embedded)
+                run([*CLI, "run", str(embedded), "--emulator", "bochs"], timeout=120)
+
+            rows.append(("run, embedded in Bochs", timed(embedded_bochs, args.repeat), "bare Bochs boot",
+                         bochs_bare_seconds))  # fmt: skip
+        else:
+            print(f"(Bochs not installed: {bochs.PACKAGE})", file=sys.stderr)
         qemu_alone = timed(embedded_qemu_only, args.repeat)
         rows.append(("QEMU alone on the embedded floppy", qemu_alone, "bare QEMU boot", bare_seconds))
         if located is None:
@@ -151,6 +186,9 @@ def main() -> None:
             )
             rows.append(("run, DOSBox", timed(lambda: fresh_run("--emulator", "dosbox"), args.repeat),
                          "DOSBox start + exit", dosbox_bare_seconds))  # fmt: skip
+            if bochs_there:
+                rows.append(("run, FreeDOS in Bochs", timed(lambda: fresh_run("--emulator", "bochs"),
+                             args.repeat), "bare Bochs boot", bochs_bare_seconds))  # fmt: skip
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.machine())  # fmt: skip
     qemu_version = subprocess.run(

@@ -3,7 +3,8 @@
     python -m bench.reliability [--host NAME] [--case TEXT]     (from the repository's top)
 
 Each cell shows the observed exit code and whether the file is gone (x = gone, - = still there); a cell
-that differs from the expected outcome is marked, and n/a says the host cannot express the case.
+that differs from the expected outcome is marked (SILENT: the screen lacked the verdict's words), and n/a
+says the host cannot express the case.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def cell(host: str, case: Case) -> str:
     as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)
     if outcome.stray_changes:
         text += " STRAY:" + ",".join(outcome.stray_changes)
-    if not as_expected or outcome.stray_changes:
+    spoke = case.words in outcome.console
+    if not spoke:
+        text += " SILENT"
+    if not as_expected or outcome.stray_changes or not spoke:
         text += " ≠" + ("¹" if (host, case.name) in KNOWN_DEVIATIONS else "")
     return text
 

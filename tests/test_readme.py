@@ -13,6 +13,7 @@ from almostism_dos.emulators import REGISTRY
 from almostism_dos.programs import PROGRAMS
 from almostism_dos.scripture import Verdict
 from tests.conftest import FUZZ_DEFAULTS
+from tests.fault_matrix import CASES, HOSTS
 from tests.images import equates
 
 DASH = "\N{EN DASH}"  # how the README writes a range, 0\N{EN DASH}7
@@ -115,3 +116,10 @@ def test_the_spoken_lines_table_is_the_judges_words() -> None:
     assert scripture.CREED_LINE in rows[Verdict.COMPLETE.value]
     budget = programs.PROGRAMS["almost"].budget
     assert f"its budget is {budget} bytes, and it uses {len(programs.almost_bytes())}." in README
+
+
+def test_the_fault_matrix_table_has_every_host_and_case() -> None:
+    section = README.split("### The fault matrix", 1)[1]
+    header = next(line for line in section.splitlines() if line.startswith("| case"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == ["case", "expected", *HOSTS]
+    assert [row[0] for row in table_after("### The fault matrix")] == [case.name for case in CASES]

@@ -8,7 +8,7 @@ back (what curses draws must never return to Bochs as keystrokes), then answer t
 (continue). The drawing is rendered by the same terminal layer as QEMU's console.
 
 The guest's APM power-off reaches Bochs's shutdown port; Bochs ends with "Shutdown port: shutdown
-requested", the orderly exit. Bochs's term display redraws from video memory 20 times a second of
+requested", the orderly exit. Bochs's term display redraws from video memory 40 times a second of
 emulated time, so the floppy waits a few timer ticks before switching off (``asm/apm.inc``) and the
 result line is on the screen when it ends.
 """
@@ -54,7 +54,7 @@ _CONFIG = """\
 megs: 16
 romimage: file="{rom}"
 vgaromimage: file="{vga_rom}"
-vga: extension=none, update_freq=20, realtime=0
+vga: extension=none, update_freq=40, realtime=0
 floppya: {media}="{image}", status=inserted, write_protected={protected}
 boot: floppy
 display_library: term
