@@ -240,6 +240,36 @@ def _freedos(args: argparse.Namespace) -> int:
     return 0
 
 
+def _web(args: argparse.Namespace) -> int:
+    import signal
+    import tempfile
+
+    from .fat12 import ImageError
+    from .web.serve import serve
+    from .web.site import SiteError, write_site
+    from .web.v86 import V86Unavailable
+
+    if not args.image.is_file():
+        raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
+    if (args.output is None) == (not args.serve):
+        raise CliError("web needs -o DIR or --serve (one of them)", ExitCode.USAGE)
+    with tempfile.TemporaryDirectory(prefix="almostism-web-") as scratch:
+        try:
+            site = write_site(args.image, args.output or Path(scratch), args.force)
+        except V86Unavailable as error:
+            raise CliError(str(error), ExitCode.UNAVAILABLE) from None
+        except ImageError as error:
+            raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+        except (SiteError, OSError) as error:
+            raise CliError(str(error), ExitCode.CANT_CREATE) from None
+        if not args.serve:
+            print(f"wrote {site.page} (open it through a static file server; file:// cannot load the floppy)")
+            return 0
+        serve(site.directory, site.page.name, args.port, sys.stdout)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+    return 0
+
+
 def _size(text: str) -> int:
     try:
         value = int(text)
@@ -319,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     importing = actions.add_parser("import", help="validate a local FreeDOS boot floppy image and cache it")
     importing.add_argument("path", type=Path, metavar="PATH")
     getting.set_defaults(run=_freedos)
+
+    web = commands.add_parser("web", help="a static web page that boots the floppy in the browser (v86)")
+    web.add_argument("image", type=Path, metavar="IMG")
+    web.add_argument("-o", "--output", type=Path, metavar="DIR", help="write the site into DIR")
+    web.add_argument("--force", action="store_true", help="replace a site already in DIR")
+    web.add_argument("--serve", action="store_true", help="write it to a temporary directory and serve it")
+    web.add_argument("--port", type=int, default=8086, metavar="N", help="--serve's port on 127.0.0.1")
+    web.set_defaults(run=_web)
     return parser
 
 

@@ -65,8 +65,9 @@ def test_twine_accepts_both(dists: dict[str, Path]) -> None:
 
 
 def shipped_sources() -> set[str]:
-    """Every module and assembly source of the tree, as the wheel must name it."""
-    modules = {f"{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "almostism_dos").rglob("*.py")}
+    """Every module, page template and assembly source of the tree, as the wheel must name it."""
+    package = ROOT / "almostism_dos"
+    modules = {p.relative_to(ROOT).as_posix() for p in package.rglob("*") if p.suffix in (".py", ".html")}
     sources = {
         f"almostism_dos/asm/{p.name}" for p in (ROOT / "asm").iterdir() if p.suffix in (".asm", ".inc", ".py")
     }

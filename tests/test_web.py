@@ -1,0 +1,252 @@
+"""almostism-dos web: the site, v86's pin, serving, and the page in a real headless Chromium.
+
+The browser tests drive Debian's Chromium through Playwright's Python package, serve the written site on
+127.0.0.1 and wait for ``window.almostism``, which the page sets when the result line is on its screen.
+They skip, saying why, where Chromium, Playwright or npm (for v86, once) is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from almostism_dos import scripture
+from almostism_dos.cli import ExitCode, main
+from almostism_dos.floppy import RESULT_PREFIX
+from almostism_dos.formats import FORMATS
+from almostism_dos.web import site as web_site
+from almostism_dos.web import v86
+from almostism_dos.web.serve import server, url
+from tests.images import embedded_image
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache / "almostism-dos"
+
+
+def fake_npm(directory: Path, tarball: bytes | None) -> None:
+    """An ``npm`` on PATH whose ``pack`` drops ``tarball`` into --pack-destination (None: it fails)."""
+    directory.mkdir(exist_ok=True)
+    (directory / "v86.tgz.bin").write_bytes(tarball or b"")
+    body = (
+        f'cp "{directory}/v86.tgz.bin" "$4/v86-{v86.VERSION}.tgz"'
+        if tarball is not None
+        else 'echo "npm error network request failed, reason: getaddrinfo EAI_AGAIN" >&2; exit 1'
+    )
+    script = directory / "npm"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+
+
+def tarball(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"package/build/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_refused(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_npm(tmp_path / "bin", tarball({"libv86.js": b"// not v86", "v86.wasm": b"\0asm"}))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    with pytest.raises(v86.V86Unavailable, match="integrity is not the pinned one"):
+        v86.obtain()
+    assert not v86.cached().exists() or not any(v86.cached().iterdir())
+
+
+def test_without_npm_web_says_so_in_one_line(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(7)))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
+    error = capsys.readouterr().err
+    assert "npm is not installed" in error and len(error.strip().splitlines()) == 1
+
+
+def test_offline_npm_is_one_clear_line(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_npm(tmp_path / "bin", None)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(7)))
+    assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
+    error = capsys.readouterr().err
+    assert "failed (offline?)" in error and "EAI_AGAIN" in error and len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "site").exists()
+
+
+def test_web_needs_exactly_one_of_output_and_serve(tmp_path: Path) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(7)))
+    assert main(["web", str(image)]) == ExitCode.USAGE
+    assert main(["web", str(image), "-o", str(tmp_path / "s"), "--serve"]) == ExitCode.USAGE
+    assert main(["web", str(tmp_path / "missing.img"), "-o", str(tmp_path / "s")]) == ExitCode.NO_INPUT
+
+
+def test_the_page_knows_the_liturgy_from_its_one_place() -> None:
+    page = web_site.page()
+    assert "@CONFIG@" not in page
+    config = web_site.config()
+    assert config["result_prefix"] == RESULT_PREFIX and config["scripture_file"] == scripture.SCRIPTURE_FILE
+    meanings = config["meanings"]
+    assert isinstance(meanings, dict) and meanings["4"] == scripture.Verdict.FALSE.meaning
+    assert f'"result_prefix": "{RESULT_PREFIX}"' in page
+
+
+# --- v86 itself, and the browser -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def v86_build() -> v86.V86:
+    """The pinned v86 (the user cache, else npm); skips with the reason where it cannot be had."""
+    try:
+        return v86.obtain()
+    except v86.V86Unavailable as reason:
+        pytest.skip(str(reason))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian/Ubuntu: sudo apt-get install chromium)")
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright's Python package is missing"
+    )
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def site_for(image: Path, directory: Path) -> web_site.Site:
+    assert main(["web", str(image), "-o", str(directory)]) == 0
+    return web_site.Site(directory)
+
+
+def outcome_in_browser(browser: Any, written: web_site.Site, screenshot: Path) -> tuple[dict[str, Any], str]:
+    """Serve the site, open its page, wait for ``window.almostism``; the outcome and the page's title."""
+    with server(written.directory) as running:
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+        page = browser.new_page()
+        try:
+            page.goto(url(running, written.page.name))
+            page.wait_for_function("window.almostism !== undefined", timeout=60_000)
+            outcome: dict[str, Any] = page.evaluate("window.almostism")
+            title: str = page.title()
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            page.close()
+            running.shutdown()
+    return outcome, title
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_a_valid_floppy_completes_in_the_browser(
+    browser: Any, v86_build: v86.V86, tmp_path: Path, kilobytes: int
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes)]) == 0
+    before = image.read_bytes()
+    shot = tmp_path / "page.png"
+    outcome, title = outcome_in_browser(browser, site_for(image, tmp_path / "site"), shot)
+    assert outcome == {"errorlevel": 0, "vanished": True}
+    assert title.startswith(f"{RESULT_PREFIX}0")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.read_bytes() == before  # the page boots its own copy
+
+
+@pytest.mark.browser
+def test_an_ordinary_file_is_left_alone_in_the_browser(
+    browser: Any, v86_build: v86.V86, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(b"Dear reader, an ordinary letter.\r\n"))
+    outcome, title = outcome_in_browser(browser, site_for(image, tmp_path / "site"), tmp_path / "page.png")
+    assert outcome == {"errorlevel": 2, "vanished": False}
+    assert title.startswith(f"{RESULT_PREFIX}2")
+
+
+@pytest.mark.browser
+@pytest.mark.freedos
+def test_a_freedos_floppy_completes_in_the_browser(browser: Any, v86_build: v86.V86, tmp_path: Path) -> None:
+    from almostism_dos import freedos
+
+    located = freedos.locate(None)
+    if located is None:
+        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--freedos", str(located)]) == 0
+    outcome, _ = outcome_in_browser(browser, site_for(image, tmp_path / "site"), tmp_path / "page.png")
+    assert outcome == {"errorlevel": 0, "vanished": True}
+
+
+@pytest.mark.browser
+def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
+    browser: Any, v86_build: v86.V86, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(9)))
+    written = site_for(image, tmp_path / "site")
+    with server(written.directory) as running:
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+        page = browser.new_page()
+        try:
+            page.goto(url(running, written.page.name))
+            page.wait_for_function("window.almostism !== undefined", timeout=60_000)
+            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
+            page.click("#again")  # the button takes the focus: keys stay with the page
+            page.wait_for_function("window.almostism !== undefined", timeout=60_000)
+            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is False
+            page.click("#screen_container")
+            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True
+            assert page.evaluate("window.almostism") == {
+                "errorlevel": 0,
+                "vanished": True,
+            }  # run again: original
+        finally:
+            page.close()
+            running.shutdown()
+
+
+@pytest.mark.browser
+def test_serve_prints_the_url_serves_the_site_and_stops_on_ctrl_c(v86_build: v86.V86, tmp_path: Path) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(9)))
+    command = [sys.executable, "-m", "almostism_dos", "web", str(image), "--serve", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("serving http://127.0.0.1:") and "(Ctrl-C stops)" in line
+        address = line.split()[1]
+        with urllib.request.urlopen(address, timeout=10) as response:
+            assert b"libv86.js" in response.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.wait()
