@@ -102,8 +102,9 @@ def test_the_quirks_table_quotes_the_pause() -> None:
 def test_the_setup_packages_are_quoted() -> None:
     setup = (Path(__file__).resolve().parent.parent / "setup.sh").read_text()
     packages = re.search(r"^packages=\((.*)\)$", setup, re.M)
-    assert packages is not None
-    assert f"`setup.sh` installs what is missing (`{packages[1]}`" in README
+    browser = re.search(r"^browser_packages=\((.*)\)", setup, re.M)
+    assert packages is not None and browser is not None
+    assert f"`setup.sh` installs what is missing (`{packages[1]}`, and for `web` `{browser[1]}`" in README
 
 
 def test_the_spoken_lines_table_is_the_judges_words() -> None:
