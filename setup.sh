@@ -11,9 +11,11 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 updated=""
 
-missing_of() {  # the packages named that are not installed yet
+missing_of() {  # the packages named that are not installed yet (a command of that name counts: npm from nodejs)
   for package in "$@"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" && continue
+    command -v "$package" >/dev/null 2>&1 && continue
+    echo "$package"
   done
 }
 
