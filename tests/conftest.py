@@ -60,6 +60,11 @@ class EmulatorUnderTest:
     logs: Path
     boots: int = 0
 
+    def needs(self, option: str) -> None:
+        """Skip, saying why, unless this emulator honours the :class:`RunOptions` field ``option``."""
+        if option not in self.kind.accepts:
+            pytest.skip(f"{self.kind.title} has no {option.replace('_', '-')} option")
+
     def run(
         self, image: Path, options: RunOptions | None = None, timeout: float = 60, keep: bool = False
     ) -> RunReport:
@@ -72,8 +77,9 @@ class EmulatorUnderTest:
 def _emulator_fixture(name: str) -> Callable[[Path], EmulatorUnderTest]:
     def fixture(tmp_path: Path) -> EmulatorUnderTest:
         kind = emulator_class(name)
-        if not kind.available():
-            pytest.skip(f"{kind.program} is not installed (Debian package {kind.package})")
+        missing = kind.unavailable()
+        if missing is not None:
+            pytest.skip(missing)
         return EmulatorUnderTest(kind, tmp_path)
 
     fixture.__doc__ = f"The {name} emulator; the test is skipped, with the reason, where it is missing."
@@ -88,6 +94,6 @@ BOOTING = [name for name in REGISTRY if emulator_class(name).boots]  # emulators
 
 @pytest.fixture(params=BOOTING)
 def booting(request: pytest.FixtureRequest) -> EmulatorUnderTest:
-    """Each emulator that boots the floppy's own system (QEMU, Bochs), skipping where it is missing."""
+    """Each emulator that boots the floppy's own system (QEMU, Bochs, the browser), skipping where missing."""
     emulator: EmulatorUnderTest = request.getfixturevalue(request.param)
     return emulator

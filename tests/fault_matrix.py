@@ -214,8 +214,9 @@ def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout
     from almostism_dos.run import run_image
 
     kind = emulator_class(emulator)
-    if not kind.available():
-        raise NotExpressible(f"{kind.program} is not installed")
+    missing = kind.unavailable()
+    if missing is not None:
+        raise NotExpressible(missing)
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
         image = Path(scratch) / "case.img"
         image.write_bytes(before)
@@ -225,6 +226,8 @@ def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout
 
 def _run_booting(emulator: str) -> Callable[[Case, bytes], Outcome]:
     def run(case: Case, before: bytes) -> Outcome:
+        if case.write_protected and "write_protected" not in emulator_class(emulator).accepts:
+            raise NotExpressible(f"{emulator} has no write-protect tab to set")
         return _boot(case, before, emulator, RunOptions(write_protected=case.write_protected), timeout=20)
 
     return run
@@ -284,5 +287,7 @@ HOSTS: dict[str, Callable[[Case], Outcome]] = {
     "FreeDOS, QEMU": freedos_on("qemu"),
     "embedded, Bochs": embedded_on("bochs"),
     "FreeDOS, Bochs": freedos_on("bochs"),
+    "embedded, browser": embedded_on("browser"),
+    "FreeDOS, browser": freedos_on("browser"),
     "DOSBox": run_dosbox,
 }

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
 
-SLOW_HOSTS = {"embedded, QEMU", "FreeDOS, QEMU", "embedded, Bochs", "FreeDOS, Bochs", "DOSBox"}
+SLOW_HOSTS = {host for host in HOSTS if host not in ("Unicorn DOS", "embedded, Unicorn PC")}
 
 
 def matrix() -> list[object]:

@@ -47,6 +47,7 @@ def test_freedos_boots_the_liturgy(
 def test_a_write_protected_freedos_floppy_finishes_by_itself(
     booting: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path
 ) -> None:
+    booting.needs("write_protected")
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
     before = image.read_bytes()
@@ -174,6 +175,7 @@ def test_embedded_ordinary_file_in_qemu_is_untouched(qemu: EmulatorUnderTest, tm
 def test_embedded_write_protected(
     booting: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    booting.needs("write_protected")
     image = embedded_file(tmp_path, scripture.build(0x22))
     before = image.read_bytes()
     line = ["run", str(image), "--emulator", booting.kind.name, "--write-protected", "--timeout", "60"]

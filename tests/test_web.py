@@ -24,7 +24,6 @@ import pytest
 from almostism_dos import scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.floppy import RESULT_PREFIX
-from almostism_dos.formats import FORMATS
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
 from almostism_dos.web.serve import server, url
@@ -129,7 +128,7 @@ def v86_build() -> v86.V86:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (Debian/Ubuntu: sudo apt-get install chromium)")
     playwright_api = pytest.importorskip(
@@ -146,11 +145,11 @@ def site_for(image: Path, directory: Path) -> web_site.Site:
     return web_site.Site(directory)
 
 
-def outcome_in_browser(browser: Any, written: web_site.Site, screenshot: Path) -> tuple[dict[str, Any], str]:
+def outcome_in_browser(chromium: Any, written: web_site.Site, screenshot: Path) -> tuple[dict[str, Any], str]:
     """Serve the site, open its page, wait for ``window.almostism``; the outcome and the page's title."""
     with server(written.directory) as running:
         threading.Thread(target=running.serve_forever, daemon=True).start()
-        page = browser.new_page()
+        page = chromium.new_page()
         try:
             page.goto(url(running, written.page.name))
             page.wait_for_function("window.almostism !== undefined", timeout=60_000)
@@ -164,15 +163,12 @@ def outcome_in_browser(browser: Any, written: web_site.Site, screenshot: Path) -
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_a_valid_floppy_completes_in_the_browser(
-    browser: Any, v86_build: v86.V86, tmp_path: Path, kilobytes: int
-) -> None:
+def test_a_valid_floppy_completes_in_the_browser(chromium: Any, v86_build: v86.V86, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes)]) == 0
+    assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
     before = image.read_bytes()
     shot = tmp_path / "page.png"
-    outcome, title = outcome_in_browser(browser, site_for(image, tmp_path / "site"), shot)
+    outcome, title = outcome_in_browser(chromium, site_for(image, tmp_path / "site"), shot)
     assert outcome == {"errorlevel": 0, "vanished": True}
     assert title.startswith(f"{RESULT_PREFIX}0")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -181,18 +177,18 @@ def test_a_valid_floppy_completes_in_the_browser(
 
 @pytest.mark.browser
 def test_an_ordinary_file_is_left_alone_in_the_browser(
-    browser: Any, v86_build: v86.V86, tmp_path: Path
+    chromium: Any, v86_build: v86.V86, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.img"
     image.write_bytes(embedded_image(b"Dear reader, an ordinary letter.\r\n"))
-    outcome, title = outcome_in_browser(browser, site_for(image, tmp_path / "site"), tmp_path / "page.png")
+    outcome, title = outcome_in_browser(chromium, site_for(image, tmp_path / "site"), tmp_path / "page.png")
     assert outcome == {"errorlevel": 2, "vanished": False}
     assert title.startswith(f"{RESULT_PREFIX}2")
 
 
 @pytest.mark.browser
 @pytest.mark.freedos
-def test_a_freedos_floppy_completes_in_the_browser(browser: Any, v86_build: v86.V86, tmp_path: Path) -> None:
+def test_a_freedos_floppy_completes_in_the_browser(chromium: Any, v86_build: v86.V86, tmp_path: Path) -> None:
     from almostism_dos import freedos
 
     located = freedos.locate(None)
@@ -200,20 +196,20 @@ def test_a_freedos_floppy_completes_in_the_browser(browser: Any, v86_build: v86.
         pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(located)]) == 0
-    outcome, _ = outcome_in_browser(browser, site_for(image, tmp_path / "site"), tmp_path / "page.png")
+    outcome, _ = outcome_in_browser(chromium, site_for(image, tmp_path / "site"), tmp_path / "page.png")
     assert outcome == {"errorlevel": 0, "vanished": True}
 
 
 @pytest.mark.browser
 def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
-    browser: Any, v86_build: v86.V86, tmp_path: Path
+    chromium: Any, v86_build: v86.V86, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.img"
     image.write_bytes(embedded_image(scripture.build(9)))
     written = site_for(image, tmp_path / "site")
     with server(written.directory) as running:
         threading.Thread(target=running.serve_forever, daemon=True).start()
-        page = browser.new_page()
+        page = chromium.new_page()
         try:
             page.goto(url(running, written.page.name))
             page.wait_for_function("window.almostism !== undefined", timeout=60_000)

@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
     "qemu": "qemu:Qemu",
     "dosbox": "dosbox:Dosbox",
     "bochs": "bochs:Bochs",
+    "browser": "browser:Browser",
 }
 DEFAULT = "qemu"
 

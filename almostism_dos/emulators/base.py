@@ -82,9 +82,18 @@ class Emulator(ABC):
         """An instance with this emulator's own fields taken from ``options``."""
 
     @classmethod
+    def unavailable(cls) -> str | None:
+        """Why the emulator cannot run here, in one line naming what to install; None when it can."""
+        try:
+            cls.create(RunOptions()).executable()
+        except EmulatorMissing as missing:
+            return str(missing)
+        return None
+
+    @classmethod
     def available(cls) -> bool:
-        """True when the emulator is installed."""
-        return shutil.which(cls.program) is not None
+        """True when the emulator can run here."""
+        return cls.unavailable() is None
 
     def executable(self) -> str:
         """The emulator's path, or :class:`EmulatorMissing`."""

@@ -109,14 +109,6 @@ class Bochs(Emulator):
     def create(cls, options: RunOptions) -> Bochs:
         return cls(options.write_protected)
 
-    @classmethod
-    def available(cls) -> bool:
-        try:
-            cls().executable()
-        except EmulatorMissing:
-            return False
-        return True
-
     def executable(self) -> str:
         path = require(PROGRAM, PACKAGE)
         if not (ROM.exists() and VGA_ROM.exists() and glob.glob(TERM_DISPLAY)):

@@ -1,0 +1,135 @@
+"""The browser: the ``web`` page booting the floppy in v86, in headless Chromium driven by Playwright.
+
+The same site ``almostism-dos web`` writes is served on 127.0.0.1 and opened in Debian's Chromium. The
+page itself watches its screen for the result line and sets ``window.almostism``; this wrapper reads the
+VGA text screen as it changes (rendered through the same screen layer as every other emulator), takes
+the errorlevel from the page, and writes the floppy as v86 left it back into the image, so that ``run``
+judges it as it judges a floppy that QEMU or Bochs wrote to. v86 has no power-off: the run ends when
+the page has its result. Playwright is not a dependency of the tool: where it is missing, this emulator
+is, and says how to get it.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..screen import Screen
+from .base import Emulator, EmulatorMissing, Observer, RunOptions, require
+
+PROGRAM = "chromium"
+PACKAGE = "chromium npm seabios vgabios"
+CHROMIUM = Path("/usr/bin/chromium")
+_CHANGES = "window.almostismScreenChanges || 0"  # the page counts the characters put on its screen
+_SCREEN = "emulator.screen_adapter ? emulator.screen_adapter.get_text_screen() : []"
+_DISK = """() => {
+  const disk = emulator.get_disk_fda();
+  let text = "";
+  for (let i = 0; i < disk.length; i += 0x8000) text += String.fromCharCode(...disk.subarray(i, i + 0x8000));
+  return btoa(text);
+}"""
+
+
+def _playwright() -> Any:
+    try:
+        from playwright import sync_api
+    except ImportError:
+        raise EmulatorMissing(
+            "Playwright's Python package is not installed (pip install playwright)"
+        ) from None
+    return sync_api
+
+
+@dataclass
+class Browser(Emulator):
+    """v86 (SeaBIOS and the LGPL VGA BIOS) on the ``web`` page, in headless Chromium."""
+
+    name: ClassVar[str] = "browser"
+    title: ClassVar[str] = "v86 in Chromium"
+    program: ClassVar[str] = PROGRAM
+    package: ClassVar[str] = PACKAGE
+
+    @classmethod
+    def create(cls, options: RunOptions) -> Browser:
+        return cls()
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        from ..web.v86 import V86Unavailable, obtain
+
+        try:
+            cls().executable()
+            _playwright()
+            obtain()  # the pinned v86, from the cache or (once) by npm
+        except (EmulatorMissing, V86Unavailable) as missing:
+            return str(missing)
+        return None
+
+    def executable(self) -> str:
+        require(PROGRAM, PACKAGE)
+        return str(CHROMIUM if CHROMIUM.exists() else shutil.which(PROGRAM))
+
+    def _boot(
+        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+    ) -> tuple[int | None, bool]:
+        from ..web.serve import server, url
+        from ..web.site import PAGE, write_site
+        from ..web.v86 import V86Unavailable
+
+        sync_api = _playwright()
+        deadline = time.monotonic() + timeout
+        with tempfile.TemporaryDirectory(prefix="almostism-browser-") as scratch:
+            try:
+                site = write_site(image, Path(scratch) / "site")
+            except V86Unavailable as error:
+                raise EmulatorMissing(str(error)) from None
+            with server(site.directory) as running, sync_api.sync_playwright() as playwright:
+                threading.Thread(target=running.serve_forever, daemon=True).start()
+                chromium = playwright.chromium.launch(
+                    executable_path=self.executable(), args=["--no-sandbox"]
+                )
+                try:
+                    page = chromium.new_page()
+                    page.goto(url(running, PAGE))
+                    outcome = self._follow(page, screen, observer, deadline)
+                    if outcome is not None:
+                        image.write_bytes(base64.b64decode(page.evaluate(_DISK)))
+                finally:
+                    chromium.close()
+                    running.shutdown()
+        if log is not None:
+            log.write_text(screen.text(), encoding="utf-8")
+        return (None, False) if outcome is None else (int(outcome["errorlevel"]), True)
+
+    @staticmethod
+    def _follow(
+        page: Any, screen: Screen, observer: Observer | None, deadline: float
+    ) -> dict[str, Any] | None:
+        """Render the page's screen until it has a result (returned) or the deadline passes (None)."""
+        shown: list[str] = []
+        while True:
+            changes: int = page.evaluate(_CHANGES)
+            outcome: dict[str, Any] | None = page.evaluate("window.almostism || null")
+            rows: list[str] = page.evaluate(_SCREEN)
+            if rows != shown:  # redraw: home, each row down to the last with text, erase the rest
+                written = [row.rstrip() for row in rows]
+                while written and not written[-1]:
+                    written.pop()
+                screen.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J")
+                shown = rows
+                if observer is not None:
+                    observer(screen)
+            left = deadline - time.monotonic()
+            if outcome is not None or left <= 0:
+                return outcome
+            try:  # until the page puts a character on its screen, or has its result
+                page.wait_for_function(f"window.almostism || {_CHANGES} !== {changes}", timeout=left * 1000)
+            except Exception as error:  # Playwright's TimeoutError: the deadline passed
+                if type(error).__name__ != "TimeoutError":
+                    raise
