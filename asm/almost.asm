@@ -320,9 +320,7 @@ say_false:
     call print                  ; say it
     pop dx                      ; DS:DX = the check's name
     call print                  ; say it
-    mov dx, msg_unread          ; "): destroyed unread"
-
-                                ; (falls into print_line)
+    mov dx, msg_unread          ; "): destroyed unread", and fall into print_line
 
 ; -----------------------------------------------------------------------------
 ; print_line - print a $-terminated string, then CR LF

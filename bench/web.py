@@ -18,21 +18,20 @@ import platform
 import shutil
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import sync_playwright
 
+from almostism_dos.emulators.browser import Browser
 from almostism_dos.floppy import embedded_floppy
 from almostism_dos.formats import FORMATS
-from almostism_dos.web.serve import server, url
+from almostism_dos.web.serve import serving, url
 from almostism_dos.web.site import IMAGE, PAGE, write_site
 from bench.bench import bare_boot_image
 
 HERE = Path(__file__).parent
-CHROMIUM = "/usr/bin/chromium"
 BOOTING = "Booting from Floppy"  # what SeaBIOS prints as it starts the boot sector
 
 
@@ -59,9 +58,8 @@ def main() -> None:
         bare = work / "bare"
         shutil.copytree(liturgy, bare)
         shutil.copyfile(bare_boot_image(work), bare / IMAGE)
-        with server(work) as running, sync_playwright() as playwright:
-            threading.Thread(target=running.serve_forever, daemon=True).start()
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        with serving(work) as running, sync_playwright() as playwright:
+            browser = Browser().launch(playwright)
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             screen = "emulator.screen_adapter && emulator.screen_adapter.get_text_screen()"
             booted = f"{screen} && {screen}.some(line => line.includes({BOOTING!r}))"
@@ -76,7 +74,6 @@ def main() -> None:
             page.screenshot(path=str(args.screenshot), full_page=True)
             version = browser.version
             browser.close()
-            running.shutdown()
     seconds, base = statistics.median(web), statistics.median(baseline)
     print(f"Machine: {platform.machine()}; Chromium {version} headless; median of {args.repeat} page loads\n")
     print("| measured | median | baseline (same browser session) | median | ratio |")

@@ -7,13 +7,13 @@ They skip, saying why, where Chromium, Playwright or npm (for v86, once) is miss
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import tarfile
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +23,13 @@ import pytest
 
 from almostism_dos import scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators.base import EmulatorMissing
+from almostism_dos.emulators.browser import Browser
 from almostism_dos.floppy import RESULT_PREFIX
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
-from almostism_dos.web.serve import server, url
+from almostism_dos.web.serve import serving, url
 from tests.images import embedded_image
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -129,13 +129,15 @@ def v86_build() -> v86.V86:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian/Ubuntu: sudo apt-get install chromium)")
+    try:
+        Browser().executable()
+    except EmulatorMissing as missing:
+        pytest.skip(str(missing))
     playwright_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright's Python package is missing"
     )
     with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        launched = Browser().launch(playwright)
         yield launched
         launched.close()
 
@@ -145,21 +147,24 @@ def site_for(image: Path, directory: Path) -> web_site.Site:
     return web_site.Site(directory)
 
 
-def outcome_in_browser(chromium: Any, written: web_site.Site, screenshot: Path) -> tuple[dict[str, Any], str]:
-    """Serve the site, open its page, wait for ``window.almostism``; the outcome and the page's title."""
-    with server(written.directory) as running:
-        threading.Thread(target=running.serve_forever, daemon=True).start()
+@contextlib.contextmanager
+def opened(chromium: Any, written: web_site.Site) -> Iterator[Any]:
+    """The site served on 127.0.0.1 and its page open, once the page has its result."""
+    with serving(written.directory) as running:
         page = chromium.new_page()
         try:
             page.goto(url(running, written.page.name))
             page.wait_for_function("window.almostism !== undefined", timeout=60_000)
-            outcome: dict[str, Any] = page.evaluate("window.almostism")
-            title: str = page.title()
-            page.screenshot(path=str(screenshot), full_page=True)
+            yield page
         finally:
             page.close()
-            running.shutdown()
-    return outcome, title
+
+
+def outcome_in_browser(chromium: Any, written: web_site.Site, screenshot: Path) -> tuple[dict[str, Any], str]:
+    """Open the site's page, wait for ``window.almostism``; the outcome and the page's title."""
+    with opened(chromium, written) as page:
+        page.screenshot(path=str(screenshot), full_page=True)
+        return page.evaluate("window.almostism"), page.title()
 
 
 @pytest.mark.browser
@@ -206,26 +211,15 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
 ) -> None:
     image = tmp_path / "a.img"
     image.write_bytes(embedded_image(scripture.build(9)))
-    written = site_for(image, tmp_path / "site")
-    with server(written.directory) as running:
-        threading.Thread(target=running.serve_forever, daemon=True).start()
-        page = chromium.new_page()
-        try:
-            page.goto(url(running, written.page.name))
-            page.wait_for_function("window.almostism !== undefined", timeout=60_000)
-            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
-            page.click("#again")  # the button takes the focus: keys stay with the page
-            page.wait_for_function("window.almostism !== undefined", timeout=60_000)
-            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is False
-            page.click("#screen_container")
-            assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True
-            assert page.evaluate("window.almostism") == {
-                "errorlevel": 0,
-                "vanished": True,
-            }  # run again: original
-        finally:
-            page.close()
-            running.shutdown()
+    with opened(chromium, site_for(image, tmp_path / "site")) as page:
+        assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
+        page.click("#again")  # the button takes the focus: keys stay with the page
+        page.wait_for_function("window.almostism !== undefined", timeout=60_000)
+        assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is False
+        page.click("#screen_container")
+        assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True
+        # run again booted the original floppy: the liturgy completed once more
+        assert page.evaluate("window.almostism") == {"errorlevel": 0, "vanished": True}
 
 
 @pytest.mark.browser

@@ -130,20 +130,20 @@ class Bochs(Emulator):
             environment = {"TERM": "vt100", "LINES": "25", "COLUMNS": "80", "LANG": "C", "LC_ALL": "C"}
             bochs = spawn([self.executable(), "-q", "-f", str(rc)], environment)
             try:
-                bochs.expect(_CONNECTED, timeout=min(timeout, _START_TIMEOUT))
-                fd = _open_screen(bochs.match.group(1))
-                bochs.expect(_PROMPT, timeout=min(timeout, _START_TIMEOUT))
-            except (pexpect.EOF, pexpect.TIMEOUT):
-                screen.feed(str(bochs.before))  # Bochs's own complaint, for the last lines
+                try:
+                    bochs.expect(_CONNECTED, timeout=min(timeout, _START_TIMEOUT))
+                    fd = _open_screen(bochs.match.group(1))
+                    bochs.expect(_PROMPT, timeout=min(timeout, _START_TIMEOUT))
+                except (pexpect.EOF, pexpect.TIMEOUT):
+                    screen.feed(str(bochs.before))  # Bochs's own complaint, for the last lines
+                    return None, False
+                display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
+                bochs.sendline("c")  # continue: the machine runs until it switches itself off
+                errorlevel, ended = follow(display, screen, timeout, observer, log, stop=bochs)
+                with contextlib.suppress(pexpect.TIMEOUT):
+                    bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
+                last_words = str(bochs.before)
+            finally:
                 bochs.terminate(force=True)
                 bochs.close()
-                return None, False
-            display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
-            bochs.sendline("c")  # continue: the machine runs until it switches itself off
-            errorlevel, ended = follow(display, screen, timeout, observer, log, stop=bochs)
-            with contextlib.suppress(pexpect.TIMEOUT):
-                bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
-            last_words = str(bochs.before)
-            bochs.terminate(force=True)
-            bochs.close()
         return errorlevel, ended and SHUTDOWN in last_words

@@ -12,9 +12,8 @@ is, and says how to get it.
 from __future__ import annotations
 
 import base64
-import shutil
+import contextlib
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from .base import Emulator, EmulatorMissing, Observer, RunOptions, require
 
 PROGRAM = "chromium"
 PACKAGE = "chromium npm seabios vgabios"
-CHROMIUM = Path("/usr/bin/chromium")
 _CHANGES = "window.almostismScreenChanges || 0"  # the page counts the characters put on its screen
 _SCREEN = "emulator.screen_adapter ? emulator.screen_adapter.get_text_screen() : []"
 _DISK = """() => {
@@ -72,13 +70,16 @@ class Browser(Emulator):
         return None
 
     def executable(self) -> str:
-        require(PROGRAM, PACKAGE)
-        return str(CHROMIUM if CHROMIUM.exists() else shutil.which(PROGRAM))
+        return require(PROGRAM, PACKAGE)
+
+    def launch(self, playwright: Any) -> Any:
+        """Debian's Chromium, headless, through a running Playwright (``--no-sandbox``: CI runs as root)."""
+        return playwright.chromium.launch(executable_path=self.executable(), args=["--no-sandbox"])
 
     def _boot(
         self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
     ) -> tuple[int | None, bool]:
-        from ..web.serve import server, url
+        from ..web.serve import serving, url
         from ..web.site import PAGE, write_site
         from ..web.v86 import V86Unavailable
 
@@ -89,11 +90,8 @@ class Browser(Emulator):
                 site = write_site(image, Path(scratch) / "site")
             except V86Unavailable as error:
                 raise EmulatorMissing(str(error)) from None
-            with server(site.directory) as running, sync_api.sync_playwright() as playwright:
-                threading.Thread(target=running.serve_forever, daemon=True).start()
-                chromium = playwright.chromium.launch(
-                    executable_path=self.executable(), args=["--no-sandbox"]
-                )
+            with serving(site.directory) as running, sync_api.sync_playwright() as playwright:
+                chromium = self.launch(playwright)
                 try:
                     page = chromium.new_page()
                     page.goto(url(running, PAGE))
@@ -102,7 +100,6 @@ class Browser(Emulator):
                         image.write_bytes(base64.b64decode(page.evaluate(_DISK)))
                 finally:
                     chromium.close()
-                    running.shutdown()
         if log is not None:
             log.write_text(screen.text(), encoding="utf-8")
         return (None, False) if outcome is None else (int(outcome["errorlevel"]), True)
@@ -112,6 +109,8 @@ class Browser(Emulator):
         page: Any, screen: Screen, observer: Observer | None, deadline: float
     ) -> dict[str, Any] | None:
         """Render the page's screen until it has a result (returned) or the deadline passes (None)."""
+        from playwright.sync_api import TimeoutError as DeadlinePassed
+
         shown: list[str] = []
         while True:
             changes: int = page.evaluate(_CHANGES)
@@ -128,8 +127,5 @@ class Browser(Emulator):
             left = deadline - time.monotonic()
             if outcome is not None or left <= 0:
                 return outcome
-            try:  # until the page puts a character on its screen, or has its result
+            with contextlib.suppress(DeadlinePassed):  # until a character is put on the screen, or a result
                 page.wait_for_function(f"window.almostism || {_CHANGES} !== {changes}", timeout=left * 1000)
-            except Exception as error:  # Playwright's TimeoutError: the deadline passed
-                if type(error).__name__ != "TimeoutError":
-                    raise

@@ -6,8 +6,11 @@ standard library's, quiet, with the WebAssembly type set so browsers compile ``v
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +31,17 @@ def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
     """A server for ``directory`` bound to 127.0.0.1 (port 0: any free one); not yet serving."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
     return http.server.ThreadingHTTPServer((HOST, port), handler)
+
+
+@contextlib.contextmanager
+def serving(directory: Path, port: int = 0) -> Iterator[http.server.ThreadingHTTPServer]:
+    """:func:`server`, answering from a background thread until the block ends."""
+    with server(directory, port) as running:
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+        try:
+            yield running
+        finally:
+            running.shutdown()
 
 
 def url(running: http.server.ThreadingHTTPServer, page: str) -> str:
