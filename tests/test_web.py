@@ -127,7 +127,7 @@ def v86_build() -> v86.V86:
         pytest.skip(str(reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed before other modules: one sync Playwright per thread at a time
 def chromium() -> Iterator[Any]:
     try:
         Browser().executable()
