@@ -246,7 +246,7 @@ def _web(args: argparse.Namespace) -> int:
 
     from .fat12 import ImageError
     from .web.serve import serve
-    from .web.site import SiteError, write_site
+    from .web.site import BiosMissing, SiteError, write_site
     from .web.v86 import V86Unavailable
 
     if not args.image.is_file():
@@ -256,7 +256,7 @@ def _web(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="almostism-web-") as scratch:
         try:
             site = write_site(args.image, args.output or Path(scratch), args.force)
-        except V86Unavailable as error:
+        except (V86Unavailable, BiosMissing) as error:
             raise CliError(str(error), ExitCode.UNAVAILABLE) from None
         except ImageError as error:
             raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None

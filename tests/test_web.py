@@ -97,6 +97,17 @@ def test_offline_npm_is_one_clear_line(
     assert not (tmp_path / "site").exists()
 
 
+def test_missing_bios_files_name_their_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    image.write_bytes(embedded_image(scripture.build(7)))
+    monkeypatch.setitem(web_site._BIOS_FILES, "bios/seabios.bin", tmp_path / "no-bios.bin")
+    assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
+    assert "apt-get install seabios vgabios" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
+
+
 def test_web_needs_exactly_one_of_output_and_serve(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
     image.write_bytes(embedded_image(scripture.build(7)))

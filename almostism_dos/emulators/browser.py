@@ -80,7 +80,7 @@ class Browser(Emulator):
         self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
     ) -> tuple[int | None, bool]:
         from ..web.serve import serving, url
-        from ..web.site import PAGE, write_site
+        from ..web.site import PAGE, BiosMissing, write_site
         from ..web.v86 import V86Unavailable
 
         sync_api = _playwright()
@@ -88,7 +88,7 @@ class Browser(Emulator):
         with tempfile.TemporaryDirectory(prefix="almostism-browser-") as scratch:
             try:
                 site = write_site(image, Path(scratch) / "site")
-            except V86Unavailable as error:
+            except (V86Unavailable, BiosMissing) as error:
                 raise EmulatorMissing(str(error)) from None
             with serving(site.directory) as running, sync_api.sync_playwright() as playwright:
                 chromium = self.launch(playwright)

@@ -29,6 +29,10 @@ class SiteError(Exception):
     """The site cannot be written; the message says why."""
 
 
+class BiosMissing(SiteError):
+    """The system's SeaBIOS or VGA BIOS is not installed; the message names the packages."""
+
+
 @dataclass(frozen=True)
 class Site:
     """A written site: its directory and the page to open."""
@@ -67,13 +71,15 @@ def page() -> str:
 def write_site(image: Path, directory: Path, force: bool = False) -> Site:
     """Write the site for ``image`` into ``directory`` (created if missing).
 
-    Refuses (:class:`SiteError`) an image that is not a FAT12 floppy, missing BIOS files, and a directory
-    that already holds one of the site's files unless ``force``; v86 comes from :func:`.v86.obtain`.
+    Raises :class:`~..fat12.ImageError` for an image that is not a FAT12 floppy, :class:`BiosMissing` for
+    missing BIOS files, :class:`SiteError` for a directory that already holds one of the site's files
+    (unless ``force``); v86 comes from :func:`.v86.obtain`.
     """
     Fat12Image.parse(image.read_bytes())  # an ImageError for anything that is not a floppy
     missing = [str(path) for path in _BIOS_FILES.values() if not path.is_file()]
     if missing:
-        raise SiteError(f"{', '.join(missing)} missing (Debian/Ubuntu: sudo apt-get install seabios vgabios)")
+        install = "Debian/Ubuntu: sudo apt-get install seabios vgabios"
+        raise BiosMissing(f"{', '.join(missing)} missing ({install})")
     if directory.exists() and not directory.is_dir():
         raise SiteError(f"{directory}: is not a directory")
     present = [name for name in names() if (directory / name).exists()]
