@@ -11,12 +11,14 @@
 ;   0 valid scripture   print the creed line and "Instance byte: 0xNN", then
 ;                       call the parser where it lies in the read buffer -
 ;                       only after checking its 42 bytes equal our own copy
-;   3 creed, >= 1024 B  run our own copy of the parser (the file's code is
-;                       never executed): its first 1023 bytes are zeroed,
-;                       then the whole file is deleted
-;   4 false teaching    run our own copy of the parser
+;   3 creed, >= 1024 B  destroy (the file's code is never executed): its
+;                       first 1023 bytes are zeroed, then the whole file is
+;                       deleted
+;   4 false teaching    destroy: as many zeros as it has bytes, never more
+;                       (a write past its end would have DOS grow the file,
+;                       and on a full disk come back short with it grown)
 ;   6 1023 zero bytes   the husk of a liturgy cut between its zeroing and
-;                       its delete: run our own copy (zero again, delete)
+;                       its delete: destroy (zero again, delete)
 ;   1, 2                touch nothing
 ; Every verdict prints one line before it is acted on (say): 1 "No scripture
 ; here", 2 "Not a scripture: left untouched", 3 "Violation of the gap:
@@ -184,19 +186,24 @@ judged_verdict:
     jz judged_act               ; yes: perform it
     jmp near finish             ; 1, 2: nothing to do; exit
 judged_act:
+    mov cx, SCRIPTURE_SIZE      ; CX = zeros for destroy: 1023,
+    cmp bx, cx                  ;   unless the file has fewer bytes
+    ja judged_count             ; (BX = bytes read, at most 1024)
+    mov cx, bx                  ; a short file: one zero for each of its bytes
+judged_count:
     cbw                         ; AX = verdict (0..6)
     xchg si, ax                 ; SI = verdict (kept across the reopen)
 
-; --- Perform: reopen read/write and run the parser -------------------------------
+; --- Perform: reopen read/write, run the parser or destroy (CX kept for it) ------
     inc bp                      ; BP = STEP_OPEN: a read-only file fails here
     mov dx, buffer + PATH_AREA  ; DS:DX = path
     mov ax, 0x3d02              ; DOS 3Dh: open, AL=2 read/write
     call dos                    ; AX = handle
     xchg bx, ax                 ; BX = handle
     push si                     ; keep the verdict for the exit code
-    mov dx, parser              ; DX = our own copy of the parser
+    mov dx, destroy             ; DX = our own destruction
     test si, si                 ; a valid scripture?
-    jnz perform                 ; no: destroy it with our own copy, unrun
+    jnz perform                 ; no: destroy it, its code unrun
     mov dl, [buffer + UNIQUE_OFFSET] ; DL = the reader's unique byte
     mov di, unique_digits       ; ES:DI = "??" in the message
     mov cx, 0x0204              ; CH = 2 digits, CL = 4 bits a digit
@@ -217,7 +224,7 @@ hex_digit:
 perform:
     mov si, buffer + ZEROS_AREA ; SI = zeros
     mov di, buffer + PATH_AREA  ; DI = path
-    call dx                     ; the liturgy: zero, close, delete
+    call dx                     ; the parser or destroy: zero, close, delete
     jc io_failure               ; failed: BP = its step (counted from STEP_OPEN)
     mov dx, di                  ; DS:DX = path (BP = STEP_DELETE now)
     mov ax, 0x3d00              ; DOS 3Dh: open read-only
@@ -234,6 +241,47 @@ perform:
 finish:
     mov ah, 0x4c                ; DOS 4Ch: terminate, AL = return code
     int 0x21                    ; never returns
+
+; -----------------------------------------------------------------------------
+; destroy - the parser's four steps for a file whose own code never runs
+; Entry:   as the parser (liturgy.asm), and CX = bytes to zero (1..1023)
+; Output:  as the parser: CF clear, the file zeroed, closed, deleted, BP =
+;          STEP_DELETE; CF set, BP = the step that failed, AX = error or count
+; Affects: AX, DX, BP, flags
+;
+; Not the parser itself: after its write the parser sets CF from CMP AX, CX
+; alone, reading a DOS error code in AX as a byte count. Against its 1023 no
+; error code passes for a whole write; against a short file's count one can
+; (a write-protected 8-byte file: error 13h >= 8), and the file would be
+; deleted unzeroed with the verdict saying "destroyed". Here the write's own
+; carry is checked first.
+; -----------------------------------------------------------------------------
+destroy:
+    inc bp                      ; STEP_SEEK
+    mov ax, 0x4200              ; DOS 42h: move file pointer, from the start
+    cwd                         ; DX = 0, low word of the offset
+    push cx                     ; keep the count
+    xor cx, cx                  ; CX = 0, high word of the offset
+    int 0x21                    ; to byte 0
+    pop cx                      ; CX = the count (POP keeps the flags)
+    jc destroy_done             ; refused: CF set, BP = STEP_SEEK
+    inc bp                      ; STEP_WRITE
+    mov dx, si                  ; DS:DX = the zeros
+    mov ah, 0x40                ; DOS 40h: write to handle
+    int 0x21                    ; zero the file's first CX bytes
+    jc destroy_done             ; refused: CF set, AX = the error
+    cmp ax, cx                  ; short (a full disk, a host's limit)?
+    jc destroy_done             ; yes: CF set, AX = the count written
+    inc bp                      ; STEP_CLOSE
+    mov ah, 0x3e                ; DOS 3Eh: close handle BX
+    int 0x21                    ; the zeros to the disk
+    jc destroy_done             ; refused
+    inc bp                      ; STEP_DELETE
+    mov dx, di                  ; DS:DX = the path
+    mov ah, 0x41                ; DOS 41h: delete file
+    int 0x21                    ; gone (CF set if refused)
+destroy_done:
+    ret
 
 ; -----------------------------------------------------------------------------
 ; dos   - call DOS; on failure, report the step in BP and exit 5

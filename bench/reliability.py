@@ -24,12 +24,12 @@ def cell(host: str, case: Case) -> str:
     seen = "none" if outcome.exit_code is None else str(outcome.exit_code)
     text = f"{seen} {'x' if outcome.vanished else '-'}"
     as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)
-    if outcome.stray_changes:
-        text += " STRAY:" + ",".join(outcome.stray_changes)
+    if outcome.changes:
+        text += " CHANGED:" + ",".join(outcome.changes)
     spoke = case.words in outcome.console
     if not spoke:
         text += " SILENT"
-    if not as_expected or outcome.stray_changes or not spoke:
+    if not as_expected or outcome.changes or not spoke:
         text += " ≠" + ("¹" if (host, case.name) in KNOWN_DEVIATIONS else "")
     return text
 

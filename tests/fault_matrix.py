@@ -1,9 +1,10 @@
 """The fault matrix: every fault case, on every host that can express it.
 
 A case says what is on the disk (the file's bytes, its attributes, a directory in its place, a
-write-protected floppy) and how ALMOST.COM is started (its command tail); it expects an exit code and
-whether the target vanishes. A host runs a case and reports the exit code seen and every byte of the disk
-that changed outside the judged file. Used by tests/test_fault_matrix.py and bench/reliability.py
+write-protected floppy, the floppy's size, a scattered chain, a full disk) and how ALMOST.COM is started
+(its command tail); it expects an exit code and whether the target vanishes. A host runs a case and
+reports the exit code seen and every way the disk differs from the one change that verdict allows
+(:func:`tests.images.unexpected_changes`). Used by tests/test_fault_matrix.py and bench/reliability.py
 (``python -m bench.reliability``).
 """
 
@@ -18,12 +19,13 @@ from pathlib import Path
 from almostism_dos import freedos, programs, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
-from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, read_entry
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
 from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files, result_in
-from almostism_dos.formats import DIRECTORY_ENTRY, FIRST_CLUSTER, FORMATS
+from almostism_dos.formats import FIRST_CLUSTER, FORMATS
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
-from almostism_dos.scripture import SCRIPTURE_FILE
+from almostism_dos.scripture import CREED, SCRIPTURE_FILE, Verdict
+from tests.images import DESTROYING, unexpected_changes
 from vm.dos import Disk, Stop, run_com
 from vm.pc import boot
 
@@ -50,6 +52,14 @@ class Case:
     read_only: bool = False
     directory: bool = False  # a directory stands where the file would be
     write_protected: bool = False
+    kilobytes: int = 1440  # the floppy's format
+    fragmented: bool = False  # the file's clusters scattered backwards across the disk
+    full_disk: bool = False  # not one cluster free
+
+    @property
+    def has_layout(self) -> bool:
+        """The case is about clusters, which only a real FAT disk has."""
+        return self.kilobytes != 1440 or self.fragmented or self.full_disk
 
     @property
     def needs_tail(self) -> bool:
@@ -73,6 +83,9 @@ CASES = [
     Case("ordinary file named SCRIPTUR.ALM", b"Dear reader, an ordinary letter.\r\n", 2, False),
     Case("zero-length file", b"", 2, False),
     Case("directory named SCRIPTUR.ALM", None, 5, True, directory=True),
+    Case("8 bytes: the creed alone", CREED, 4, True),
+    Case("512 bytes with the creed", VALID[:512], 4, True),
+    Case("513 bytes with the creed", VALID[:513], 4, True),
     Case("1022 bytes with the creed", VALID[:1022], 4, True),
     Case("1023 bytes, all zero (husk)", bytes(1023), 6, True),
     Case("1024 bytes with the creed", VALID + b"\0", 3, True),
@@ -86,10 +99,18 @@ CASES = [
     Case("read-only attribute, valid scripture", VALID, 5, False, read_only=True),
     Case("read-only attribute, ordinary file", b"read-only letter\r\n", 2, False, read_only=True),
     Case("write-protected floppy", VALID, 5, False, write_protected=True),
+    Case("write-protected floppy, 8 bytes with the creed", CREED, 5, False, write_protected=True),
     Case("tail of 127 characters, no terminator", VALID, 1, False, tail="A" * 127),
     Case("tail with spaces", VALID, 0, True, tail="   SCRIPTUR.ALM   and more words"),
     Case("tail: path into a subdirectory", VALID, 0, True, path="SUB\\HOLY.ALM", tail="SUB\\HOLY.ALM"),
     Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE_FILE.ALMS"),
+    Case("8 bytes with the creed, 160 KB floppy", CREED, 4, True, kilobytes=160),
+    Case("1024 bytes with the creed, 160 KB floppy", VALID + b"\0", 3, True, kilobytes=160),
+    Case("513 bytes with the creed, 720 KB floppy (1 KB clusters)", VALID[:513], 4, True, kilobytes=720),
+    Case("scripture scattered over non-adjacent clusters", VALID, 0, True, fragmented=True),
+    Case("4096 bytes with the creed, scattered", VALID + bytes(3073), 3, True, fragmented=True),
+    Case("8 bytes with the creed, disk full", CREED, 4, True, full_disk=True),
+    Case("valid scripture, disk full", VALID, 0, True, full_disk=True),
 ]
 
 
@@ -99,7 +120,7 @@ class Outcome:
 
     exit_code: int | None
     vanished: bool
-    stray_changes: list[str]  # bytes changed outside the judged file (empty: none)
+    changes: list[str]  # every way the disk differs from what the expected verdict allows (empty: none)
     console: str  # what was printed (ALMOST.COM's lines among the rest)
 
 
@@ -115,6 +136,25 @@ def _mtools(*arguments: str) -> None:
     subprocess.run(list(arguments), check=True, capture_output=True, env=environment)
 
 
+def _free_clusters(image: bytes) -> list[int]:
+    parsed = Fat12Image.parse(image)
+    fat, count = parsed.fat(), parsed.layout.cluster_count
+    return [c for c in range(FIRST_CLUSTER, count + FIRST_CLUSTER) if read_entry(fat, c) == FREE]
+
+
+def _scatter(image: bytes, path: str) -> bytes:
+    """The file's data moved onto free clusters far apart, the last of them first (odd and even)."""
+    parsed = Fat12Image.parse(image)
+    entry = parsed.find(path)
+    assert entry is not None
+    free = _free_clusters(image)
+    needed = -(-entry.size // parsed.layout.cluster_size)
+    step = len(free) // (needed + 1)
+    scattered = bytearray(image)
+    place_chain(scattered, path, [free[step * (index + 1) + index % 2] for index in reversed(range(needed))])
+    return bytes(scattered)
+
+
 def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: list[ImageFile]) -> bytes:
     """A floppy made by ``build`` from the system files, a bystander, and the case's file set up."""
     files = [*system, BYSTANDER]
@@ -122,6 +162,12 @@ def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: li
         attributes = ATTR_ARCHIVE | (ATTR_READ_ONLY if case.read_only else 0)
         files.append(ImageFile(SCRIPTURE_FILE, case.content, attributes))
     data = build(files)
+    if case.full_disk:
+        cluster_size = Fat12Image.parse(data).layout.cluster_size
+        data = build([*files, ImageFile("FILL.BIN", bytes(len(_free_clusters(data)) * cluster_size))])
+        assert _free_clusters(data) == []
+    if case.fragmented:
+        data = _scatter(data, case.path)
     if not case.directory and case.path == SCRIPTURE_FILE:
         return data
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
@@ -137,33 +183,17 @@ def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: li
         return path.read_bytes()
 
 
-def stray_changes(before: bytes, after: bytes, path: str) -> list[str]:
-    """Every difference outside ``path``'s directory entry, clusters and FAT entries, in words."""
-    old, new = Fat12Image.parse(before), Fat12Image.parse(after)
-    layout = old.layout
-    entry = old.find(path)
-    judged = entry is not None and not entry.is_directory
-    chain = old.chain(entry.first_cluster) if judged and entry and entry.size else []
-    masked = bytearray(len(before))
-    if judged and entry:
-        masked[entry.offset : entry.offset + DIRECTORY_ENTRY] = b"\1" * DIRECTORY_ENTRY
-    for cluster in chain:
-        start = layout.cluster_offset(cluster)
-        masked[start : start + layout.cluster_size] = b"\1" * layout.cluster_size
-    masked[layout.fat_offset : layout.root_offset] = b"\1" * (layout.root_offset - layout.fat_offset)
-    changes = [f"byte {i:#x}" for i in range(len(before)) if not masked[i] and before[i] != after[i]]
-    for copy in range(layout.fat_count):
-        old_fat, new_fat = old.fat(copy), new.fat(copy)
-        for cluster in range(FIRST_CLUSTER, layout.cluster_count + FIRST_CLUSTER):
-            if cluster not in chain and read_entry(old_fat, cluster) != read_entry(new_fat, cluster):
-                changes.append(f"FAT {copy + 1} entry {cluster}")
-    return changes[:10]
-
-
-def _image_outcome(case: Case, before: bytes, after: bytes, exit_code: int | None, console: str) -> Outcome:
+def _image_outcome(
+    case: Case, before: bytes, after: bytes, exit_code: int | None, console: str, stamped: bool
+) -> Outcome:
     entry = Fat12Image.parse(after).find(case.path)
     vanished = entry is None or entry.is_directory
-    return Outcome(exit_code, vanished, stray_changes(before, after, case.path), console)
+    verdict = Verdict(case.expected)
+    judged = Fat12Image.parse(before).find(case.path)
+    if judged is None or judged.is_directory:  # nothing to destroy: the disk must stay as it was
+        verdict = Verdict.ABSENT
+    changes = unexpected_changes(before, after, case.path, verdict, stamped=stamped)
+    return Outcome(exit_code, vanished, changes, console)
 
 
 # --- hosts ------------------------------------------------------------------------------------------
@@ -171,6 +201,8 @@ def _image_outcome(case: Case, before: bytes, after: bytes, exit_code: int | Non
 
 def run_unicorn_dos(case: Case) -> Outcome:
     """ALMOST.COM under the Unicorn DOS machine (vm/dos.py)."""
+    if case.has_layout:
+        raise NotExpressible("the Python DOS keeps files as bytes: it has no clusters or floppy sizes")
     disk = Disk(write_protected=case.write_protected)
     disk.add(BYSTANDER.name, BYSTANDER.data)
     if case.directory:
@@ -183,10 +215,11 @@ def run_unicorn_dos(case: Case) -> Outcome:
     result = run_com(programs.almost_bytes(), disk, " " + case.tail if case.tail else "")
     after = disk.contents()
     target = case.path.upper()  # (a directory is not in ``files``: no file there)
+    kept = Verdict(case.expected) not in DESTROYING  # then the target must not change either
     strays = [
         name
         for name in before.keys() | after.keys()
-        if name != target and before.get(name) != after.get(name)
+        if (name != target or kept) and before.get(name) != after.get(name)
     ]
     exit_code = result.exit_code if result.stop == Stop.EXIT else None
     return Outcome(exit_code, target not in after, strays, result.output)
@@ -195,7 +228,7 @@ def run_unicorn_dos(case: Case) -> Outcome:
 def _embedded_image(case: Case) -> bytes:
     return case_image(
         case,
-        lambda files: embedded_image(FORMATS[1440], files, 0),
+        lambda files: embedded_image(FORMATS[case.kilobytes], files, 0),
         [ImageFile(ALMOST, programs.almost_bytes())],
     )
 
@@ -206,11 +239,14 @@ def run_embedded_unicorn(case: Case) -> Outcome:
         raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
     before = _embedded_image(case)
     result, floppy = boot(before, write_protected=case.write_protected)
-    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output), result.output)
+    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output), result.output, False)
 
 
-def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout: float = 60) -> Outcome:
-    """Boot ``before`` in a registered emulator and compare the image afterwards."""
+def _boot(
+    case: Case, before: bytes, emulator: str, options: RunOptions, stamped: bool, timeout: float = 60
+) -> Outcome:
+    """Boot ``before`` in a registered emulator and compare the image afterwards (``stamped``: the DOS
+    stamps the write time into the zeroed file's entry)."""
     from almostism_dos.run import run_image
 
     kind = emulator_class(emulator)
@@ -221,21 +257,22 @@ def _boot(case: Case, before: bytes, emulator: str, options: RunOptions, timeout
         image = Path(scratch) / "case.img"
         image.write_bytes(before)
         report = run_image(image, kind.configured(options), timeout)
-        return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console)
+        return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console, stamped)
 
 
-def _run_booting(emulator: str) -> Callable[[Case, bytes], Outcome]:
+def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Outcome]:
     def run(case: Case, before: bytes) -> Outcome:
         if case.write_protected and "write_protected" not in emulator_class(emulator).accepts:
             raise NotExpressible(f"{emulator} has no write-protect tab to set")
-        return _boot(case, before, emulator, RunOptions(write_protected=case.write_protected), timeout=20)
+        options = RunOptions(write_protected=case.write_protected)
+        return _boot(case, before, emulator, options, stamped, timeout=20)
 
     return run
 
 
 def embedded_on(emulator: str) -> Callable[[Case], Outcome]:
     """The self-booting floppy in an emulator that boots it."""
-    boot_it = _run_booting(emulator)
+    boot_it = _run_booting(emulator, stamped=False)
 
     def run(case: Case) -> Outcome:
         if case.needs_tail:
@@ -247,7 +284,7 @@ def embedded_on(emulator: str) -> Callable[[Case], Outcome]:
 
 def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
     """A FreeDOS floppy in an emulator that boots it (FreeDOS must be configured)."""
-    boot_it = _run_booting(emulator)
+    boot_it = _run_booting(emulator, stamped=True)
 
     def run(case: Case) -> Outcome:
         located = freedos.locate(None)
@@ -260,7 +297,8 @@ def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
         files = [f for f in files if f.name != SCRIPTURE_FILE]
         autoexec = AUTOEXEC.replace(f"A:\\{ALMOST}", f"A:\\{ALMOST} {case.tail}".rstrip())
         files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
-        image = case_image(case, lambda files: build_image(FORMATS[1440], system.boot_code, files, 0), files)
+        floppy = FORMATS[case.kilobytes]
+        image = case_image(case, lambda files: build_image(floppy, system.boot_code, files, 0), files)
         return boot_it(case, image)
 
     return run
@@ -270,7 +308,7 @@ def run_dosbox(case: Case) -> Outcome:
     """ALMOST.COM in DOSBox, the image mounted as A:."""
     if case.write_protected:
         raise NotExpressible("DOSBox 0.74 mounts floppy images writable only")
-    return _boot(case, _embedded_image(case), "dosbox", RunOptions(arguments=case.tail))
+    return _boot(case, _embedded_image(case), "dosbox", RunOptions(arguments=case.tail), stamped=True)
 
 
 # Where a host does not do what DOS does; the matrix shows the observed outcome, the tests expect it.

@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from almostism_dos import floppy, freedos, programs
+from almostism_dos import floppy, freedos, programs, scripture
 from almostism_dos.fat12 import (
     ATTR_ARCHIVE,
     ATTR_HIDDEN,
@@ -23,7 +23,7 @@ from almostism_dos.floppy import freedos_files
 from almostism_dos.formats import FORMATS, SECTOR
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
-from almostism_dos.scripture import SCRIPTURE_FILE
+from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 
 # EB 3C 90 (jump over the BPB) ... at 62: cli; hlt; jmp $-1 ... the name a FreeDOS boot sector loads.
 FAKE_BOOT = bytearray(512)
@@ -87,21 +87,53 @@ def liturgy_image(
     return path
 
 
-def only_the_scripture_changed(before: bytes, after: bytes) -> None:
-    """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
-    old, new = Fat12Image.parse(before), Fat12Image.parse(after)
-    entry = old.find(SCRIPTURE_FILE)
-    assert entry is not None and new.find(SCRIPTURE_FILE) is None
+DESTROYING = {Verdict.COMPLETE, Verdict.GAP, Verdict.FALSE, Verdict.HUSK}  # verdicts that destroy the file
+WRITE_STAMP = range(22, 26)  # an entry's write time and date: DOS sets them when a written file closes
+
+
+def destroyed(before: bytes, path: str) -> bytes:
+    """``before`` as a destroying liturgy must leave it: the file's first min(size, 1023) bytes zeroed
+    (never more: a short file is not extended), its chain freed in every FAT, its entry marked E5h."""
+    old = Fat12Image.parse(before)
+    entry = old.find(path)
+    assert entry is not None and not entry.is_directory
     expected = bytearray(before)
     expected[entry.offset] = DELETED
-    layout = old.layout
-    for index, cluster in enumerate(old.chain(entry.first_cluster)):
+    layout, left = old.layout, min(entry.size, scripture.SIZE)
+    for cluster in old.chain(entry.first_cluster) if entry.size else []:
         start = layout.cluster_offset(cluster)
-        zeroed = min(layout.cluster_size, max(0, entry.size - index * layout.cluster_size))
+        zeroed = min(layout.cluster_size, left)
         expected[start : start + zeroed] = bytes(zeroed)
+        left -= zeroed
         set_entry(expected, cluster, FREE)
-    assert after == bytes(expected)
-    assert new.fats_equal()
+    return bytes(expected)
+
+
+def unexpected_changes(
+    before: bytes, after: bytes, path: str, verdict: Verdict, *, stamped: bool = False
+) -> list[str]:
+    """Every way ``after`` differs from what ``verdict`` allows, in words (empty: exactly as allowed).
+
+    A destroying verdict allows exactly :func:`destroyed`; every other verdict (no scripture, not a
+    scripture, an I/O failure) allows no change at all. ``stamped``: the host is a DOS that stamps the
+    write time and date into the entry when it closes the zeroed file, so those four bytes may differ.
+    """
+    expected = destroyed(before, path) if verdict in DESTROYING else before
+    differing = [offset for offset in range(len(before)) if expected[offset] != after[offset]]
+    if stamped and verdict in DESTROYING:
+        entry = Fat12Image.parse(before).find(path)
+        assert entry is not None
+        differing = [offset for offset in differing if offset - entry.offset not in WRITE_STAMP]
+    words = [f"byte {offset:#x}: {after[offset]:02X}, not {expected[offset]:02X}" for offset in differing]
+    if len(after) != len(before):
+        words.append(f"the image is {len(after)} bytes, not {len(before)}")
+    return words[:10] + ([f"... {len(words) - 10} more"] if len(words) > 10 else [])
+
+
+def only_the_scripture_changed(before: bytes, after: bytes) -> None:
+    """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
+    assert unexpected_changes(before, after, SCRIPTURE_FILE, Verdict.COMPLETE) == []
+    assert Fat12Image.parse(after).fats_equal()
 
 
 def first_sector_of(image: bytes, name: str) -> int:
@@ -131,8 +163,9 @@ def truncated_image(path: Path) -> Path:
 
 
 def fat16_image(path: Path) -> Path:
-    path.write_bytes(bytes(16 * 1024 * 1024))
-    subprocess.run(["mkfs.fat", "-F", "16", str(path)], check=True, capture_output=True)
+    """A FAT16 volume no larger than a 2.88 MB floppy (one sector a cluster: 5,000 clusters)."""
+    path.write_bytes(bytes(2560 * 1024))
+    subprocess.run(["mkfs.fat", "-F", "16", "-s", "1", str(path)], check=True, capture_output=True)
     return path
 
 
