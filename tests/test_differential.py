@@ -7,47 +7,16 @@ must be the judge's words for it (which check failed, for a false teaching).
 from __future__ import annotations
 
 from hypothesis import HealthCheck, event, example, given, settings
-from hypothesis import strategies as st
 
 from almostism_dos import scripture
 from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, spoken_line
 from tests.conftest import RunLiturgy, fuzz_examples
+from tests.strategies import files
 from vm.dos import Disk, Stop
 
 EXAMPLES = fuzz_examples("ALMOSTISM_FUZZ_EXAMPLES")
 FUZZ = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-
-
-@st.composite
-def mutated_scriptures(draw: st.DrawFn) -> bytes:
-    """A real scripture, then a few edits, with the checksum repaired half of the time."""
-    data = bytearray(scripture.build(draw(st.integers(1, 255))))
-    for _ in range(draw(st.integers(0, 3))):
-        edit = draw(st.sampled_from(["flip", "set", "truncate", "extend", "insert", "delete"]))
-        offset = draw(st.integers(0, max(0, len(data) - 1)))
-        if edit == "flip" and data:
-            data[offset] ^= 1 << draw(st.integers(0, 7))
-        elif edit == "set" and data:
-            data[offset] = draw(st.integers(0, 255))
-        elif edit == "truncate":
-            del data[offset:]
-        elif edit == "extend":
-            data += draw(st.binary(min_size=1, max_size=64))
-        elif edit == "insert":
-            data[offset:offset] = draw(st.binary(min_size=1, max_size=4))
-        elif edit == "delete" and data:
-            del data[offset : offset + draw(st.integers(1, 4))]
-    if len(data) == scripture.SIZE and draw(st.booleans()):
-        data[-1] = scripture.checksum_byte(bytes(data[:-1]))
-    return bytes(data)
-
-
-files = st.one_of(
-    mutated_scriptures(),
-    st.binary(max_size=1100),
-    st.binary(min_size=1015, max_size=1030).map(lambda tail: scripture.CREED + tail[8:]),
 )
 
 

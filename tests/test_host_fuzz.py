@@ -1,0 +1,134 @@
+"""Differential fuzzing of the real self-booting floppy: boot sector, host and ALMOST.COM in the Unicorn PC.
+
+The Python DOS (tests/test_differential.py) cannot see a bug in the host users boot, so here every case is
+a real floppy image booted from its boot sector: any size from 160 KB to 1.44 MB (512-byte and 1 KB
+clusters), a file of any size from 0 to 4096 bytes with and without the creed or a mutated scripture,
+read-only or not, on a write-protected floppy or not, its chain as built or scattered over the disk in any
+order, on a disk with room or with at most three clusters free. For every case the boot must power off
+with the judge's verdict as the result line, the judge's words must be on the screen, and the image must
+show exactly the change that verdict allows (tests/images.py): nothing at all, or the entry marked E5h,
+the file's first min(size, 1023) bytes zeroed and its chain freed in every FAT.
+
+``ALMOSTISM_HOST_FUZZ=10000 .venv/bin/pytest tests/test_host_fuzz.py`` runs the long campaign the README
+quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from almostism_dos import programs, scripture
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
+from almostism_dos.floppy import embedded_image, result_in
+from almostism_dos.formats import FIRST_CLUSTER, FORMATS
+from almostism_dos.image import ImageFile
+from almostism_dos.programs import ALMOST
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, words
+from tests.conftest import fuzz_examples
+from tests.images import DESTROYING, unexpected_changes
+from tests.strategies import files, sized_files
+from vm.pc import Stop, boot
+
+FUZZ = settings(
+    max_examples=fuzz_examples("ALMOSTISM_HOST_FUZZ"),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
+
+
+@dataclass(frozen=True)
+class FloppyCase:
+    """A floppy to boot, and the faults it shows."""
+
+    image: bytes
+    content: bytes | None  # SCRIPTUR.ALM's bytes; None: there is none
+    read_only: bool
+    write_protected: bool
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """What Hypothesis prints for a failing case: the faults and the file, not 1.4 MB of image."""
+        size = None if self.content is None else len(self.content)
+        printer.text(
+            f"FloppyCase({len(self.image) // 1024} KB, file of {size} bytes, read_only={self.read_only}, "
+            f"write_protected={self.write_protected}, content={self.content!r})"
+        )
+
+
+def _free(image: bytes) -> list[int]:
+    parsed = Fat12Image.parse(image)
+    fat = parsed.fat()
+    last = parsed.layout.cluster_count + FIRST_CLUSTER
+    return [cluster for cluster in range(FIRST_CLUSTER, last) if read_entry(fat, cluster) == FREE]
+
+
+@st.composite
+def floppies(draw: st.DrawFn) -> FloppyCase:
+    """A self-booting floppy with a drawn SCRIPTUR.ALM, placed and surrounded as drawn."""
+    floppy = FORMATS[draw(st.sampled_from(sorted(FORMATS)))]
+    content = draw(st.one_of(files, sized_files(), st.none()))
+    read_only = draw(st.booleans()) if content is not None else False
+    system = [ImageFile(ALMOST, programs.almost_bytes()), BYSTANDER]
+    if content is not None:
+        attributes = ATTR_ARCHIVE | (ATTR_READ_ONLY if read_only else 0)
+        system.append(ImageFile(SCRIPTURE_FILE, content, attributes))
+    image = embedded_image(floppy, system, 0)
+    spare = draw(st.one_of(st.none(), st.integers(0, 3)))  # None: room; else that many clusters free
+    if spare is not None:
+        cluster_size = Fat12Image.parse(image).layout.cluster_size
+        filler = ImageFile("FILL.BIN", bytes(max(0, len(_free(image)) - spare) * cluster_size))
+        image = embedded_image(floppy, [*system, filler], 0)
+    if content and draw(st.booleans()):  # scattered: any clusters, in any order
+        parsed = Fat12Image.parse(image)
+        entry = parsed.find(SCRIPTURE_FILE)
+        assert entry is not None
+        pool = sorted(set(_free(image)) | set(parsed.chain(entry.first_cluster)))
+        needed = -(-len(content) // parsed.layout.cluster_size)
+        clusters = draw(st.lists(st.sampled_from(pool), min_size=needed, max_size=needed, unique=True))
+        scattered = bytearray(image)
+        place_chain(scattered, SCRIPTURE_FILE, clusters)
+        image = bytes(scattered)
+    return FloppyCase(image, content, read_only, draw(st.booleans()))
+
+
+def expected_verdict(case: FloppyCase) -> Verdict:
+    """The judge's verdict, unless the disk refuses the destruction it calls for: then an I/O failure."""
+    verdict = scripture.judge(case.content)
+    if verdict in DESTROYING and (case.read_only or case.write_protected):
+        return Verdict.IO
+    return verdict
+
+
+def plain(content: bytes | None, kilobytes: int = 1440) -> FloppyCase:
+    """A floppy as ``build`` makes it with ``content`` as SCRIPTUR.ALM: an example always tried."""
+    system = [ImageFile(ALMOST, programs.almost_bytes()), BYSTANDER]
+    if content is not None:
+        system.append(ImageFile(SCRIPTURE_FILE, content))
+    return FloppyCase(embedded_image(FORMATS[kilobytes], system, 0), content, False, False)
+
+
+@FUZZ
+@given(case=floppies())
+@example(case=plain(None))
+@example(case=plain(scripture.CREED, 160))  # the short false teachings the host once grew instead
+@example(case=plain(scripture.build(7)[:512]))
+@example(case=plain(scripture.build(7)[:513], 720))
+@example(case=plain(scripture.build(7) + bytes(1), 180))
+def test_the_real_host_agrees_with_the_judge(case: FloppyCase) -> None:
+    verdict, flaw = judgement(case.content)
+    expected = expected_verdict(case)
+    event(f"{expected.name}" + (f" ({flaw.value})" if flaw else ""))
+    result, floppy = boot(case.image, write_protected=case.write_protected)
+    assert result.stop is Stop.POWEROFF, result.detail
+    assert result_in(result.output) == expected.value
+    spoken = words(verdict, flaw) or CREED_LINE  # the creed line only once the file is open to be zeroed
+    assert spoken in result.output or (verdict is Verdict.COMPLETE and case.read_only)
+    if expected is Verdict.IO:
+        assert f"I/O failure: {'open' if case.read_only else 'write'}" in result.output
+    after = bytes(floppy.image)
+    assert unexpected_changes(case.image, after, SCRIPTURE_FILE, expected) == []
+    assert Fat12Image.parse(after).fats_equal()
