@@ -53,6 +53,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
 
 
+def printable(text: str) -> str:
+    """``text`` safe for the user's terminal: what an image or a path holds that is not printable (an
+    ESC that would clear the screen, a CR, a C1 control) is shown escaped, as ``\\x1b``."""
+    return "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text
+    )
+
+
 def unique_byte(text: str) -> int:
     """Parse ``--unique-byte`` (decimal or 0x-hex, 1..255)."""
     try:
@@ -80,20 +88,21 @@ def _export(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from . import scripture
+    from .inputs import InputError, InputMissing, read_head
     from .scripture import Verdict
 
     path: Path = args.file
     try:
-        data: bytes | None = path.read_bytes()
-    except FileNotFoundError:
+        data: bytes | None = read_head(path, scripture.SIZE + 1)  # as much as ALMOST.COM reads to judge
+    except InputMissing:
         data = None
-    except OSError as error:
-        print(f"{path}: {Verdict.IO.value} {Verdict.IO.meaning} (cannot read: {error.strerror})")
+    except InputError as error:
+        print(f"{Verdict.IO.value} {Verdict.IO.meaning}: {printable(str(error))}")
         return Verdict.IO
     verdict = scripture.judge(data)
     unique = scripture.unique_byte(data) if data is not None else None
     detail = f", unique byte 0x{unique:02X}" if unique is not None else ""
-    print(f"{path}: {verdict.value} {verdict.meaning}{detail}")
+    print(f"{printable(str(path))}: {verdict.value} {verdict.meaning}{detail}")
     return verdict
 
 
@@ -127,13 +136,21 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _input_error(error: Exception) -> CliError:
+    """An unreadable input as a one-line error: too large is bad data, anything else no input."""
+    from .inputs import InputTooLarge
+
+    return CliError(str(error), ExitCode.DATA if isinstance(error, InputTooLarge) else ExitCode.NO_INPUT)
+
+
 def _read_image(path: Path) -> bytes:
+    from .formats import LARGEST_IMAGE
+    from .inputs import InputError, read_input
+
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file", ExitCode.NO_INPUT) from None
-    except OSError as error:
-        raise CliError(f"{path}: cannot read ({error.strerror})", ExitCode.NO_INPUT) from None
+        return read_input(path, LARGEST_IMAGE, "floppy image")
+    except InputError as error:
+        raise _input_error(error) from None
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -148,7 +165,8 @@ def _inspect(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
         return 0
     geometry = report.geometry
-    print(f"{args.image}: {report.format}, boot: {report.boot}, label {report.label}, serial {report.serial}")
+    image, label = printable(str(args.image)), printable(str(report.label))
+    print(f"{image}: {report.format}, boot: {report.boot}, label {label}, serial {report.serial}")
     print(
         f"  geometry: {geometry['heads']} heads, {geometry['sectors_per_track']} sectors/track, "
         f"{geometry['total_sectors']} sectors, {geometry['reserved_sectors']} reserved, "
@@ -156,7 +174,7 @@ def _inspect(args: argparse.Namespace) -> int:
         f"FATs {'equal' if report.fats_equal else 'DIFFER'}"
     )
     for item in report.files:
-        print(f"  {item.name:<12} {item.size:>8}  {item.attributes}")
+        print(f"  {printable(item.name):<12} {item.size:>8}  {item.attributes}")
     state = report.scripture
     if state.state is Presence.VALID:
         print(f"  scripture: present and valid, unique byte 0x{state.unique_byte:02X}")
@@ -192,11 +210,23 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 def _run(args: argparse.Namespace) -> int:
     from .emulators.base import EmulatorMissing
     from .fat12 import ImageError
+    from .inputs import InputError
     from .live import LiveView
+    from .outputs import check_output
     from .run import run_image
 
-    if not args.image.is_file():
-        raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
+    _read_image(args.image)  # a regular file no larger than a floppy, or one line and an exit code
+    if args.image.is_symlink() and not args.keep:
+        raise CliError(
+            f"{args.image}: is a symbolic link; run changes the image in place and writes through no link "
+            "(name the file itself, or use --keep)",
+            ExitCode.CANT_CREATE,
+        )
+    if args.screenshot is not None:
+        try:
+            check_output(args.screenshot, args.force)
+        except OutputError as error:
+            raise CliError(str(error), ExitCode.CANT_CREATE) from None
     emulator = _emulator(args)
     view = None if args.json or args.quiet else LiveView(sys.stdout, emulator.title, sys.stdout.isatty())
     try:
@@ -205,6 +235,8 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     except ImageError as error:
         raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+    except InputError as error:
+        raise _input_error(error) from None
     if view is not None:
         view.finish(report.console)
         print()
@@ -216,9 +248,11 @@ def _run(args: argparse.Namespace) -> int:
             f"{'scripture gone' if report.vanished else 'scripture still there'}, {report.seconds:.2f} s"
             + (" (on a copy; the image is unchanged)" if args.keep else "")
         )
+    if report.unsaved is not None:
+        print(f"almostism-dos: error: {printable(report.unsaved)}", file=sys.stderr)
     if report.ok:
-        return 0
-    print(f"almostism-dos: error: {report.problem}", file=sys.stderr)
+        return 0 if report.unsaved is None else ExitCode.CANT_CREATE
+    print(f"almostism-dos: error: {printable(report.problem or '')}", file=sys.stderr)
     if report.errorlevel is None or not report.exited:
         return ExitCode.NO_RESULT
     return ExitCode.LITURGY_FAILED if report.errorlevel != 0 else ExitCode.NOT_VANISHED
@@ -245,14 +279,14 @@ def _web(args: argparse.Namespace) -> int:
     import tempfile
 
     from .fat12 import ImageError
-    from .web.serve import serve
+    from .inputs import InputError
+    from .web.serve import ServeError, Stopped, serve
     from .web.site import BiosMissing, SiteError, write_site
     from .web.v86 import V86Unavailable
 
-    if not args.image.is_file():
-        raise CliError(f"{args.image}: no such file", ExitCode.NO_INPUT)
     if (args.output is None) == (not args.serve):
         raise CliError("web needs -o DIR or --serve (one of them)", ExitCode.USAGE)
+    _read_image(args.image)
     with tempfile.TemporaryDirectory(prefix="almostism-web-") as scratch:
         try:
             site = write_site(args.image, args.output or Path(scratch), args.force)
@@ -260,14 +294,39 @@ def _web(args: argparse.Namespace) -> int:
             raise CliError(str(error), ExitCode.UNAVAILABLE) from None
         except ImageError as error:
             raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+        except InputError as error:
+            raise _input_error(error) from None
         except (SiteError, OSError) as error:
             raise CliError(str(error), ExitCode.CANT_CREATE) from None
         if not args.serve:
             print(f"wrote {site.page} (open it through a static file server; file:// cannot load the floppy)")
             return 0
-        serve(site.directory, site.page.name, args.port, sys.stdout)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+
+        def stop(number: int, frame: object) -> None:
+            raise Stopped
+
+        for number in (signal.SIGTERM, signal.SIGHUP):  # stopped any way but SIGKILL, it cleans up
+            signal.signal(number, stop)
+        try:
+            serve(site.directory, site.page.name, args.port, sys.stdout)
+        except ServeError as error:
+            raise CliError(str(error), ExitCode.UNAVAILABLE) from None
+        except (Stopped, KeyboardInterrupt):  # stopped before serve() could catch it itself
+            print("stopped")
+        finally:
+            for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # nothing interrupts the clean-up
+                signal.signal(number, signal.SIG_IGN)
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (0..65535): {text!r}")
+    return value
 
 
 def _size(text: str) -> int:
@@ -331,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
     shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")
     running.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG untouched")
+    running.add_argument("--force", action="store_true", help="replace an existing --screenshot file")
     running.add_argument(
         "--screenshot", type=Path, metavar="PNG", help=f"save the final text screen ({_only('screenshot')})"
     )
@@ -355,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("-o", "--output", type=Path, metavar="DIR", help="write the site into DIR")
     web.add_argument("--force", action="store_true", help="replace a site already in DIR")
     web.add_argument("--serve", action="store_true", help="write it to a temporary directory and serve it")
-    web.add_argument("--port", type=int, default=8086, metavar="N", help="--serve's port on 127.0.0.1")
+    web.add_argument("--port", type=_port, default=8086, metavar="N", help="--serve's port on 127.0.0.1")
     web.set_defaults(run=_web)
     return parser
 
@@ -367,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(run(args))
     except CliError as error:
-        print(f"almostism-dos: error: {error}", file=sys.stderr)
+        print(f"almostism-dos: error: {printable(str(error))}", file=sys.stderr)
         return error.code
     except Exception as error:
         from .assembler import AssemblyError

@@ -36,6 +36,12 @@ def read_entry(fat: bytes | bytearray, cluster: int) -> int:
     return pair >> 4 if cluster & 1 else pair & 0xFFF
 
 
+def fat_bytes(cluster_count: int) -> int:
+    """The bytes a FAT needs for ``cluster_count`` clusters and the two reserved entries: 12 bits each,
+    rounded up (an odd count ends in half a byte, which still needs its byte)."""
+    return -(-(cluster_count + FIRST_CLUSTER) * 3 // 2)
+
+
 def write_entry(fat: bytearray, cluster: int, value: int) -> None:
     """Set ``cluster``'s 12-bit entry in one FAT copy, leaving its neighbour's half-byte alone."""
     offset = cluster * 3 // 2
@@ -113,7 +119,7 @@ class Fat12Image:
             raise ImageError(f"a FAT16 volume ({layout.cluster_count} clusters), not a FAT12 floppy")
         if bpb.total_sectors * SECTOR > len(data):
             raise ImageError(f"truncated: {len(data)} bytes, the BPB says {bpb.total_sectors * SECTOR}")
-        if (layout.cluster_count + FIRST_CLUSTER) * 3 // 2 > layout.fat_size:
+        if fat_bytes(layout.cluster_count) > layout.fat_size:
             raise ImageError("the FAT is too small for the clusters the BPB declares")
         return cls(data, bpb)
 

@@ -118,6 +118,7 @@ FORMATS: dict[int, FloppyFormat] = {
     )
 }
 DEFAULT_KILOBYTES = 1440
+LARGEST_IMAGE = max(floppy.size for floppy in FORMATS.values())  # no image this tool reads is larger
 
 
 @dataclass(frozen=True)

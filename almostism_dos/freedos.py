@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fat12 import ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM, Fat12Image, ImageError
-from .formats import BOOT_SIGNATURE, SECTOR
+from .formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR
+from .inputs import InputError, InputMissing, read_input
 from .outputs import OutputError, write_atomically
 from .paths import cache_dir
 
@@ -90,53 +91,69 @@ def _from_image(path: Path, data: bytes) -> FreeDos:
         raise FreeDosError(f"{path}: {error}") from None
 
 
+def _boot_sector_file(path: Path) -> bytes | None:
+    """A file's bytes if it is a FreeDOS boot sector (512 bytes, ends in 55 AA, loads KERNEL.SYS)."""
+    try:
+        code = read_input(path, SECTOR, "boot sector")
+    except InputError:
+        return None
+    return (
+        code
+        if len(code) == SECTOR and code.endswith(BOOT_SIGNATURE) and KERNEL_NAME_IN_BOOT_CODE in code
+        else None
+    )
+
+
 def _from_directory(path: Path) -> FreeDos:
     names = {child.name.upper(): child for child in path.iterdir() if child.is_file()}
     for needed in ("KERNEL.SYS", "COMMAND.COM"):
         if needed not in names:
             raise FreeDosError(f"{path}: no {needed} in this directory")
-    sectors = [
-        child.read_bytes()
-        for child in sorted(names.values())
-        if child.stat().st_size == SECTOR and child.read_bytes().endswith(BOOT_SIGNATURE)
-    ]
-    boot = next((code for code in sectors if KERNEL_NAME_IN_BOOT_CODE in code), None)
+    boot = next(filter(None, map(_boot_sector_file, sorted(names.values()))), None)
     if boot is None:
         raise FreeDosError(
             f"{path}: no FreeDOS boot sector file (512 bytes, ends in 55 AA, loads KERNEL.SYS)"
         )
-    kernel = names["KERNEL.SYS"].read_bytes()
-    return FreeDos(
-        kernel,
-        ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | 0x20,
-        names["COMMAND.COM"].read_bytes(),
-        boot,
-        f"directory {path}",
+    kernel, shell = (
+        read_input(names[name], LARGEST_IMAGE, "file on a floppy") for name in ("KERNEL.SYS", "COMMAND.COM")
     )
+    return FreeDos(
+        kernel, ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | 0x20, shell, boot, f"directory {path}"
+    )
+
+
+def _read_image(path: Path) -> bytes:
+    """A FreeDOS boot floppy image's bytes, read as any input is (a regular file, bounded)."""
+    try:
+        return read_input(path, LARGEST_IMAGE, "floppy image")
+    except InputMissing:
+        raise FreeDosNotFound(f"{path}: no such file or directory") from None
+    except InputError as error:
+        raise FreeDosError(str(error)) from None
 
 
 def load(path: Path) -> FreeDos:
     """Read FreeDOS from a boot floppy image or a directory; the source is only ever read."""
+    if not path.is_dir():
+        return _from_image(path, _read_image(path))
     try:
-        if path.is_dir():
-            return _from_directory(path)
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FreeDosNotFound(f"{path}: no such file or directory") from None
+        return _from_directory(path)
+    except InputError as error:
+        raise FreeDosError(str(error)) from None
     except OSError as error:
         raise FreeDosError(f"{path}: cannot read ({error.strerror})") from None
-    return _from_image(path, data)
 
 
 def import_image(source: Path, force: bool = True) -> Path:
     """Validate a FreeDOS boot floppy image and copy it into the cache."""
     if source.is_dir():
         raise FreeDosError(f"{source}: import takes a boot floppy image, not a directory")
-    load(source)
+    data = _read_image(source)
+    _from_image(source, data)
     target = cached_image()
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        write_atomically(target, source.read_bytes(), force)
+        write_atomically(target, data, force)
     except OutputError as error:
         raise FreeDosError(str(error)) from None
     return target

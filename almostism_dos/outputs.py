@@ -2,7 +2,8 @@
 
 Every file is written to a temporary file beside it and renamed into place, so a reader (or a crash)
 sees the old file or the complete new one, never a part. An existing file is replaced only when
-forced; a directory, a device or a symbolic link is never replaced.
+forced, and keeps its mode; a new one gets the mode the user's umask allows. A directory, a device or
+a symbolic link is never replaced.
 """
 
 from __future__ import annotations
@@ -42,10 +43,21 @@ def check_output(path: Path, force: bool) -> None:
         raise OutputError(f"{path}: directory {path.parent} is not writable")
 
 
+def created_mode(requested: int = 0o666) -> int:
+    """The mode a file (0o666) or directory (0o777) created now gets: ``requested`` less the umask."""
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return requested & ~umask
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path, force: bool) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``, else remove it."""
     check_output(path, force)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)  # a replaced file keeps its mode
+    except FileNotFoundError:
+        mode = created_mode()
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
     temporary = Path(name)
@@ -53,7 +65,7 @@ def atomic_output(path: Path, force: bool) -> Iterator[Path]:
         yield temporary
         with open(temporary, "rb+") as written:
             os.fsync(written.fileno())
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         check_output(path, force)  # nothing appeared there meanwhile
         os.replace(temporary, path)
     finally:

@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .console import last_lines
-from .emulators.base import Emulator, Observer
+from .emulators.base import Emulator, EmulatorExited, Observer, Outcome
 from .fat12 import Fat12Image
+from .formats import LARGEST_IMAGE
+from .inputs import read_input
 from .inspection import boot_system
 from .scripture import SCRIPTURE_FILE
 
@@ -31,6 +33,7 @@ class RunReport:
     console: str
     exited: bool
     problem: str | None = None
+    unsaved: str | None = None  # an output asked for that could not be saved (a screenshot), and why
 
     @property
     def ok(self) -> bool:
@@ -41,8 +44,8 @@ class RunReport:
         return {key: data[key] for key in ("emulator", "os", "errorlevel", "vanished", "seconds", "console")}
 
 
-def _scripture_present(image: Path) -> bool:
-    return Fat12Image.parse(image.read_bytes()).find(SCRIPTURE_FILE) is not None
+def _parsed(image: Path) -> Fat12Image:
+    return Fat12Image.parse(read_input(image, LARGEST_IMAGE, "floppy image"))
 
 
 def run_image(
@@ -55,27 +58,21 @@ def run_image(
 ) -> RunReport:
     """Boot ``image`` (changed in place, unless ``keep``) and report.
 
-    Raises EmulatorMissing, ImageError, OSError.
+    Raises EmulatorMissing, ImageError, InputError, OSError.
     """
-    system = emulator.operating_system(boot_system(Fat12Image.parse(image.read_bytes())))
+    system = emulator.operating_system(boot_system(_parsed(image)))
     emulator.executable()
     with tempfile.TemporaryDirectory(prefix="almostism-keep-") as scratch:
         booted = image
         if keep:
             booted = Path(scratch) / image.name
             shutil.copyfile(image, booted)
-        outcome = emulator.boot(booted, timeout, observer, log)
-        vanished = not _scripture_present(booted)
-    problem = None
-    if not outcome.exited:
-        where = " | ".join(last_lines(outcome.console)) or "no output at all"
-        problem = f"timed out after {timeout:g} s; the screen last showed: {where}"
-    elif outcome.errorlevel is None:
-        problem = "the emulator exited without printing the result line"
-    elif outcome.errorlevel != 0:
-        problem = f"the liturgy ended with errorlevel {outcome.errorlevel}"
-    elif not vanished:
-        problem = f"errorlevel 0, yet {SCRIPTURE_FILE} is still on the image"
+        try:
+            outcome = emulator.boot(booted, timeout, observer, log)
+            problem = None
+        except EmulatorExited as refused:
+            outcome, problem = Outcome(None, True, "", 0.0), str(refused)
+        vanished = _parsed(booted).find(SCRIPTURE_FILE) is None
     return RunReport(
         emulator.name,
         system,
@@ -84,5 +81,20 @@ def run_image(
         outcome.seconds,
         outcome.console,
         outcome.exited,
-        problem,
+        problem or _problem(outcome, vanished, timeout),
+        outcome.unsaved,
     )
+
+
+def _problem(outcome: Outcome, vanished: bool, timeout: float) -> str | None:
+    """What went wrong in a boot that ran, in one line; None if nothing did."""
+    if not outcome.exited:
+        where = " | ".join(last_lines(outcome.console)) or "no output at all"
+        return f"timed out after {timeout:g} s; the screen last showed: {where}"
+    if outcome.errorlevel is None:
+        return "the emulator exited without printing the result line"
+    if outcome.errorlevel != 0:
+        return f"the liturgy ended with errorlevel {outcome.errorlevel}"
+    if not vanished:
+        return f"errorlevel 0, yet {SCRIPTURE_FILE} is still on the image"
+    return None

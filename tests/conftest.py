@@ -92,6 +92,13 @@ for _name in REGISTRY:
 BOOTING = [name for name in REGISTRY if emulator_class(name).boots]  # emulators that boot the floppy
 
 
+@pytest.fixture(params=list(REGISTRY))
+def any_emulator(request: pytest.FixtureRequest) -> EmulatorUnderTest:
+    """Each registered emulator (DOSBox too), skipping where missing."""
+    emulator: EmulatorUnderTest = request.getfixturevalue(request.param)
+    return emulator
+
+
 @pytest.fixture(params=BOOTING)
 def booting(request: pytest.FixtureRequest) -> EmulatorUnderTest:
     """Each emulator that boots the floppy's own system (QEMU, Bochs, the browser), skipping where missing."""

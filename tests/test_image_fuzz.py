@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from almostism_dos import freedos, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image, ImageError, set_entry
+from almostism_dos.formats import SECTOR
 from almostism_dos.inspection import inspect
 from tests.conftest import fuzz_examples
 from tests.images import embedded_image, fake_freedos_image
@@ -42,13 +43,56 @@ def seeds() -> dict[str, bytes]:
     }
 
 
+GEOMETRY = {  # the BPB's geometry fields: offset, width, the values worth trying (edges included)
+    13: (1, st.sampled_from([0, 1, 2, 3, 4, 8, 16, 32, 64, 128])),  # sectors per cluster
+    14: (2, st.integers(0, 40)),  # reserved sectors
+    16: (1, st.integers(0, 3)),  # FAT copies
+    17: (2, st.sampled_from([0, 1, 15, 16, 32, 112, 224, 240, 512, 4096, 0xFFF0])),  # root entries
+    19: (2, st.integers(0, 0xFFFF)),  # total sectors
+    22: (2, st.integers(0, 16)),  # sectors per FAT
+}
+
+
+def _at_the_fats_edge(draw: st.DrawFn, image: bytearray) -> None:
+    """One-sector clusters, as many as the FAT can hold (or one less, or one more), the FAT made as
+    small as the image needs for that, and a file in the root whose chain starts at the highest cluster:
+    where a FAT-size check off by one reads past the FAT. The file is named as a reader looks for it."""
+    reserved, fats, root = image[14] | image[15] << 8, image[16], image[17] | image[18] << 8
+    root_sectors = -(-root * 32 // SECTOR)
+    for fat_sectors in range(draw(st.integers(1, 12)), 0, -1):
+        clusters = fat_sectors * SECTOR * 2 // 3 - 2 + draw(st.integers(-1, 1))
+        root_start = reserved + fats * fat_sectors
+        total = root_start + root_sectors + clusters
+        if total * SECTOR <= len(image):
+            break
+    else:
+        return
+    image[13] = 1
+    image[19:21] = total.to_bytes(2, "little")
+    image[22:24] = fat_sectors.to_bytes(2, "little")
+    entry = root_start * SECTOR
+    name = draw(st.sampled_from([b"SCRIPTURALM", b"KERNEL  SYS", b"COMMAND COM"]))
+    image[entry : entry + 32] = name + bytes([0x20]) + bytes(14) + (clusters + 1).to_bytes(2, "little")
+    image[entry + 28 : entry + 32] = draw(st.integers(1, 4096)).to_bytes(4, "little")
+
+
 @st.composite
 def mutated_images(draw: st.DrawFn) -> bytes:
-    """A real image with a few bytes changed where the structure lives (BPB, FATs, root), maybe cut short."""
+    """A real image changed in one of three ways: a few bytes where the structure lives (BPB, FATs, root),
+    maybe cut short; its geometry redrawn (cluster size, FAT size and count, root size, total sectors)
+    and a few bytes; or its clusters set at the edge of what its FAT can hold (:func:`_at_the_fats_edge`)."""
     seed = bytearray(seeds()[draw(st.sampled_from(sorted(seeds())))])
     parsed = Fat12Image.parse(bytes(seed))
     structure_end = parsed.layout.cluster_offset(6)  # BPB, FATs, root and the first four clusters
-    for _ in range(draw(st.integers(1, 8))):
+    how = draw(st.sampled_from(["bytes", "geometry", "edge"]))
+    if how == "edge":
+        _at_the_fats_edge(draw, seed)
+        return bytes(seed)
+    if how == "geometry":
+        for offset, (width, values) in GEOMETRY.items():
+            if draw(st.booleans()):
+                seed[offset : offset + width] = draw(values).to_bytes(width, "little")
+    for _ in range(draw(st.integers(0 if how == "geometry" else 1, 8))):
         offset = draw(st.one_of(st.integers(0, 61), st.integers(0, structure_end - 1)))
         seed[offset] = draw(st.integers(0, 255))
     if draw(st.integers(0, 9)) == 0:

@@ -26,6 +26,14 @@ class EmulatorMissing(Exception):
     """The emulator is not installed; the message names the Debian package."""
 
 
+class EmulatorExited(Exception):
+    """The emulator ended before the machine could run: its exit code and its own last words."""
+
+    def __init__(self, title: str, status: int | None, said: str) -> None:
+        words = " | ".join(line.strip() for line in said.splitlines() if line.strip())[-300:] or "nothing"
+        super().__init__(f"{title} exited at once (exit code {status}); it said: {words}")
+
+
 class UnsupportedOption(Exception):
     """An option this emulator cannot honour; the message names the emulators that can."""
 
@@ -47,6 +55,7 @@ class Outcome:
     exited: bool  # the emulator ended by itself before the deadline; else it was stopped
     console: str  # the rendered transcript of its screen
     seconds: float  # from starting the emulator to its end
+    unsaved: str | None = None  # an output asked for (a screenshot) that could not be saved, and why
 
 
 def require(program: str, package: str) -> str:
@@ -66,6 +75,7 @@ class Emulator(ABC):
     package: ClassVar[str]  # the Debian package that provides it
     accepts: ClassVar[frozenset[str]] = frozenset()  # the RunOptions fields it honours
     boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
+    unsaved: str | None  # set by a boot that could not save an output asked of it (see Outcome)
 
     @classmethod
     def configured(cls, options: RunOptions) -> Emulator:
@@ -113,9 +123,10 @@ class Emulator(ABC):
         self.executable()
         started = time.monotonic()
         screen = Screen()
+        self.unsaved = None
         errorlevel, exited = self._boot(image, timeout, screen, observer, log)
         seconds = round(time.monotonic() - started, 3)
-        return Outcome(errorlevel, exited, screen.text(), seconds)
+        return Outcome(errorlevel, exited, screen.text(), seconds, self.unsaved)
 
     @abstractmethod
     def _boot(

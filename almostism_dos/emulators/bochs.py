@@ -7,6 +7,9 @@ pseudo-terminal (pexpect), read the screen's path, open that terminal in raw mod
 back (what curses draws must never return to Bochs as keystrokes), then answer the prompt with ``c``
 (continue). The drawing is rendered by the same terminal layer as QEMU's console.
 
+No path of the user's reaches the configuration file: Bochs runs in a private directory where
+``floppy.img`` links to the image, so a name holding a quote or a line break cannot add a line to it.
+
 The guest's APM power-off reaches Bochs's shutdown port; Bochs ends with "Shutdown port: shutdown
 requested", the orderly exit. Bochs's term display redraws from video memory 40 times a second of
 emulated time, so the floppy waits a few timer ticks before switching off (``asm/apm.inc``) and the
@@ -18,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import tempfile
 import termios
 import tty
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from ..fat12 import ImageError
 from ..screen import Screen
-from .base import Emulator, EmulatorMissing, Observer, RunOptions, require
+from .base import Emulator, EmulatorExited, EmulatorMissing, Observer, RunOptions, require
 from .pseudo_terminal import spawn
 
 PROGRAM = "bochs"
@@ -68,18 +73,28 @@ info: action=report
 """
 
 
-def configuration(image: Path, log: Path, write_protected: bool = False) -> str:
-    """The bochsrc for booting ``image`` from drive A:, emulated time running as fast as it can."""
-    kilobytes = image.stat().st_size // 1024
+_SAFE_NAME = re.compile(r"[\w./-]+")  # what a path in the configuration may hold: nothing to quote
+
+
+def configuration(image: Path, log: Path, write_protected: bool = False, kilobytes: int | None = None) -> str:
+    """The bochsrc for booting ``image`` from drive A:, emulated time running as fast as it can.
+
+    ``image`` and ``log`` must be plain names (letters, digits, ``_ . / -``); :class:`ValueError` else.
+    ``kilobytes``: the floppy's size, when ``image`` is not yet there to measure; a size that is no
+    floppy Bochs knows is an :class:`~almostism_dos.fat12.ImageError`."""
+    for path in (image, log):
+        if not _SAFE_NAME.fullmatch(str(path)):
+            raise ValueError(f"{path}: not a name to write into a Bochs configuration")
+    kilobytes = image.stat().st_size // 1024 if kilobytes is None else kilobytes
     if kilobytes not in MEDIA:
-        raise ValueError(
+        raise ImageError(
             f"{image}: {kilobytes} KB is no floppy size Bochs knows ({', '.join(map(str, MEDIA))})"
         )
     return _CONFIG.format(
         rom=ROM,
         vga_rom=VGA_ROM,
         media=MEDIA[kilobytes],
-        image=image.resolve(),
+        image=image,
         protected=int(write_protected),
         log=log,
     )
@@ -125,17 +140,23 @@ class Bochs(Emulator):
         from ..console import follow
 
         with tempfile.TemporaryDirectory(prefix="almostism-bochs-") as scratch:
-            rc = Path(scratch) / "bochsrc"
-            rc.write_text(configuration(image, Path(scratch) / "bochs.log", self.write_protected))
+            work = Path(scratch)
+            (work / "floppy.img").symlink_to(image.resolve())  # (our own link, in our own directory)
+            kilobytes = image.stat().st_size // 1024
+            rc = configuration(Path("floppy.img"), Path("bochs.log"), self.write_protected, kilobytes)
+            (work / "bochsrc").write_text(rc)
             environment = {"TERM": "vt100", "LINES": "25", "COLUMNS": "80", "LANG": "C", "LC_ALL": "C"}
-            bochs = spawn([self.executable(), "-q", "-f", str(rc)], environment)
+            bochs = spawn([self.executable(), "-q", "-f", "bochsrc"], environment, cwd=work)
             try:
                 try:
                     bochs.expect(_CONNECTED, timeout=min(timeout, _START_TIMEOUT))
                     fd = _open_screen(bochs.match.group(1))
                     bochs.expect(_PROMPT, timeout=min(timeout, _START_TIMEOUT))
-                except (pexpect.EOF, pexpect.TIMEOUT):
-                    screen.feed(str(bochs.before))  # Bochs's own complaint, for the last lines
+                except pexpect.EOF:
+                    bochs.close()
+                    raise EmulatorExited(self.title, bochs.exitstatus, str(bochs.before)) from None
+                except pexpect.TIMEOUT:
+                    screen.feed(str(bochs.before))  # what Bochs said, for the last lines
                     return None, False
                 display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
                 bochs.sendline("c")  # continue: the machine runs until it switches itself off

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -73,12 +74,15 @@ class Browser(Emulator):
         return require(PROGRAM, PACKAGE)
 
     def launch(self, playwright: Any) -> Any:
-        """Debian's Chromium, headless, through a running Playwright (``--no-sandbox``: CI runs as root)."""
-        return playwright.chromium.launch(executable_path=self.executable(), args=["--no-sandbox"])
+        """Debian's Chromium, headless, through a running Playwright; its sandbox off only for root, where
+        Chromium refuses to start with it (CI runs as root)."""
+        arguments = ["--no-sandbox"] if os.geteuid() == 0 else []
+        return playwright.chromium.launch(executable_path=self.executable(), args=arguments)
 
     def _boot(
         self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
     ) -> tuple[int | None, bool]:
+        from ..outputs import write_atomically
         from ..web.serve import serving, url
         from ..web.site import PAGE, BiosMissing, write_site
         from ..web.v86 import V86Unavailable
@@ -96,8 +100,8 @@ class Browser(Emulator):
                     page = chromium.new_page()
                     page.goto(url(running, PAGE))
                     outcome = self._follow(page, screen, observer, deadline)
-                    if outcome is not None:
-                        image.write_bytes(base64.b64decode(page.evaluate(_DISK)))
+                    if outcome is not None:  # the floppy as v86 left it, renamed into place whole
+                        write_atomically(image, base64.b64decode(page.evaluate(_DISK)), force=True)
                 finally:
                     chromium.close()
         if log is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..screen import COLUMNS, ROWS
@@ -16,18 +17,23 @@ if TYPE_CHECKING:
     import pexpect
 
 
-def spawn(line: list[str], environment: Mapping[str, str] | None = None) -> pexpect.spawn:
-    """Start ``line`` in a pseudo-terminal the size of a PC text screen; read it with pexpect."""
+def spawn(
+    line: list[str], environment: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> pexpect.spawn:
+    """Start ``line`` (in ``cwd``) in a pseudo-terminal the size of a PC text screen; read it with pexpect."""
     import pexpect  # loaded only when something boots
 
     program, *arguments = line
     child = pexpect.spawn(
         program,
-        arguments,
+        # pexpect encodes arguments with the child's encoding (cp437, which maps every byte): so hand
+        # it each argument's file-system bytes spelled in cp437, and the child gets those bytes exactly.
+        [os.fsencode(argument).decode("cp437") for argument in arguments],
         env={**os.environ, **(environment or {})},
         encoding="cp437",  # the PC's character set: what the emulator's text screen holds
         codec_errors="replace",
         dimensions=(ROWS, COLUMNS),
+        cwd=cwd,
     )
     child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
     child.ptyproc.delayafterclose = 0.0  # though the emulator has long exited when we close

@@ -3,7 +3,8 @@
 SeaBIOS mirrors the text screen to the serial port when QEMU runs with ``-nographic``, so the FreeDOS
 (or embedded) session is readable on standard output. The guest's APM power-off ends QEMU by itself.
 With a screenshot wanted, QEMU keeps the powered-off machine (``-no-shutdown``) until QMP has saved
-the screen, then quits.
+the screen into a private directory, then quits; the picture is then moved into place as every output
+is (never through a link). A screenshot QEMU refused is said in the outcome, not taken for one saved.
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ from pathlib import Path
 from typing import ClassVar, TextIO
 
 from ..screen import Screen
-from .base import Emulator, Observer, RunOptions, require
+from .base import Emulator, EmulatorExited, Observer, RunOptions, require
 from .pseudo_terminal import spawn
 
 PROGRAM = "qemu-system-i386"
 PACKAGE = "qemu-system-x86"
 
 
+def drive_value(path: Path) -> str:
+    """``path`` as a value in QEMU's comma-separated option syntax: every comma doubled."""
+    return str(path).replace(",", ",,")
+
+
 def command(image: Path, read_only: bool = False, qmp: Path | None = None) -> list[str]:
     """The QEMU command line for booting ``image`` from drive A:."""
-    drive = f"file={image},format=raw,if=floppy,index=0" + (",readonly=on" if read_only else "")
+    drive = f"file={drive_value(image)},format=raw,if=floppy,index=0" + (",readonly=on" if read_only else "")
     line = [
         require(PROGRAM, PACKAGE),
         "-nographic",  # no window; the serial console (and SeaBIOS's text mirror) on stdio
@@ -40,7 +46,7 @@ def command(image: Path, read_only: bool = False, qmp: Path | None = None) -> li
         "-no-reboot",  # a reset (triple fault) ends QEMU instead of booting again
     ]  # fmt: skip
     if qmp is not None:
-        line += ["-qmp", f"unix:{qmp}", "-no-shutdown"]  # QEMU connects to our listening socket
+        line += ["-qmp", f"unix:{drive_value(qmp)}", "-no-shutdown"]  # QEMU connects to our listening socket
     return line
 
 
@@ -68,18 +74,35 @@ class Qemu(Emulator):
 
         with tempfile.TemporaryDirectory(prefix="almostism-qemu-") as scratch:
             qmp_path = Path(scratch) / "qmp.sock" if self.screenshot else None
+            picture = Path(scratch) / "screen.png"
+            server = Qmp(qmp_path) if qmp_path is not None else None
             saver = None
-            if qmp_path is not None and self.screenshot is not None:
-                server = Qmp(qmp_path)
+            if server is not None:
                 saver = threading.Thread(
-                    target=server.screenshot_at_shutdown, args=(self.screenshot, timeout), daemon=True
+                    target=server.screenshot_at_shutdown, args=(picture, timeout), daemon=True
                 )
                 saver.start()
             child = spawn(command(image, self.write_protected, qmp_path))
-            result = follow(child, screen, timeout, observer, log)
+            errorlevel, exited = follow(child, screen, timeout, observer, log)
             if saver is not None:
                 saver.join(timeout=5)
-            return result
+            if exited and errorlevel is None and child.exitstatus:  # QEMU refused to start: it says why
+                raise EmulatorExited(self.title, child.exitstatus, screen.text())
+            if server is not None and self.screenshot is not None:
+                self._keep_screenshot(server, picture, self.screenshot)
+            return errorlevel, exited
+
+    def _keep_screenshot(self, server: Qmp, picture: Path, wanted: Path) -> None:
+        """Move the saved picture to ``wanted``; else say why there is none."""
+        from ..outputs import OutputError, write_atomically
+
+        if server.error is not None or not picture.is_file():
+            self.unsaved = f"no screenshot: QEMU said {server.error or 'nothing'}"
+            return
+        try:
+            write_atomically(wanted, picture.read_bytes(), force=True)
+        except (OutputError, OSError) as error:
+            self.unsaved = f"no screenshot: {error}"
 
 
 class Qmp:
@@ -89,6 +112,7 @@ class Qmp:
     """
 
     def __init__(self, path: Path) -> None:
+        self.error: str | None = None  # what QEMU answered to the screendump, if it refused it
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen(1)
@@ -108,7 +132,9 @@ class Qmp:
             self._until(reader, lambda message: message.get("event") == "SHUTDOWN")
             request = {"execute": "screendump", "arguments": {"filename": str(png), "format": "png"}}
             connection.sendall(json.dumps(request).encode() + b"\n")
-            self._until(reader, lambda message: "return" in message or "error" in message)
+            answer = self._until(reader, lambda message: "return" in message or "error" in message)
+            if answer is None or "error" in answer:
+                self.error = str((answer or {}).get("error", "no answer"))
             connection.sendall(b'{"execute": "quit"}\n')
             reader.readline()  # its answer, or EOF as QEMU exits
         except OSError:
@@ -118,7 +144,10 @@ class Qmp:
             self.server.close()
 
     @staticmethod
-    def _until(reader: TextIO, wanted: Callable[[dict[str, object]], bool]) -> None:
+    def _until(reader: TextIO, wanted: Callable[[dict[str, object]], bool]) -> dict[str, object] | None:
+        """The first message ``wanted`` accepts; None if QEMU hung up first."""
         for line in reader:
-            if wanted(json.loads(line)):
-                return
+            message = json.loads(line)
+            if wanted(message):
+                return message  # type: ignore[no-any-return]
+        return None

@@ -1,7 +1,11 @@
-"""Serve a written site on 127.0.0.1 only, until Ctrl-C.
+"""Serve a written site on 127.0.0.1 only, until Ctrl-C (or SIGTERM, or SIGHUP).
 
 A static file server is all the page needs (``file://`` cannot fetch the floppy image); this is the
-standard library's, quiet, with the WebAssembly type set so browsers compile ``v86.wasm`` as it streams.
+standard library's, made safe to leave running: quiet (no per-request log, no traceback when a client
+hangs up or sends a path it cannot open), the WebAssembly type set so browsers compile ``v86.wasm`` as it
+streams, no directory listings, a time limit on idle connections, and only requests addressed to this
+server by name (a Host header of 127.0.0.1 or localhost and its port): a page elsewhere that rebinds its
+own domain name to 127.0.0.1 gets nothing.
 """
 
 from __future__ import annotations
@@ -9,15 +13,29 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import io
+import os
+import sys
 import threading
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 HOST = "127.0.0.1"
+IDLE_SECONDS = 10  # a connection that sends nothing for this long is closed
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class ServeError(Exception):
+    """The server cannot start; the message says why."""
+
+
+class Stopped(Exception):
+    """Raised by a signal handler to stop :func:`serve` cleanly."""
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    timeout = IDLE_SECONDS
     extensions_map = {  # noqa: RUF012 (the standard library declares it so)
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
@@ -26,11 +44,46 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Say nothing per request: the terminal shows the URL and nothing else."""
 
+    def _addressed_to_us(self) -> bool:
+        port = self.server.server_address[1]  # type: ignore[index]
+        return self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}")
+
+    def send_head(self) -> io.BytesIO | BinaryIO | None:
+        if not self._addressed_to_us():
+            self.send_error(HTTPStatus.FORBIDDEN, "Not addressed to this server")
+            return None
+        try:
+            return super().send_head()
+        except ValueError:  # a path the file system cannot name (an encoded NUL)
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
+            return None
+
+    def list_directory(self, path: str | os.PathLike[str]) -> io.BytesIO | None:
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
+
+
+class _SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or stalls is its own business; anything else, in one line."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            print(f"almostism-dos: web: a request failed: {error!r}", file=sys.stderr)
+
 
 def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
-    """A server for ``directory`` bound to 127.0.0.1 (port 0: any free one); not yet serving."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    return http.server.ThreadingHTTPServer((HOST, port), handler)
+    """A server for ``directory`` bound to 127.0.0.1 (port 0: any free one); not yet serving.
+
+    Raises :class:`ServeError` when the port cannot be had.
+    """
+    handler = functools.partial(_SiteHandler, directory=str(directory))
+    try:
+        return _SiteServer((HOST, port), handler)
+    except (OSError, OverflowError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ServeError(f"cannot listen on {HOST}:{port} ({reason})") from None
 
 
 @contextlib.contextmanager
@@ -50,10 +103,10 @@ def url(running: http.server.ThreadingHTTPServer, page: str) -> str:
 
 
 def serve(directory: Path, page: str, port: int, out: TextIO) -> None:
-    """Serve until Ctrl-C, after printing the page's URL."""
-    with server(directory, port) as running:
-        print(f"serving {url(running, page)} (Ctrl-C stops)", file=out, flush=True)
-        try:
+    """Serve until Ctrl-C or :class:`Stopped`, after printing the page's URL."""
+    try:
+        with server(directory, port) as running:
+            print(f"serving {url(running, page)} (Ctrl-C stops)", file=out, flush=True)
             running.serve_forever()
-        except KeyboardInterrupt:
-            print("stopped", file=out)
+    except (KeyboardInterrupt, Stopped):  # whenever it comes: before, while or after serving starts
+        print("stopped", file=out)

@@ -8,13 +8,19 @@ name, the verdicts' meanings) is written into it from the one place each is defi
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
+import tempfile
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from ..fat12 import Fat12Image
 from ..floppy import RESULT_PREFIX
+from ..formats import LARGEST_IMAGE
+from ..inputs import read_input
+from ..outputs import OutputError, check_output, created_mode
 from ..scripture import SCRIPTURE_FILE, Verdict
 from .v86 import FILES, obtain
 
@@ -68,29 +74,79 @@ def page() -> str:
     return template.replace("@CONFIG@", json.dumps(config()).replace("</", "<\\/"))
 
 
-def write_site(image: Path, directory: Path, force: bool = False) -> Site:
-    """Write the site for ``image`` into ``directory`` (created if missing).
+def _check_directory(path: Path) -> bool:
+    """Whether ``path`` exists as a real directory; :class:`SiteError` for a link or anything else."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(mode):
+        raise SiteError(f"{path}: is a symbolic link; refusing to write through it")
+    if not stat.S_ISDIR(mode):
+        raise SiteError(f"{path}: is not a directory")
+    return True
 
-    Raises :class:`~..fat12.ImageError` for an image that is not a FAT12 floppy, :class:`BiosMissing` for
-    missing BIOS files, :class:`SiteError` for a directory that already holds one of the site's files
-    (unless ``force``); v86 comes from :func:`.v86.obtain`.
+
+def _check_target(directory: Path, force: bool) -> None:
+    """Refuse a site directory where writing would go through a link or replace what is not ours."""
+    if not _check_directory(directory):
+        if not directory.parent.is_dir():  # (a link among the parents is the user's own path)
+            raise SiteError(f"{directory}: directory {directory.parent} does not exist")
+        return
+    _check_directory(directory / "bios")
+    for name in filter(os.path.lexists, (directory / name for name in names())):
+        try:
+            check_output(name, force=True)  # a link, a directory, a device: never replaced
+        except OutputError as error:
+            raise SiteError(str(error)) from None
+        if not force:
+            raise SiteError(f"{directory}: already holds {name.name}; use --force to replace the site")
+
+
+def _fill(staging: Path, floppy: bytes) -> None:
+    """Every file of the site, written into the empty directory ``staging``."""
+    emulator = obtain()
+    (staging / "bios").mkdir()
+    for name in FILES:
+        (staging / name).write_bytes(emulator.read(name))  # checked against its pin as it is copied
+    for name, source in _BIOS_FILES.items():
+        shutil.copyfile(source, staging / name)
+    (staging / IMAGE).write_bytes(floppy)
+    (staging / PAGE).write_text(page(), encoding="utf-8")
+    for path in (staging, staging / "bios"):
+        path.chmod(created_mode(0o777))
+    for name in names():
+        (staging / name).chmod(created_mode())
+
+
+def write_site(image: Path, directory: Path, force: bool = False) -> Site:
+    """Write the site for ``image`` into ``directory`` (created if missing), all of it or nothing.
+
+    The site is written into a fresh directory first, then renamed in: as a whole where ``directory``
+    is new, file by file (each rename atomic) where it exists. Nothing is written through a symbolic
+    link, even with ``force``. Raises :class:`~..fat12.ImageError` for an image that is not a FAT12
+    floppy, :class:`~..inputs.InputError` for one that cannot be read, :class:`BiosMissing` for missing
+    BIOS files, :class:`SiteError` for a directory that already holds one of the site's files (unless
+    ``force``) or a link; v86 comes from :func:`.v86.obtain`.
     """
-    Fat12Image.parse(image.read_bytes())  # an ImageError for anything that is not a floppy
+    floppy = read_input(image, LARGEST_IMAGE, "floppy image")
+    Fat12Image.parse(floppy)  # an ImageError for anything that is not a floppy
     missing = [str(path) for path in _BIOS_FILES.values() if not path.is_file()]
     if missing:
         install = "Debian/Ubuntu: sudo apt-get install seabios vgabios"
         raise BiosMissing(f"{', '.join(missing)} missing ({install})")
-    if directory.exists() and not directory.is_dir():
-        raise SiteError(f"{directory}: is not a directory")
-    present = [name for name in names() if (directory / name).exists()]
-    if present and not force:
-        raise SiteError(f"{directory}: already holds {present[0]}; use --force to replace the site")
-    emulator = obtain()
-    (directory / "bios").mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copyfile(emulator.path(name), directory / name)
-    for name, source in _BIOS_FILES.items():
-        shutil.copyfile(source, directory / name)
-    shutil.copyfile(image, directory / IMAGE)
-    (directory / PAGE).write_text(page(), encoding="utf-8")
+    _check_target(directory, force)
+    exists = directory.is_dir()
+    staging = Path(tempfile.mkdtemp(prefix=".almostism-site-", dir=directory if exists else directory.parent))
+    try:
+        _fill(staging, floppy)
+        _check_target(directory, force)  # nothing appeared there meanwhile
+        if not exists:
+            staging.rename(directory)
+            return Site(directory)
+        (directory / "bios").mkdir(mode=created_mode(0o777), exist_ok=True)
+        for name in names():
+            os.replace(staging / name, directory / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return Site(directory)
