@@ -19,7 +19,12 @@ from vm.dos import Disk, RunResult, run_com
 RunLiturgy = Callable[..., RunResult]
 
 # How many cases each fuzz test draws unless its variable says otherwise (the README quotes these).
-FUZZ_DEFAULTS = {"ALMOSTISM_FUZZ_EXAMPLES": 3000, "ALMOSTISM_IMAGE_FUZZ": 300, "ALMOSTISM_HOST_FUZZ": 300}
+FUZZ_DEFAULTS = {
+    "ALMOSTISM_FUZZ_EXAMPLES": 3000,
+    "ALMOSTISM_IMAGE_FUZZ": 300,
+    "ALMOSTISM_HOST_FUZZ": 300,
+    "ALMOSTISM_FREEDOS_FUZZ": 40,
+}
 
 
 def fuzz_examples(variable: str) -> int:

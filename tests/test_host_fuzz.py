@@ -1,31 +1,36 @@
-"""Differential fuzzing of the real self-booting floppy: boot sector, host and ALMOST.COM in the Unicorn PC.
+"""Differential fuzzing of the real floppies, booted from their boot sector in the Unicorn PC (vm/pc.py):
+the self-booting one (boot sector, host, ALMOST.COM) and the FreeDOS one (FreeDOS's boot sector, kernel
+and shell, FDCONFIG.SYS, AUTOEXEC.BAT, ALMOST.COM).
 
 The Python DOS (tests/test_differential.py) cannot see a bug in the host users boot, so here every case is
-a real floppy image booted from its boot sector: any size from 160 KB to 1.44 MB (512-byte and 1 KB
-clusters), a file of any size from 0 to 4096 bytes with and without the creed or a mutated scripture,
-read-only or not, on a write-protected floppy or not, its chain as built or scattered over the disk in any
-order, on a disk with room or with at most three clusters free. For every case the boot must power off
-with the judge's verdict as the result line, the judge's words must be on the screen, and the image must
-show exactly the change that verdict allows (tests/images.py): nothing at all, or the entry marked E5h,
-the file's first min(size, 1023) bytes zeroed and its chain freed in every FAT.
+a real floppy image: any size from 160 KB to 2.88 MB (512-byte and 1 KB clusters), a file of any size from
+0 to 4096 bytes with and without the creed or a mutated scripture, read-only or not, on a write-protected
+floppy or not, its chain as built or scattered over the disk in any order, on a disk with room or with at
+most three clusters free. For every case the boot must power off with the judge's verdict as the result
+line, the judge's words must be on the screen, and the image must show exactly the change that verdict
+allows (tests/images.py): nothing at all, or the entry marked E5h, the file's first min(size, 1023)
+bytes zeroed and its chain freed in every FAT (under FreeDOS the entry's write stamp may change too).
 
-``ALMOSTISM_HOST_FUZZ=10000 .venv/bin/pytest tests/test_host_fuzz.py`` runs the long campaign the README
-quotes.
+``ALMOSTISM_HOST_FUZZ=10000 .venv/bin/pytest tests/test_host_fuzz.py -k embedded`` and
+``ALMOSTISM_FREEDOS_FUZZ=1000 .venv/bin/pytest tests/test_host_fuzz.py -k freedos`` run the long
+campaigns the README quotes (a FreeDOS boot takes about ten times as long).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from almostism_dos import programs, scripture
+from almostism_dos import freedos, programs, scripture
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
-from almostism_dos.floppy import embedded_image, result_in
-from almostism_dos.formats import FIRST_CLUSTER, FORMATS
-from almostism_dos.image import ImageFile
+from almostism_dos.floppy import embedded_image, freedos_files, result_in
+from almostism_dos.formats import FIRST_CLUSTER, FORMATS, FloppyFormat
+from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, words
 from tests.conftest import fuzz_examples
@@ -33,11 +38,36 @@ from tests.images import DESTROYING, unexpected_changes
 from tests.strategies import files, sized_files
 from vm.pc import Stop, boot
 
-FUZZ = settings(
-    max_examples=fuzz_examples("ALMOSTISM_HOST_FUZZ"),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+
+def fuzz(variable: str) -> settings:
+    return settings(
+        max_examples=fuzz_examples(variable), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+
+
+Build = Callable[[FloppyFormat, list[ImageFile]], bytes]  # a floppy of a format, with these files
+
+
+def embedded_build(floppy: FloppyFormat, files: list[ImageFile]) -> bytes:
+    """The self-booting floppy with ``files`` (ALMOST.COM among them)."""
+    return embedded_image(floppy, files, 0)
+
+
+def freedos_build() -> Build:
+    """The FreeDOS floppy as ``build`` makes it, ``files`` in place of its scripture; skips, saying why,
+    where no FreeDOS is configured."""
+    located = freedos.locate(None)
+    if located is None:
+        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
+    system = freedos.load(located)
+    shipped = [f for f in freedos_files(system, 1) if f.name not in (SCRIPTURE_FILE, ALMOST)]
+
+    def build(floppy: FloppyFormat, files: list[ImageFile]) -> bytes:
+        return build_image(floppy, system.boot_code, [*shipped, *files], 0)
+
+    return build
+
+
 BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
 
 
@@ -49,6 +79,7 @@ class FloppyCase:
     content: bytes | None  # SCRIPTUR.ALM's bytes; None: there is none
     read_only: bool
     write_protected: bool
+    stamped: bool = False  # booted by FreeDOS, which stamps a written file's entry on close
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """What Hypothesis prints for a failing case: the faults and the file, not 1.4 MB of image."""
@@ -67,8 +98,8 @@ def _free(image: bytes) -> list[int]:
 
 
 @st.composite
-def floppies(draw: st.DrawFn) -> FloppyCase:
-    """A self-booting floppy with a drawn SCRIPTUR.ALM, placed and surrounded as drawn."""
+def floppies(draw: st.DrawFn, build: Build, stamped: bool = False) -> FloppyCase:
+    """A floppy made by ``build`` with a drawn SCRIPTUR.ALM, placed and surrounded as drawn."""
     floppy = FORMATS[draw(st.sampled_from(sorted(FORMATS)))]
     content = draw(st.one_of(files, sized_files(), st.none()))
     read_only = draw(st.booleans()) if content is not None else False
@@ -76,12 +107,12 @@ def floppies(draw: st.DrawFn) -> FloppyCase:
     if content is not None:
         attributes = ATTR_ARCHIVE | (ATTR_READ_ONLY if read_only else 0)
         system.append(ImageFile(SCRIPTURE_FILE, content, attributes))
-    image = embedded_image(floppy, system, 0)
+    image = build(floppy, system)
     spare = draw(st.one_of(st.none(), st.integers(0, 3)))  # None: room; else that many clusters free
     if spare is not None:
         cluster_size = Fat12Image.parse(image).layout.cluster_size
         filler = ImageFile("FILL.BIN", bytes(max(0, len(_free(image)) - spare) * cluster_size))
-        image = embedded_image(floppy, [*system, filler], 0)
+        image = build(floppy, [*system, filler])
     if content and draw(st.booleans()):  # scattered: any clusters, in any order
         parsed = Fat12Image.parse(image)
         entry = parsed.find(SCRIPTURE_FILE)
@@ -92,7 +123,7 @@ def floppies(draw: st.DrawFn) -> FloppyCase:
         scattered = bytearray(image)
         place_chain(scattered, SCRIPTURE_FILE, clusters)
         image = bytes(scattered)
-    return FloppyCase(image, content, read_only, draw(st.booleans()))
+    return FloppyCase(image, content, read_only, draw(st.booleans()), stamped)
 
 
 def expected_verdict(case: FloppyCase) -> Verdict:
@@ -104,21 +135,15 @@ def expected_verdict(case: FloppyCase) -> Verdict:
 
 
 def plain(content: bytes | None, kilobytes: int = 1440) -> FloppyCase:
-    """A floppy as ``build`` makes it with ``content`` as SCRIPTUR.ALM: an example always tried."""
+    """A self-booting floppy with ``content`` as SCRIPTUR.ALM, as ``build`` makes it: always tried."""
     system = [ImageFile(ALMOST, programs.almost_bytes()), BYSTANDER]
     if content is not None:
         system.append(ImageFile(SCRIPTURE_FILE, content))
-    return FloppyCase(embedded_image(FORMATS[kilobytes], system, 0), content, False, False)
+    return FloppyCase(embedded_build(FORMATS[kilobytes], system), content, False, False)
 
 
-@FUZZ
-@given(case=floppies())
-@example(case=plain(None))
-@example(case=plain(scripture.CREED, 160))  # the short false teachings the host once grew instead
-@example(case=plain(scripture.build(7)[:512]))
-@example(case=plain(scripture.build(7)[:513], 720))
-@example(case=plain(scripture.build(7) + bytes(1), 180))
-def test_the_real_host_agrees_with_the_judge(case: FloppyCase) -> None:
+def agrees_with_the_judge(case: FloppyCase) -> None:
+    """Boot the case's floppy; the verdict, the words and the image's change must be the judge's."""
     verdict, flaw = judgement(case.content)
     expected = expected_verdict(case)
     event(f"{expected.name}" + (f" ({flaw.value})" if flaw else ""))
@@ -130,5 +155,28 @@ def test_the_real_host_agrees_with_the_judge(case: FloppyCase) -> None:
     if expected is Verdict.IO:
         assert f"I/O failure: {'open' if case.read_only else 'write'}" in result.output
     after = bytes(floppy.image)
-    assert unexpected_changes(case.image, after, SCRIPTURE_FILE, expected) == []
+    assert unexpected_changes(case.image, after, SCRIPTURE_FILE, expected, stamped=case.stamped) == []
     assert Fat12Image.parse(after).fats_equal()
+
+
+@fuzz("ALMOSTISM_HOST_FUZZ")
+@given(case=floppies(embedded_build))
+@example(case=plain(None))
+@example(case=plain(scripture.CREED, 160))  # the short false teachings the host once grew instead
+@example(case=plain(scripture.build(7)[:512]))
+@example(case=plain(scripture.build(7)[:513], 720))
+@example(case=plain(scripture.build(7) + bytes(1), 180))
+def test_the_embedded_host_agrees_with_the_judge(case: FloppyCase) -> None:
+    agrees_with_the_judge(case)
+
+
+@pytest.mark.freedos
+def test_freedos_agrees_with_the_judge() -> None:
+    build = freedos_build()
+
+    @fuzz("ALMOSTISM_FREEDOS_FUZZ")
+    @given(case=floppies(build, stamped=True))
+    def fuzzed(case: FloppyCase) -> None:
+        agrees_with_the_judge(case)
+
+    fuzzed()

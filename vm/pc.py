@@ -1,10 +1,14 @@
 """A small PC in Unicorn: boot a floppy image with BIOS services in Python.
 
-The BIOS is Python: INT 10h (teletype output), INT 13h (reset, read and write sectors of the image, with
-write-protect and injected errors), INT 15h AH=53h (APM, present or not), INT 1Ah AH=00h (a tick count
-that advances by one at every read: time passes only when someone looks). Every other interrupt is
-delivered as real mode does it, through the interrupt vector table, so the embedded host's INT 21h and
-INT 24h run as its own code. Fast enough to test FAT12 edge cases without a VM.
+The BIOS is Python: INT 10h (teletype output; the video mode, cursor and character queries answer for
+an 80x25 colour text screen), INT 11h and 12h (one floppy drive, 640 KB), INT 13h (reset, read and write
+sectors of the image, with write-protect and injected errors; drive parameters; no disk change, no EDD),
+INT 15h AH=53h (APM, present or not), INT 16h (no key is ever pressed: a program that waits for one is
+stopped, as a boot test would hang there), INT 1Ah AH=00h (a tick count that advances by one at every
+read: time passes only when someone looks; no real-time clock). Every other interrupt is delivered as
+real mode does it, through the interrupt vector table, so the embedded host's INT 21h and INT 24h, and
+FreeDOS's own, run as their code. That is enough BIOS for the self-booting floppy and for FreeDOS's
+kernel and shell; fast enough to fuzz both without a VM.
 
 Used by the tests and benchmarks; not shipped with the package.
 """
@@ -17,6 +21,7 @@ from enum import Enum
 from unicorn import UC_ARCH_X86, UC_HOOK_INTR, UC_MODE_16
 from unicorn.unicorn import Uc, UcError
 from unicorn.x86_const import (
+    UC_X86_REG_AH,
     UC_X86_REG_AX,
     UC_X86_REG_BX,
     UC_X86_REG_CS,
@@ -49,6 +54,7 @@ class Stop(Enum):
 
     POWEROFF = "poweroff"  # APM power-off
     HALT = "halt"  # a HLT with nothing left to do (no APM)
+    KEY = "key"  # waits for a key nobody will press (a prompt: a real boot test would hang here)
     CUT = "cut"  # cut_after reached: a power cut, for crash tests
     LIMIT = "limit"  # the instruction limit ran out
     CRASH = "crash"  # something no boot should do; ``detail`` says what
@@ -119,14 +125,10 @@ class Pc:
         self.uc.emu_stop()
 
     def _interrupt(self, uc: Uc, number: int, user_data: object) -> None:
-        if number == 0x10:
-            self._video()
-        elif number == 0x13:
-            self._disk()
-        elif number == 0x15:
-            self._system()
-        elif number == 0x1A:
-            self._clock()
+        bios = {0x10: self._video, 0x11: self._equipment, 0x12: self._memory, 0x13: self._disk,
+                0x15: self._system, 0x16: self._keyboard, 0x1A: self._clock}  # fmt: skip
+        if number in bios:
+            bios[number]()
         else:
             if number == 0x21:
                 if self.cut_after is not None and self.int21_calls >= self.cut_after:
@@ -156,12 +158,38 @@ class Pc:
 
     def _video(self) -> None:
         ax = self._reg(UC_X86_REG_AX)
-        if ax >> 8 == 0x0E and ax & 0xFF:
+        function = ax >> 8
+        if function == 0x0E and ax & 0xFF:
             self.output.append(ax & 0xFF)
+        elif function == 0x0F:  # video mode: 80 columns, mode 3 (colour text), page 0
+            self._set(UC_X86_REG_AX, 0x5003)
+            self._set(UC_X86_REG_BX, self._reg(UC_X86_REG_BX) & 0x00FF)
+        elif function == 0x03:  # cursor: row 0, column 0, the usual underline shape
+            self._set(UC_X86_REG_CX, 0x0607)
+            self._set(UC_X86_REG_DX, 0)
+        elif function == 0x08:  # the character under the cursor: a blank, grey on black
+            self._set(UC_X86_REG_AX, 0x0720)
+        # anything else (AH=12h: no EGA, so BL is left as it was) changes nothing
+
+    def _equipment(self) -> None:
+        self._set(UC_X86_REG_AX, 0x0021)  # one floppy drive, 80x25 colour
+
+    def _memory(self) -> None:
+        self._set(UC_X86_REG_AX, 640)  # kilobytes of conventional memory
+
+    def _keyboard(self) -> None:
+        function = self._reg(UC_X86_REG_AH)
+        if function in (0x01, 0x11):  # is a key waiting? never: ZF set
+            self._set(UC_X86_REG_FLAGS, self._reg(UC_X86_REG_FLAGS) | 0x0040)
+        elif function in (0x00, 0x10):
+            self._halt(Stop.KEY, "INT 16h: waits for a key")
+        elif function in (0x02, 0x12):  # shift flags: none
+            self._set(UC_X86_REG_AX, self._reg(UC_X86_REG_AX) & 0xFF00)
 
     def _clock(self) -> None:
         if self._reg(UC_X86_REG_AX) >> 8 != 0x00:
-            return  # only the tick count is modelled
+            self._carry(True)  # no real-time clock: time and date calls fail, DOS keeps its defaults
+            return
         self.ticks += 1
         self._set(UC_X86_REG_CX, self.ticks >> 16 & 0xFFFF)
         self._set(UC_X86_REG_DX, self.ticks & 0xFFFF)
@@ -183,11 +211,18 @@ class Pc:
     def _disk(self) -> None:
         ax = self._reg(UC_X86_REG_AX)
         function, count = ax >> 8, ax & 0xFF
-        if function == 0x00:  # reset
+        if function in (0x00, 0x16):  # reset; disk change: none
             self._set(UC_X86_REG_AX, 0)
             self._carry(False)
             return
-        if function not in (0x02, 0x03):
+        if function == 0x15:  # drive type: a floppy drive that reports a disk change
+            self._set(UC_X86_REG_AX, 0x0200 | ax & 0xFF)
+            self._carry(False)
+            return
+        if function == 0x08:
+            self._parameters()
+            return
+        if function not in (0x02, 0x03):  # (41h, EDD: none)
             self._set(UC_X86_REG_AX, 0x0100)  # invalid function
             self._carry(True)
             return
@@ -199,6 +234,16 @@ class Pc:
         status = self._transfer(function, lba, count, address)
         self._set(UC_X86_REG_AX, status << 8 | (0 if status else count))
         self._carry(status != 0)
+
+    def _parameters(self) -> None:
+        """INT 13h AH=08h: the drive's geometry, the floppy's own (its BPB's)."""
+        p = self.parameters
+        last = p.total_sectors // (p.heads * p.sectors_per_track) - 1  # the last cylinder
+        self._set(UC_X86_REG_AX, 0)
+        self._set(UC_X86_REG_BX, 0x0004)  # a 1.44 MB drive
+        self._set(UC_X86_REG_CX, (last & 0xFF) << 8 | (last >> 2 & 0xC0) | p.sectors_per_track)
+        self._set(UC_X86_REG_DX, (p.heads - 1) << 8 | 1)  # one drive
+        self._carry(False)
 
     def _transfer(self, function: int, lba: int, count: int, address: int) -> int:
         image = self.floppy.image
