@@ -76,14 +76,18 @@ def embedded_image(
 
 
 def liturgy_image(
-    path: Path, source: Path, scripture_data: bytes, extra: list[ImageFile] | None = None
+    path: Path,
+    source: Path,
+    scripture_data: bytes,
+    extra: list[ImageFile] | None = None,
+    kilobytes: int = 1440,
 ) -> Path:
     """A FreeDOS floppy like ``build`` makes from ``source``, but with ``scripture_data`` as SCRIPTUR.ALM."""
     system = freedos.load(source)
     files = [
         f if f.name != SCRIPTURE_FILE else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
     ]
-    path.write_bytes(build_image(FORMATS[1440], system.boot_code, files + (extra or []), 0))
+    path.write_bytes(build_image(FORMATS[kilobytes], system.boot_code, files + (extra or []), 0))
     return path
 
 

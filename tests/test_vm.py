@@ -13,9 +13,9 @@ from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
-from almostism_dos.scripture import SCRIPTURE_FILE
+from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from tests.conftest import EmulatorUnderTest
-from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
+from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image, unexpected_changes
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +144,30 @@ def test_embedded_floppy_boots_the_liturgy(
     checked = fsck(image)
     assert checked.returncode == 0, checked.stdout
     assert Fat12Image.parse(image.read_bytes()).fats_equal()
+
+
+@pytest.mark.vm
+@pytest.mark.parametrize("system", ["embedded", pytest.param("FreeDOS", marks=pytest.mark.freedos)])
+@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+def test_a_short_false_teaching_is_destroyed_on_every_size(
+    booting: EmulatorUnderTest, tmp_path: Path, kilobytes: int, system: str, request: pytest.FixtureRequest
+) -> None:
+    """The 8 creed bytes alone: 4, gone, and exactly its entry, its 8 bytes and its cluster changed."""
+    image = tmp_path / "a.img"
+    if system == "FreeDOS":
+        liturgy_image(
+            image, request.getfixturevalue("configured_freedos"), scripture.CREED, kilobytes=kilobytes
+        )
+    else:
+        image.write_bytes(embedded_image(scripture.CREED, kilobytes))
+    before = image.read_bytes()
+    report = booting.run(image)
+    assert (report.errorlevel, report.vanished) == (4, True), report.problem
+    assert "False teaching (invalid size): destroyed unread" in report.console
+    changes = unexpected_changes(
+        before, image.read_bytes(), SCRIPTURE_FILE, Verdict.FALSE, stamped=system == "FreeDOS"
+    )
+    assert changes == []
 
 
 def embedded_file(tmp_path: Path, data: bytes) -> Path:
