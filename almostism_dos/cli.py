@@ -23,7 +23,8 @@ from .programs import PROGRAMS
 if TYPE_CHECKING:
     from .emulators.base import Emulator
 
-# Each command imports what it needs when it runs: a build never loads pexpect, a verify never pyfatfs.
+# Each command imports what it needs when it runs: a build never loads pexpect, a verify never pyfatfs,
+# and building the parser imports no emulator (tests/test_imports.py proves it).
 
 
 class ExitCode(IntEnum):
@@ -185,11 +186,22 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _only(option: str) -> str:
-    """For a help text: the emulators that honour ``option``."""
-    from .emulators import accepting
+class _Accepting:
+    """For a help text: the emulators that honour a run option, looked up only when the help is printed
+    (that imports every emulator's module, which no other use of the parser should pay for)."""
 
-    return ", ".join(accepting(option))
+    def __init__(self, option: str) -> None:
+        self.option = option
+
+    def __str__(self) -> str:
+        from .emulators import accepting
+
+        return ", ".join(accepting(self.option))
+
+
+def _naming_emulators(action: argparse.Action, option: str) -> None:
+    """Let ``action``'s help text say ``%(emulators)s``: argparse fills it from the action's attributes."""
+    action.emulators = _Accepting(option)  # type: ignore[attr-defined]
 
 
 def _emulator(args: argparse.Namespace) -> Emulator:
@@ -391,14 +403,14 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")
     running.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG untouched")
     running.add_argument("--force", action="store_true", help="replace an existing --screenshot file")
-    running.add_argument(
-        "--screenshot", type=Path, metavar="PNG", help=f"save the final text screen ({_only('screenshot')})"
+    screenshot = running.add_argument(
+        "--screenshot", type=Path, metavar="PNG", help="save the final text screen (%(emulators)s)"
     )
-    running.add_argument(
-        "--write-protected",
-        action="store_true",
-        help=f"a write-protected floppy ({_only('write_protected')})",
+    _naming_emulators(screenshot, "screenshot")
+    protected = running.add_argument(
+        "--write-protected", action="store_true", help="a write-protected floppy (%(emulators)s)"
     )
+    _naming_emulators(protected, "write_protected")
     running.set_defaults(run=_run)
 
     getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pexpect
 
-from .emulators.base import Observer
-from .floppy import result_in
-from .screen import Screen
+from .result_line import result_in
+from .screen import Observer, Screen
 
 _POLL = 0.25  # the longest wait for output before the observer hears of the silence (status redraws)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,6 +97,8 @@ def _fingerprint() -> str:
     here = Path(__file__).parent
     for module in ("assembler.py", "lint8086.py", "programs.py"):
         digest.update((here / module).read_bytes())
+    from importlib.metadata import version  # (slow to import: only when the cache is consulted)
+
     digest.update(f"{version('keystone-engine')} {version('capstone')}".encode())
     return digest.hexdigest()[:32]
 

@@ -11,14 +11,18 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .console import last_lines
-from .emulators.base import Emulator, EmulatorExited, Observer, Outcome
+from .emulators.base import Emulator, EmulatorExited, Outcome
 from .fat12 import Fat12Image
 from .formats import LARGEST_IMAGE
 from .inputs import read_input
 from .inspection import boot_system
 from .scripture import SCRIPTURE_FILE
+
+if TYPE_CHECKING:
+    from .screen import Observer
 
 
 @dataclass

@@ -8,10 +8,11 @@ into plain text and never reach the user's terminal. Everything else (the transc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyte
 
-COLUMNS = 80
-ROWS = 25
+from .text_screen import COLUMNS, ROWS
 
 
 class _KeepingScreen(pyte.Screen):
@@ -69,6 +70,14 @@ class Screen:
         shown = [line.rstrip() for line in self._screen.display[: self._screen.used_rows()]]
         return self._screen.gone + shown
 
+    def show(self, rows: list[str]) -> None:
+        """Redraw the display in place from a text screen's rows, as video memory holds them: home, each
+        row down to the last with text, the rest erased. What scrolled off before is kept."""
+        written = [row.rstrip() for row in rows]
+        while written and not written[-1]:
+            written.pop()
+        self.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J")
+
     def display(self) -> list[str]:
         """What the screen shows now, row by row."""
         return [line.rstrip() for line in self._screen.display]
@@ -77,6 +86,10 @@ class Screen:
         """The transcript as text, one line each, ending in a newline when not empty."""
         lines = self.lines()
         return "\n".join(lines) + "\n" if lines else ""
+
+
+Observer = Callable[[Screen], None]
+"""Called whenever the screen may have changed, and now and then while the emulator is silent."""
 
 
 def render(text: str) -> str:

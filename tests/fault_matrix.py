@@ -20,10 +20,11 @@ from almostism_dos import freedos, programs, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
-from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files, result_in
+from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files
 from almostism_dos.formats import FIRST_CLUSTER, FORMATS
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
+from almostism_dos.result_line import result_in
 from almostism_dos.scripture import CREED, SCRIPTURE_FILE, Verdict
 from tests.images import DESTROYING, unexpected_changes
 from vm.dos import Disk, Stop, run_com

@@ -12,7 +12,7 @@ import functools
 import pytest
 
 from almostism_dos import programs, scripture
-from almostism_dos.floppy import result_in as result_of
+from almostism_dos.result_line import result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, only_the_scripture_changed
 from vm.dos import Disk, run_com
@@ -66,7 +66,7 @@ def pristine() -> bytes:
 
 def test_the_uncut_boot_is_the_reference() -> None:
     full = boot(pristine())[0]
-    assert full.stop == PcStop.POWEROFF and result_of(full.output) == 0 and full.int21_calls == HOST_CALLS
+    assert full.stop == PcStop.POWEROFF and result_in(full.output) == 0 and full.int21_calls == HOST_CALLS
 
 
 @pytest.mark.parametrize("cut", range(1, HOST_CALLS))
@@ -74,5 +74,5 @@ def test_every_cut_on_the_fat_image_is_finished_by_a_reboot(cut: int) -> None:
     first, floppy = boot(pristine(), cut_after=cut)
     assert first.stop == PcStop.CUT
     second, floppy = boot(bytes(floppy.image))
-    assert second.stop == PcStop.POWEROFF and result_of(second.output) in (0, 1, 6), second.output
+    assert second.stop == PcStop.POWEROFF and result_in(second.output) in (0, 1, 6), second.output
     only_the_scripture_changed(pristine(), bytes(floppy.image))

@@ -19,7 +19,7 @@ import pytest
 
 import almostism_dos
 from almostism_dos.emulators import emulator_class
-from almostism_dos.floppy import RESULT_PREFIX
+from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ import pytest
 
 from almostism_dos import programs, scripture
 from almostism_dos.fat12 import DELETED, Fat12Image, place_chain
-from almostism_dos.floppy import result_in as result_of
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
 from almostism_dos.programs import ALMOST
+from almostism_dos.result_line import result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, first_sector_of, fsck, only_the_scripture_changed
 from vm.pc import Stop, boot
@@ -30,7 +30,7 @@ def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
     result, floppy = boot(before)
     assert result.stop == Stop.POWEROFF
     assert f"{scripture.CREED_LINE}\r\nInstance byte: 0xC3\r\n" in result.output
-    assert result_of(result.output) == 0
+    assert result_in(result.output) == 0
     only_the_scripture_changed(before, bytes(floppy.image))
     assert fsck_clean(bytes(floppy.image), tmp_path)
 
@@ -40,7 +40,7 @@ def test_bad_scripture_is_destroyed(tmp_path: Path) -> None:
     bad[-1] ^= 1
     before = embedded_image(bytes(bad))
     result, floppy = boot(before)
-    assert result_of(result.output) == 4 and "Instance byte" not in result.output
+    assert result_in(result.output) == 4 and "Instance byte" not in result.output
     only_the_scripture_changed(before, bytes(floppy.image))
     assert fsck_clean(bytes(floppy.image), tmp_path)
 
@@ -48,7 +48,7 @@ def test_bad_scripture_is_destroyed(tmp_path: Path) -> None:
 def test_ordinary_file_is_untouched_byte_for_byte() -> None:
     before = embedded_image(b"Dear reader,\r\nthis is an ordinary letter.\r\n")
     result, floppy = boot(before)
-    assert result_of(result.output) == 2
+    assert result_in(result.output) == 2
     assert bytes(floppy.image) == before and floppy.writes == []
 
 
@@ -56,7 +56,7 @@ def test_write_protected_floppy_exits_5_intact() -> None:
     before = embedded_image(scripture.build(9))
     result, floppy = boot(before, write_protected=True)
     assert result.stop == Stop.POWEROFF
-    assert "I/O failure: write" in result.output and result_of(result.output) == 5
+    assert "I/O failure: write" in result.output and result_in(result.output) == 5
     assert bytes(floppy.image) == before
 
 
@@ -69,7 +69,7 @@ def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path:
     place_chain(image, ALMOST, [699, 512][:program_clusters])  # the program itself high up, odd then even
     before = bytes(image)
     result, floppy = boot(before)
-    assert result_of(result.output) == 0
+    assert result_in(result.output) == 0
     only_the_scripture_changed(before, bytes(floppy.image))
     assert fsck_clean(bytes(floppy.image), tmp_path)
 
@@ -78,7 +78,7 @@ def test_end_of_chain_marker_ff8_ends_the_chain(tmp_path: Path) -> None:
     image = bytearray(embedded_image(scripture.build(0x12)))
     place_chain(image, SCRIPTURE_FILE, [500, 501], end_marker=0xFF8)
     result, floppy = boot(bytes(image))
-    assert result_of(result.output) == 0
+    assert result_in(result.output) == 0
     assert Fat12Image.parse(bytes(floppy.image)).find(SCRIPTURE_FILE) is None
     assert fsck_clean(bytes(floppy.image), tmp_path)
 
@@ -87,14 +87,14 @@ def test_a_chain_that_leaves_the_volume_does_not_crash_the_host() -> None:
     image = bytearray(embedded_image(scripture.build(0x13)))
     place_chain(image, SCRIPTURE_FILE, [600, 4000 & 0xFFF])  # 4000 is past 2847, the last cluster
     result, _ = boot(bytes(image))
-    assert result.stop == Stop.POWEROFF and result_of(result.output) is not None
+    assert result.stop == Stop.POWEROFF and result_in(result.output) is not None
 
 
 def test_transient_read_errors_are_retried() -> None:
     image = embedded_image(scripture.build(0x14))
     sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 2})
-    assert result_of(result.output) == 0
+    assert result_in(result.output) == 0
     assert floppy.failed_reads.count(sector) == 2  # two tries failed...
     assert floppy.reads.count(sector) >= 1  # ...and the third read it
 
@@ -103,7 +103,7 @@ def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
     image = embedded_image(scripture.build(0x15))
     sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 1000})
-    assert "I/O failure: read" in result.output and result_of(result.output) == 5
+    assert "I/O failure: read" in result.output and result_in(result.output) == 5
     assert bytes(floppy.image) == image
 
 
@@ -132,7 +132,7 @@ def test_without_almost_com_it_says_so() -> None:
     image[entry.offset] = DELETED
     result, _ = boot(bytes(image))
     assert (
-        result.stop == Stop.POWEROFF and "No ALMOST.COM" in result.output and result_of(result.output) is None
+        result.stop == Stop.POWEROFF and "No ALMOST.COM" in result.output and result_in(result.output) is None
     )
 
 
@@ -231,4 +231,4 @@ def test_the_host_keeps_dos_conventions() -> None:
     image[start : start + len(probe)] = probe  # the probe, booted in ALMOST.COM's place
     image[entry.offset + 28 : entry.offset + 32] = len(probe).to_bytes(4, "little")
     result, _ = boot(bytes(image))
-    assert result_of(result.output) == 42, result.output
+    assert result_in(result.output) == 42, result.output

@@ -392,7 +392,7 @@ def test_a_screendump_qemu_refuses_is_not_a_screenshot(tmp_path: Path) -> None:
     from almostism_dos.emulators.qemu import Qmp
 
     server = Qmp(tmp_path / "qmp.sock")
-    saver = threading.Thread(target=server.screenshot_at_shutdown, args=(tmp_path / "s.png", 10))
+    saver = threading.Thread(target=server.at_shutdown, args=(tmp_path / "t.bin", tmp_path / "s.png", 10))
     saver.start()
     with socket.socket(socket.AF_UNIX) as qemu:  # plays QEMU's side of QMP
         qemu.connect(str(tmp_path / "qmp.sock"))
@@ -401,6 +401,9 @@ def test_a_screendump_qemu_refuses_is_not_a_screenshot(tmp_path: Path) -> None:
         replies.flush()
         assert "qmp_capabilities" in replies.readline()
         replies.write('{"return": {}}\n{"event": "SHUTDOWN"}\n')
+        replies.flush()
+        assert "pmemsave" in replies.readline()
+        replies.write('{"return": {}}\n')
         replies.flush()
         assert "screendump" in replies.readline()
         replies.write('{"error": {"class": "GenericError", "desc": "no screen"}}\n')

@@ -95,8 +95,8 @@ def test_program_sizes_quoted_are_the_assembled_ones() -> None:
 
 
 def test_the_quirks_table_quotes_the_pause() -> None:
-    pause = equates("apm.inc")["APM_PAUSE_TICKS"]
-    assert f"`APM_PAUSE_TICKS` = {pause} BIOS timer ticks" in README
+    pause = equates("apm.inc")["APM_PAUSE_ROUNDS"]
+    assert f"`APM_PAUSE_ROUNDS` = {pause} x 65536 LOOPs" in README
 
 
 def test_the_setup_packages_are_quoted() -> None:

@@ -13,8 +13,8 @@ import pexpect
 import pytest
 
 from almostism_dos.cli import main
-from almostism_dos.floppy import result_in
 from almostism_dos.live import LiveView
+from almostism_dos.result_line import result_in
 from almostism_dos.screen import Screen, render
 from tests.conftest import EmulatorUnderTest
 

@@ -25,7 +25,7 @@ from almostism_dos import scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import EmulatorMissing
 from almostism_dos.emulators.browser import Browser
-from almostism_dos.floppy import RESULT_PREFIX
+from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
 from almostism_dos.web.serve import serving, url

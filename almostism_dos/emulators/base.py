@@ -11,15 +11,12 @@ from __future__ import annotations
 import shutil
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..screen import Screen
-
-Observer = Callable[[Screen], None]
-"""Called whenever the screen may have changed, and now and then while the emulator is silent."""
+if TYPE_CHECKING:
+    from ..screen import Observer, Screen
 
 
 class EmulatorMissing(Exception):
@@ -120,6 +117,8 @@ class Emulator(ABC):
 
         ``observer`` sees the rendered screen as it changes; ``log`` receives the raw console stream.
         """
+        from ..screen import Screen  # (a terminal emulator: loaded only when something boots)
+
         self.executable()
         started = time.monotonic()
         screen = Screen()

@@ -12,8 +12,8 @@ No path of the user's reaches the configuration file: Bochs runs in a private di
 
 The guest's APM power-off reaches Bochs's shutdown port; Bochs ends with "Shutdown port: shutdown
 requested", the orderly exit. Bochs's term display redraws from video memory 40 times a second of
-emulated time, so the floppy waits a few timer ticks before switching off (``asm/apm.inc``) and the
-result line is on the screen when it ends.
+emulated time, so the floppy pauses for a count of instructions before switching off (``asm/apm.inc``)
+and the result line is on the screen when it ends.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ import termios
 import tty
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..fat12 import ImageError
-from ..screen import Screen
-from .base import Emulator, EmulatorExited, EmulatorMissing, Observer, RunOptions, require
+from .base import Emulator, EmulatorExited, EmulatorMissing, RunOptions, require
 from .pseudo_terminal import spawn
+
+if TYPE_CHECKING:
+    from ..screen import Observer, Screen
 
 PROGRAM = "bochs"
 PACKAGE = "bochs bochsbios vgabios bochs-term"

@@ -18,10 +18,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..screen import Screen
-from .base import Emulator, EmulatorMissing, Observer, RunOptions, require
+from .base import Emulator, EmulatorMissing, RunOptions, require
+
+if TYPE_CHECKING:
+    from ..screen import Observer, Screen
 
 PROGRAM = "chromium"
 PACKAGE = "chromium npm seabios vgabios"
@@ -120,11 +122,8 @@ class Browser(Emulator):
             changes: int = page.evaluate(_CHANGES)
             outcome: dict[str, Any] | None = page.evaluate("window.almostism || null")
             rows: list[str] = page.evaluate(_SCREEN)
-            if rows != shown:  # redraw: home, each row down to the last with text, erase the rest
-                written = [row.rstrip() for row in rows]
-                while written and not written[-1]:
-                    written.pop()
-                screen.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J")
+            if rows != shown:
+                screen.show(rows)
                 shown = rows
                 if observer is not None:
                     observer(screen)

@@ -12,12 +12,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..floppy import RESULT_PREFIX, result_in
 from ..programs import ALMOST
-from ..screen import Screen
-from .base import Emulator, Observer, RunOptions
+from ..result_line import RESULT_PREFIX, result_in
+from .base import Emulator, RunOptions
+
+if TYPE_CHECKING:
+    from ..screen import Observer, Screen
 
 PROGRAM = "dosbox"
 PACKAGE = "dosbox"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..screen import COLUMNS, ROWS
+from ..text_screen import COLUMNS, ROWS
 
 if TYPE_CHECKING:
     import pexpect

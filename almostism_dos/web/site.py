@@ -17,10 +17,10 @@ from importlib.resources import files
 from pathlib import Path
 
 from ..fat12 import Fat12Image
-from ..floppy import RESULT_PREFIX
 from ..formats import LARGEST_IMAGE
 from ..inputs import read_input
 from ..outputs import OutputError, check_output, created_mode
+from ..result_line import RESULT_PREFIX
 from ..scripture import SCRIPTURE_FILE, Verdict
 from .v86 import FILES, obtain
 
