@@ -9,66 +9,86 @@ into plain text and never reach the user's terminal. Everything else (the transc
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import pyte
+from functools import cache
+from typing import Any
 
 from .text_screen import COLUMNS, ROWS
 
 
-class _KeepingScreen(pyte.Screen):
-    """A pyte screen that keeps what leaves it: lines scrolled off the top, or cleared away."""
+@cache
+def _keeping_screen_class() -> type[Any]:
+    """pyte's screen, made to keep what leaves it. Built (and pyte imported) on first use, so that an
+    emulator can be started before the terminal emulator has loaded: the boot runs meanwhile."""
+    import pyte
 
-    def __init__(self, columns: int, rows: int) -> None:
-        self.gone: list[str] = []
-        self._ready = False  # pyte calls reset() from __init__, before there is a display to keep
-        super().__init__(columns, rows)
-        self._ready = True
+    class KeepingScreen(pyte.Screen):
+        """A pyte screen that keeps what leaves it: lines scrolled off the top, or cleared away."""
 
-    def used_rows(self) -> int:
-        """Rows down to the cursor's, or to the last one with text on it, whichever is lower."""
-        written = [row for row, line in enumerate(self.display) if line.strip()]
-        return max(self.cursor.y, written[-1] + 1 if written else 0)
+        def __init__(self, columns: int, rows: int) -> None:
+            self.gone: list[str] = []
+            self._ready = False  # pyte calls reset() from __init__, before there is a display to keep
+            super().__init__(columns, rows)
+            self._ready = True
 
-    def _keep_display(self) -> None:
-        self.gone.extend(line.rstrip() for line in self.display[: self.used_rows()])
+        def used_rows(self) -> int:
+            """Rows down to the cursor's, or to the last one with text on it, whichever is lower."""
+            written = [row for row, line in self.buffer.items() if any(c.data.strip() for c in line.values())]
+            return max(self.cursor.y, max(written) + 1 if written else 0)
 
-    def index(self) -> None:
-        """A line feed: on the bottom row the top line scrolls away, so keep it first."""
-        if self.cursor.y == self.lines - 1 and not self.margins:
-            self.gone.append(self.display[0].rstrip())
-        super().index()
+        def _keep_display(self) -> None:
+            self.gone.extend(line.rstrip() for line in self.display[: self.used_rows()])
 
-    def erase_in_display(self, how: int = 0, *args: object, **kwargs: object) -> None:
-        if how in (2, 3):  # the whole screen
-            self._keep_display()
-        super().erase_in_display(how, *args, **kwargs)
+        def index(self) -> None:
+            """A line feed: on the bottom row the top line scrolls away, so keep it first."""
+            if self.cursor.y == self.lines - 1 and not self.margins:
+                self.gone.append(self.display[0].rstrip())
+            super().index()
 
-    def reset(self) -> None:
-        if self._ready:
-            self._keep_display()
-        super().reset()
+        def erase_in_display(self, how: int = 0, *args: object, **kwargs: object) -> None:
+            if how in (2, 3):  # the whole screen
+                self._keep_display()
+            super().erase_in_display(how, *args, **kwargs)
+
+        def reset(self) -> None:
+            if self._ready:
+                self._keep_display()
+            super().reset()
+
+    return KeepingScreen
 
 
 class Screen:
     """The emulator's screen and everything that scrolled off it, as plain text."""
 
     def __init__(self, columns: int = COLUMNS, rows: int = ROWS) -> None:
-        self._screen = _KeepingScreen(columns, rows)
-        self._stream = pyte.Stream(self._screen)
+        self._size = (columns, rows)
+        self._pyte: tuple[Any, Any] | None = None  # (screen, stream), on first use
+
+    @property
+    def _screen(self) -> Any:
+        return self._rendering()[0]
+
+    def _rendering(self) -> tuple[Any, Any]:
+        if self._pyte is None:
+            import pyte
+
+            screen = _keeping_screen_class()(*self._size)
+            self._pyte = (screen, pyte.Stream(screen))
+        return self._pyte
 
     def feed(self, text: str) -> None:
         """Render more of the console stream."""
-        self._stream.feed(text.replace("\x00", ""))
+        self._rendering()[1].feed(text.replace("\x00", ""))
 
     def complete_lines(self) -> list[str]:
         """Lines the cursor has left behind: they will not change as more text arrives."""
         shown = [line.rstrip() for line in self._screen.display[: self._screen.cursor.y]]
-        return self._screen.gone + shown
+        return list(self._screen.gone) + shown
 
     def lines(self) -> list[str]:
         """The whole transcript: every line kept, then the screen down to its last text."""
         shown = [line.rstrip() for line in self._screen.display[: self._screen.used_rows()]]
-        return self._screen.gone + shown
+        return list(self._screen.gone) + shown
 
     def show(self, rows: list[str]) -> None:
         """Redraw the display in place from a text screen's rows, as video memory holds them: home, each

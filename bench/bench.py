@@ -1,14 +1,19 @@
-"""Benchmarks: whole-process medians, each beside its baseline measured in the same run.
+"""Benchmarks: whole-process medians, each measured beside its floor in the same run, interleaved.
 
     python bench/bench.py [--repeat N] [--freedos PATH]
 
+Every row is a pair timed alternately (measured, floor, measured, floor, ...; images copied fresh
+before every boot), so both see the same machine:
+
+- QEMU alone on the self-booting floppy vs. a bare QEMU boot (a boot sector that only powers off);
+- ``almostism-dos run`` on the self-booting floppy vs. QEMU alone on the same floppy;
+- QEMU alone on the FreeDOS floppy vs. the FreeDOS floor (the same floppy, ``AUTOEXEC.BAT`` only
+  ``POWEROFF.COM``);
+- ``almostism-dos run`` on the FreeDOS floppy vs. the FreeDOS floor;
+- Bochs: ``run --emulator bochs`` (self-booting, and FreeDOS) vs. a bare Bochs boot, Bochs alone under
+  ``script`` (a pty for its term display), its debugger told ``c`` by a command file;
+- DOSBox: ``run --emulator dosbox`` vs. DOSBox starting and exiting at once;
 - build: ``almostism-dos build`` vs. the equivalent mtools pipeline (mformat + mcopy + mattrib).
-- run (FreeDOS, QEMU): boot-to-exit of ``almostism-dos run`` vs. a bare QEMU boot that powers off at once.
-- run (DOSBox): ``almostism-dos run --emulator dosbox`` vs. DOSBox starting and exiting at once.
-- run (embedded, QEMU): the self-booting floppy, through ``almostism-dos run`` and as QEMU alone.
-- run (Bochs): ``almostism-dos run --emulator bochs`` (embedded; FreeDOS too when configured) vs. a bare
-  Bochs boot that powers off at once, Bochs alone under ``script`` (a pty for its term display), its
-  debugger told ``c`` by a command file.
 
 Prints a Markdown table for the README. Nothing is asserted: the numbers are the result.
 """
@@ -29,23 +34,27 @@ from pathlib import Path
 
 from almostism_dos import freedos
 from almostism_dos.assembler import assemble
-from almostism_dos.emulators import bochs
+from almostism_dos.emulators import bochs, qemu
 from almostism_dos.floppy import embedded_floppy, freedos_files
 from almostism_dos.formats import FORMATS
-from almostism_dos.image import build_image
+from almostism_dos.image import ImageFile, build_image
+from almostism_dos.programs import POWEROFF
 
 HERE = Path(__file__).parent
 CLI = [sys.executable, "-m", "almostism_dos"]
 
 
-def timed(action: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``action`` over ``repeat`` runs, in seconds."""
-    samples = []
+def timed_pair(
+    measured: Callable[[], object], floor: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median wall times of ``measured`` and ``floor``, run alternately ``repeat`` times each."""
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for action, times in ((measured, samples[0]), (floor, samples[1])):
+            started = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - started)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def run(command: list[str], **options: object) -> None:
@@ -63,10 +72,24 @@ def bare_boot_image(work: Path) -> Path:
     return image
 
 
-def qemu_bare(image: Path) -> None:
-    run(["qemu-system-i386", "-nographic", "-no-user-config", "-machine", "pc", "-m", "16", "-nic", "none",
-         "-drive", f"file={image},format=raw,if=floppy,index=0", "-boot", "order=a", "-no-reboot"],
-        timeout=60)  # fmt: skip
+def qemu_alone(image: Path) -> None:
+    """QEMU on its own, the product's command line without the QMP watcher: it ends at the power-off."""
+    run(qemu.command(image), timeout=60)
+
+
+def booting(image: Path, pristine: bytes, boot: Callable[[Path], None]) -> Callable[[], None]:
+    """``boot`` of a fresh copy of ``pristine`` in ``image``, every time."""
+
+    def fresh() -> None:
+        image.write_bytes(pristine)
+        boot(image)
+
+    return fresh
+
+
+def via_run(*extra: str) -> Callable[[Path], None]:
+    """``almostism-dos run IMG`` as a user starts it."""
+    return lambda image: run([*CLI, "run", str(image), *extra], timeout=120)
 
 
 def bochs_bare(image: Path, work: Path) -> Callable[[], None]:
@@ -110,6 +133,15 @@ def mtools_pipeline(source: freedos.FreeDos, work: Path) -> Callable[[], None]:
     return make
 
 
+def freedos_floor(source: freedos.FreeDos) -> bytes:
+    """The FreeDOS floppy as ``build`` makes it, but ``AUTOEXEC.BAT`` only switches off."""
+    files = [
+        ImageFile(f.name, f"@ECHO OFF\r\nA:\\{POWEROFF}\r\n".encode()) if f.name == "AUTOEXEC.BAT" else f
+        for f in freedos_files(source, 90)
+    ]
+    return build_image(FORMATS[1440], source.boot_code, files, 0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -119,50 +151,55 @@ def main() -> None:
     args = parser.parse_args()
     located = freedos.locate(args.freedos)
     rows: list[tuple[str, float, str, float]] = []
+
+    def pair(name: str, measured: Callable[[], object], floor_name: str, floor: Callable[[], object]) -> None:
+        seconds, floor_seconds = timed_pair(measured, floor, args.repeat)
+        rows.append((name, seconds, floor_name, floor_seconds))
+
     with tempfile.TemporaryDirectory(prefix="almostism-bench-") as scratch:
         work = Path(scratch)
         bare = bare_boot_image(work)
-        bare_seconds = timed(lambda: qemu_bare(bare), args.repeat)
-        dosbox_bare = work / "dosbox-exit.conf"
-        dosbox_bare.write_text("[mixer]\nnosound=true\n[autoexec]\nexit\n")
-        dosbox_env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "HOME": scratch}
-        dosbox_bare_seconds = timed(
-            lambda: run(["dosbox", "-conf", str(dosbox_bare)], env=dosbox_env), args.repeat
-        )
-        embedded = work / "embedded.img"
+        embedded, floor_image = work / "embedded.img", work / "floor.img"
         pristine_embedded = embedded_floppy(FORMATS[1440], 90, 0)
-
-        def embedded_run() -> None:
-            embedded.write_bytes(pristine_embedded)
-            run([*CLI, "run", str(embedded)], timeout=120)
-
-        def embedded_qemu_only() -> None:
-            embedded.write_bytes(pristine_embedded)
-            qemu_bare(embedded)
-
-        rows.append(
-            ("run, embedded in QEMU", timed(embedded_run, args.repeat), "bare QEMU boot", bare_seconds)
-        )
-        bochs_there = bochs.Bochs.available()
-        if bochs_there:
-            bochs_bare_seconds = timed(bochs_bare(bare, work), args.repeat)
-
-            def embedded_bochs() -> None:
-                embedded.write_bytes(pristine_embedded)
-                run([*CLI, "run", str(embedded), "--emulator", "bochs"], timeout=120)
-
-            rows.append(("run, embedded in Bochs", timed(embedded_bochs, args.repeat), "bare Bochs boot",
-                         bochs_bare_seconds))  # fmt: skip
-        else:
-            print(f"(Bochs not installed: {bochs.PACKAGE})", file=sys.stderr)
-        qemu_alone = timed(embedded_qemu_only, args.repeat)
-        rows.append(("QEMU alone on the embedded floppy", qemu_alone, "bare QEMU boot", bare_seconds))
+        pair("QEMU alone, self-booting 1.44 MB floppy", booting(embedded, pristine_embedded, qemu_alone),
+             "bare QEMU boot", lambda: qemu_alone(bare))  # fmt: skip
+        same_floppy = booting(floor_image, pristine_embedded, qemu_alone)
+        pair("`almostism-dos run`, self-booting", booting(embedded, pristine_embedded, via_run()),
+             "QEMU alone on the same floppy", same_floppy)  # fmt: skip
         if located is None:
             print(f"(no FreeDOS configured: set {freedos.ENVIRONMENT} for the FreeDOS rows)", file=sys.stderr)
         else:
             source = freedos.load(located)
+            pristine = build_image(FORMATS[1440], source.boot_code, freedos_files(source, 90), 0)
+            floor = booting(floor_image, freedos_floor(source), qemu_alone)
+            pair("QEMU alone, FreeDOS floppy", booting(embedded, pristine, qemu_alone),
+                 "FreeDOS floor: `AUTOEXEC.BAT` only `POWEROFF.COM`", floor)  # fmt: skip
+            pair("`almostism-dos run`, FreeDOS", booting(embedded, pristine, via_run()),
+                 "FreeDOS floor: `AUTOEXEC.BAT` only `POWEROFF.COM`", floor)  # fmt: skip
+        if bochs.Bochs.available():
+            bochs_floor = bochs_bare(bare, work)
+            pair("`run --emulator bochs`, self-booting", booting(embedded, pristine_embedded,
+                 via_run("--emulator", "bochs")), "bare Bochs boot", bochs_floor)  # fmt: skip
+            if located is not None:
+                pair("`run --emulator bochs`, FreeDOS", booting(embedded, pristine,
+                     via_run("--emulator", "bochs")), "bare Bochs boot", bochs_floor)  # fmt: skip
+        else:
+            print(f"(Bochs not installed: {bochs.PACKAGE})", file=sys.stderr)
+        if shutil.which("dosbox") is not None and located is not None:
+            dosbox_bare = work / "dosbox-exit.conf"
+            dosbox_bare.write_text("[mixer]\nnosound=true\n[autoexec]\nexit\n")
+            dosbox_env = {
+                **os.environ,
+                "SDL_VIDEODRIVER": "dummy",
+                "SDL_AUDIODRIVER": "dummy",
+                "HOME": scratch,
+            }
+            dosbox_exit = ["dosbox", "-conf", str(dosbox_bare)]
+            pair("`run --emulator dosbox`", booting(embedded, pristine, via_run("--emulator", "dosbox")),
+                 "DOSBox start + exit", lambda: run(dosbox_exit, env=dosbox_env))  # fmt: skip
+        if located is not None:
             image = work / "a.img"
-            build_command = [
+            build = [
                 *CLI,
                 "build",
                 "-o",
@@ -171,38 +208,22 @@ def main() -> None:
                 str(located),
                 "--unique-byte",
                 "90",
+                "--force",
             ]
-            build_seconds = timed(lambda: run([*build_command, "--force"]), args.repeat)
-            rows.append(("build (1.44 MB, FreeDOS)", build_seconds, "mformat + mcopy + mattrib", timed(
-                mtools_pipeline(source, work), args.repeat)))  # fmt: skip
-            pristine = build_image(FORMATS[1440], source.boot_code, freedos_files(source, 90), 0)
-
-            def fresh_run(*extra: str) -> None:
-                image.write_bytes(pristine)
-                run([*CLI, "run", str(image), *extra], timeout=120)
-
-            rows.append(
-                ("run, FreeDOS in QEMU", timed(fresh_run, args.repeat), "bare QEMU boot", bare_seconds)
-            )
-            rows.append(("run, DOSBox", timed(lambda: fresh_run("--emulator", "dosbox"), args.repeat),
-                         "DOSBox start + exit", dosbox_bare_seconds))  # fmt: skip
-            if bochs_there:
-                rows.append(("run, FreeDOS in Bochs", timed(lambda: fresh_run("--emulator", "bochs"),
-                             args.repeat), "bare Bochs boot", bochs_bare_seconds))  # fmt: skip
+            pair("build (1.44 MB, FreeDOS)", lambda: run(build), "mformat + mcopy + mattrib",
+                 mtools_pipeline(source, work))  # fmt: skip
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.machine())  # fmt: skip
     qemu_version = subprocess.run(
         ["qemu-system-i386", "--version"], capture_output=True, text=True
     ).stdout.split("\n")[0]
     print(f"Machine: {cpu}, {os.cpu_count()} cores; {qemu_version}; Python {platform.python_version()}; "
-          f"median of {args.repeat} whole-process runs\n")  # fmt: skip
-    print("| measured | median | baseline (same run) | median | ratio |")
+          f"median of {args.repeat} runs of each, measured and floor alternating\n")  # fmt: skip
+    print("| measured | median | its floor, same run | median | ratio |")
     print("|---|---|---|---|---|")
-    for name, seconds, baseline, base_seconds in rows:
-        ratio = seconds / base_seconds
-        print(f"| {name} | {seconds:.3f} s | {baseline} | {base_seconds:.3f} s | {ratio:.2f}x |")
-    if shutil.which("dosbox") is None:
-        print("(dosbox not installed)", file=sys.stderr)
+    for name, seconds, floor_name, floor_seconds in rows:
+        ratio = seconds / floor_seconds
+        print(f"| {name} | {seconds:.3f} s | {floor_name} | {floor_seconds:.3f} s | {ratio:.2f}x |")
 
 
 if __name__ == "__main__":
