@@ -397,18 +397,16 @@ def test_a_screendump_qemu_refuses_is_not_a_screenshot(tmp_path: Path) -> None:
     with socket.socket(socket.AF_UNIX) as qemu:  # plays QEMU's side of QMP
         qemu.connect(str(tmp_path / "qmp.sock"))
         replies = qemu.makefile("rw")
-        replies.write('{"QMP": {}}\n')
-        replies.flush()
-        assert "qmp_capabilities" in replies.readline()
-        replies.write('{"return": {}}\n{"event": "SHUTDOWN"}\n')
-        replies.flush()
-        assert "pmemsave" in replies.readline()
-        replies.write('{"return": {}}\n')
-        replies.flush()
-        assert "screendump" in replies.readline()
-        replies.write('{"error": {"class": "GenericError", "desc": "no screen"}}\n')
-        replies.flush()
-        assert "quit" in replies.readline()
+        conversation = [  # what QEMU says, then what it must be asked next
+            ('{"QMP": {}}', "qmp_capabilities"),
+            ('{"return": {}}\n{"event": "SHUTDOWN"}', "pmemsave"),
+            ('{"return": {}}', "screendump"),
+            ('{"error": {"class": "GenericError", "desc": "no screen"}}', "quit"),
+        ]
+        for said, asked in conversation:
+            replies.write(said + "\n")
+            replies.flush()
+            assert asked in replies.readline()
     saver.join(10)
     assert server.error is not None and "no screen" in server.error
 
@@ -534,6 +532,15 @@ def test_chromium_runs_sandboxed_unless_root(monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setattr(os, "geteuid", lambda uid=uid: uid)
         browser.Browser().launch(FakePlaywright())
         assert launched[-1] == expected
+
+
+@pytest.mark.browser
+def test_the_browser_writes_the_floppy_back_whole(browser: EmulatorUnderTest, floppy: Path) -> None:
+    """The floppy as v86 left it replaces the image by a rename (a new file), never by writing into it."""
+    before = floppy.stat().st_ino
+    report = browser.run(floppy)
+    assert report.errorlevel == 0 and report.vanished, report.problem
+    assert floppy.stat().st_ino != before
 
 
 def test_bochs_refuses_a_floppy_size_it_does_not_know(
