@@ -19,14 +19,14 @@ from pathlib import Path
 from almostism_dos import freedos, programs, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
-from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files
-from almostism_dos.formats import FIRST_CLUSTER, FORMATS
+from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
 from almostism_dos.scripture import CREED, SCRIPTURE_FILE, Verdict
-from tests.images import DESTROYING, unexpected_changes
+from tests.images import DESTROYING, filler, free_clusters, unexpected_changes
 from vm.dos import Disk, Stop, run_com
 from vm.pc import boot
 
@@ -137,18 +137,12 @@ def _mtools(*arguments: str) -> None:
     subprocess.run(list(arguments), check=True, capture_output=True, env=environment)
 
 
-def _free_clusters(image: bytes) -> list[int]:
-    parsed = Fat12Image.parse(image)
-    fat, count = parsed.fat(), parsed.layout.cluster_count
-    return [c for c in range(FIRST_CLUSTER, count + FIRST_CLUSTER) if read_entry(fat, c) == FREE]
-
-
 def _scatter(image: bytes, path: str) -> bytes:
     """The file's data moved onto free clusters far apart, the last of them first (odd and even)."""
     parsed = Fat12Image.parse(image)
     entry = parsed.find(path)
     assert entry is not None
-    free = _free_clusters(image)
+    free = free_clusters(image)
     needed = -(-entry.size // parsed.layout.cluster_size)
     step = len(free) // (needed + 1)
     scattered = bytearray(image)
@@ -164,9 +158,8 @@ def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: li
         files.append(ImageFile(SCRIPTURE_FILE, case.content, attributes))
     data = build(files)
     if case.full_disk:
-        cluster_size = Fat12Image.parse(data).layout.cluster_size
-        data = build([*files, ImageFile("FILL.BIN", bytes(len(_free_clusters(data)) * cluster_size))])
-        assert _free_clusters(data) == []
+        data = build([*files, filler(data)])
+        assert free_clusters(data) == []
     if case.fragmented:
         data = _scatter(data, case.path)
     if not case.directory and case.path == SCRIPTURE_FILE:

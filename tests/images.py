@@ -17,10 +17,11 @@ from almostism_dos.fat12 import (
     DELETED,
     FREE,
     Fat12Image,
+    read_entry,
     set_entry,
 )
 from almostism_dos.floppy import freedos_files
-from almostism_dos.formats import FORMATS, SECTOR
+from almostism_dos.formats import FIRST_CLUSTER, FORMATS, SECTOR
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
@@ -138,6 +139,19 @@ def only_the_scripture_changed(before: bytes, after: bytes) -> None:
     """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
     assert unexpected_changes(before, after, SCRIPTURE_FILE, Verdict.COMPLETE) == []
     assert Fat12Image.parse(after).fats_equal()
+
+
+def free_clusters(image: bytes) -> list[int]:
+    """The clusters the first FAT marks free."""
+    parsed = Fat12Image.parse(image)
+    fat, last = parsed.fat(), parsed.layout.cluster_count + FIRST_CLUSTER
+    return [cluster for cluster in range(FIRST_CLUSTER, last) if read_entry(fat, cluster) == FREE]
+
+
+def filler(image: bytes, spare: int = 0) -> ImageFile:
+    """A file that, added to ``image``'s files, leaves only ``spare`` clusters free."""
+    cluster_size = Fat12Image.parse(image).layout.cluster_size
+    return ImageFile("FILL.BIN", bytes(max(0, len(free_clusters(image)) - spare) * cluster_size))
 
 
 def first_sector_of(image: bytes, name: str) -> int:

@@ -27,15 +27,15 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from almostism_dos import freedos, programs, scripture
-from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, FREE, Fat12Image, place_chain, read_entry
+from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import embedded_image, freedos_files
-from almostism_dos.formats import FIRST_CLUSTER, FORMATS, FloppyFormat
+from almostism_dos.formats import FORMATS, FloppyFormat
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
 from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, words
 from tests.conftest import fuzz_examples
-from tests.images import DESTROYING, unexpected_changes
+from tests.images import DESTROYING, filler, free_clusters, unexpected_changes
 from tests.strategies import files, sized_files
 from vm.pc import Stop, boot
 
@@ -91,13 +91,6 @@ class FloppyCase:
         )
 
 
-def _free(image: bytes) -> list[int]:
-    parsed = Fat12Image.parse(image)
-    fat = parsed.fat()
-    last = parsed.layout.cluster_count + FIRST_CLUSTER
-    return [cluster for cluster in range(FIRST_CLUSTER, last) if read_entry(fat, cluster) == FREE]
-
-
 @st.composite
 def floppies(draw: st.DrawFn, build: Build, by_freedos: bool = False) -> FloppyCase:
     """A floppy made by ``build`` with a drawn SCRIPTUR.ALM, placed and surrounded as drawn."""
@@ -111,14 +104,12 @@ def floppies(draw: st.DrawFn, build: Build, by_freedos: bool = False) -> FloppyC
     image = build(floppy, system)
     spare = draw(st.one_of(st.none(), st.integers(0, 3)))  # None: room; else that many clusters free
     if spare is not None:
-        cluster_size = Fat12Image.parse(image).layout.cluster_size
-        filler = ImageFile("FILL.BIN", bytes(max(0, len(_free(image)) - spare) * cluster_size))
-        image = build(floppy, [*system, filler])
+        image = build(floppy, [*system, filler(image, spare)])
     if content and draw(st.booleans()):  # scattered: any clusters, in any order
         parsed = Fat12Image.parse(image)
         entry = parsed.find(SCRIPTURE_FILE)
         assert entry is not None
-        pool = sorted(set(_free(image)) | set(parsed.chain(entry.first_cluster)))
+        pool = sorted(set(free_clusters(image)) | set(parsed.chain(entry.first_cluster)))
         needed = -(-len(content) // parsed.layout.cluster_size)
         clusters = draw(st.lists(st.sampled_from(pool), min_size=needed, max_size=needed, unique=True))
         scattered = bytearray(image)
