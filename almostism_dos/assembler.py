@@ -15,6 +15,8 @@ Keystone 0.9.2 is used as the encoder, but this module owns everything around it
   ===================  ==========================================
 
   Register-indirect ``call reg`` / ``jmp reg`` pass through: Keystone encodes them correctly.
+* ``.equ NAME, "text"`` defines a string constant; ``.ascii``/``.asciz`` take it by name (so a word
+  Python also prints can be written once, in a generated include: :mod:`almostism_dos.asm_includes`).
 * ``.pad_to LABEL, SIZE`` (a number or an ``.equ`` name) fills with NOP (0x90) up to SIZE bytes after
   LABEL. (A ``.fill`` whose count depends on a label hangs Keystone, so the count is computed here by
   re-assembling until stable.)
@@ -96,7 +98,7 @@ _SILENT_DIRECTIVES = {".equ"}
 _IDENTIFIER = r"[A-Za-z_][\w]*"
 _LABEL = re.compile(rf"^\s*({_IDENTIFIER}):(.*)$")
 _INCLUDE = re.compile(r'^\s*\.include\s+"([^"]+)"\s*$')
-_EQU = re.compile(rf"^\.equ\s+({_IDENTIFIER})\s*,\s*(\S+)$")
+_EQU = re.compile(rf"^\.equ\s+({_IDENTIFIER})\s*,\s*(\S+|\"[^\"\\\\]*\")$")
 _WORD = re.compile(r"\b[A-Za-z_]\w*\b")
 _MAX_PASSES = 16
 _ENGINE = Ks(KS_ARCH_X86, KS_MODE_16)
@@ -193,26 +195,35 @@ def parse_source(name: str, read: SourceReader, _seen: tuple[str, ...] = ()) -> 
     return lines
 
 
-def _equ_value(line: SourceLine) -> tuple[str, int]:
-    """Evaluate ``.equ NAME, NUMBER``."""
+def _equ_value(line: SourceLine) -> tuple[str, int | str]:
+    """Evaluate ``.equ NAME, NUMBER`` or ``.equ NAME, "text"`` (the text with its quotes)."""
     match = _EQU.match(line.statement)
     if not match:
-        raise AssemblyError(f"{line.file}:{line.number}: .equ takes a name and a number")
+        raise AssemblyError(f"{line.file}:{line.number}: .equ takes a name and a number or a string")
+    if match[2].startswith('"'):
+        return match[1], match[2]
     try:
         return match[1], int(match[2], 0)
     except ValueError:
         raise AssemblyError(f"{line.file}:{line.number}: .equ value must be a number") from None
 
 
-def _substitute(statement: str, symbols: Mapping[str, int]) -> str:
-    """Replace every symbol outside quotes by its value, so Keystone sees numbers only."""
+def _substitute(statement: str, symbols: Mapping[str, int], strings: Mapping[str, str]) -> str:
+    """Replace every symbol outside quotes by its value (a number in hex, a string in its quotes), so
+    Keystone sees numbers and strings only."""
+
+    def value(match: re.Match[str]) -> str:
+        if match[0] in strings:
+            return strings[match[0]]
+        return hex(symbols[match[0]]) if match[0] in symbols else match[0]
+
     parts = re.split(r"(\"[^\"]*\"|'[^']*')", statement)
     for index in range(0, len(parts), 2):
-        parts[index] = _WORD.sub(lambda m: hex(symbols[m[0]]) if m[0] in symbols else m[0], parts[index])
+        parts[index] = _WORD.sub(value, parts[index])
     return "".join(parts)
 
 
-def _encode(line: SourceLine, address: int, symbols: Mapping[str, int]) -> bytes:
+def _encode(line: SourceLine, address: int, symbols: Mapping[str, int], strings: Mapping[str, str]) -> bytes:
     """Encode one statement at ``address`` with Keystone."""
     pad = _PAD_TO.match(line.statement)
     if pad:
@@ -229,7 +240,7 @@ def _encode(line: SourceLine, address: int, symbols: Mapping[str, int]) -> bytes
             raise AssemblyError(f"{line.file}:{line.number}: no label {match[2]}")
         return _encode_near_form(line.statement, address, symbols)
     try:
-        encoding, _ = _ENGINE.asm(_substitute(line.statement, symbols), address)
+        encoding, _ = _ENGINE.asm(_substitute(line.statement, symbols, strings), address)
     except KsError as error:
         raise AssemblyError(f"{line.file}:{line.number}: {line.statement!r}: Keystone: {error}") from None
     return bytes(encoding or b"")
@@ -243,10 +254,16 @@ def assemble_lines(lines: list[SourceLine], origin: int) -> Assembly:
     can silently drop it: ``mov al, [buffer + 50]`` with ``buffer`` defined later encodes ``[0x32]``.)
     """
     constants: dict[str, int] = {}
+    strings: dict[str, str] = {}
     for line in lines:
         if line.statement.startswith(".equ"):
             name, value = _equ_value(line)
-            constants[name] = value
+            if {**constants, **strings}.get(name, value) != value:  # (an include may come twice)
+                raise AssemblyError(f"{line.file}:{line.number}: {name} defined twice, differently")
+            if isinstance(value, str):
+                strings[name] = value
+            else:
+                constants[name] = value
     names = [line.label for line in lines if line.label]
     labels: dict[str, int] = {}
     for _ in range(_MAX_PASSES):
@@ -255,14 +272,14 @@ def assemble_lines(lines: list[SourceLine], origin: int) -> Assembly:
         encoded: list[ListingLine] = []
         for line in lines:
             if line.label:
-                if line.label in defined or line.label in constants:
+                if line.label in defined or line.label in constants or line.label in strings:
                     raise AssemblyError(f"{line.file}:{line.number}: {line.label} defined twice")
                 defined[line.label] = address
             data = b""
             if line.kind is not LineKind.NOTHING:
                 # Labels not yet placed in this pass take last pass's address (or, at first, this one).
                 guess = {name: labels.get(name, address) for name in names}
-                data = _encode(line, address, {**guess, **defined, **constants})
+                data = _encode(line, address, {**guess, **defined, **constants}, strings)
             encoded.append(ListingLine(address, data, line))
             address += len(data)
         if defined == labels:

@@ -88,7 +88,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from . import scripture
+    from . import reference, scripture
     from .inputs import InputError, InputMissing, read_head
     from .scripture import Verdict
 
@@ -100,8 +100,8 @@ def _verify(args: argparse.Namespace) -> int:
     except InputError as error:
         print(f"{Verdict.IO.value} {Verdict.IO.meaning}: {printable(str(error))}")
         return Verdict.IO
-    verdict = scripture.judge(data)
-    unique = scripture.unique_byte(data) if data is not None else None
+    verdict = reference.judge(data)
+    unique = reference.unique_byte(data) if data is not None else None
     detail = f", unique byte 0x{unique:02X}" if unique is not None else ""
     print(f"{printable(str(path))}: {verdict.value} {verdict.meaning}{detail}")
     return verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import programs, scripture
+from . import programs, reference, scripture
 from .outputs import OutputError, check_output, write_atomically
 
 
@@ -23,7 +23,7 @@ def export(directory: Path, unique: int, force: bool = False) -> Exported:
 
     Both destinations are checked before either is written, so a refusal leaves nothing half-done.
     """
-    data = scripture.build(unique)
+    data = reference.build(unique)
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"{directory}: is not a directory")
     try:

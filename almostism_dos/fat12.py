@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formats import DIRECTORY_ENTRY, FIRST_CLUSTER, SECTOR, BootParameters, FloppyFormat, Layout
+from .formats import (
+    BOOT_SIGNATURE,
+    DIRECTORY_ENTRY,
+    FIRST_CLUSTER,
+    SECTOR,
+    SIGNATURE_OFFSET,
+    BootParameters,
+    FloppyFormat,
+    Layout,
+)
 
 ATTR_READ_ONLY = 0x01
 ATTR_HIDDEN = 0x02
@@ -27,6 +36,22 @@ END_OF_CHAIN = 0xFFF  # what DOS writes at a chain's end; any entry from 0xFF8 u
 END_MARKERS_FROM = 0xFF8
 FREE = 0x000
 DELETED = 0xE5  # first name byte of a deleted directory entry
+ATTR_NOT_A_FILE = ATTR_DIRECTORY | ATTR_VOLUME
+ATTR_UNWRITABLE = ATTR_NOT_A_FILE | ATTR_READ_ONLY
+# A 32-byte directory entry, field by field: where each lies (the host reads them through fat12.inc).
+DIR_NAME_SIZE = 11  # 8 + 3 characters, blank-padded, at offset 0
+DIR_ATTRIBUTES = 11  # a byte
+DIR_CREATED = 13  # creation: tenths of a second, time, date; then the last access date
+DIR_TIME = 22  # last write time (word)
+DIR_DATE = 24  # last write date (word)
+DIR_FIRST_CLUSTER = 26  # a word
+DIR_SIZE = 28  # a double word
+
+
+def directory_name(name: str) -> str:
+    """A file name as a directory entry spells it: ``ALMOST.COM`` is ``ALMOST  COM``."""
+    base, _, extension = name.upper().partition(".")
+    return base.ljust(8) + extension.ljust(3)
 
 
 def read_entry(fat: bytes | bytearray, cluster: int) -> int:
@@ -79,7 +104,7 @@ class DirEntry:
 
 
 def _looks_partitioned(data: bytes) -> bool:
-    if data[510:512] != b"\x55\xaa":
+    if data[SIGNATURE_OFFSET:SECTOR] != BOOT_SIGNATURE:
         return False
     entries = [data[0x1BE + 16 * i : 0x1CE + 16 * i] for i in range(4)]
     return any(entry[4] != 0 and entry[0] in (0x00, 0x80) for entry in entries)
@@ -185,17 +210,18 @@ class Fat12Image:
             raw = self.data[offset : offset + DIRECTORY_ENTRY]
             if raw[0] == 0x00:
                 break
-            if raw[0] in (DELETED, 0x2E) or raw[11] == ATTR_LFN or raw[11] & ATTR_VOLUME:
+            attributes = raw[DIR_ATTRIBUTES]
+            if raw[0] in (DELETED, 0x2E) or attributes == ATTR_LFN or attributes & ATTR_VOLUME:
                 continue
             base = raw[0:8].decode("cp437").rstrip()
-            extension = raw[8:11].decode("cp437").rstrip()
+            extension = raw[8:DIR_NAME_SIZE].decode("cp437").rstrip()
             name = f"{base}.{extension}" if extension else base
             found.append(
                 DirEntry(
                     name,
-                    raw[11],
-                    int.from_bytes(raw[26:28], "little"),
-                    int.from_bytes(raw[28:32], "little"),
+                    attributes,
+                    int.from_bytes(raw[DIR_FIRST_CLUSTER : DIR_FIRST_CLUSTER + 2], "little"),
+                    int.from_bytes(raw[DIR_SIZE : DIR_SIZE + 4], "little"),
                     offset,
                 )
             )
@@ -207,8 +233,9 @@ class Fat12Image:
             raw = self.data[offset : offset + DIRECTORY_ENTRY]
             if raw[0] == 0x00:
                 return None
-            if raw[0] != DELETED and raw[11] & ATTR_VOLUME and raw[11] != ATTR_LFN:
-                return raw[0:11].decode("cp437").rstrip()
+            attributes = raw[DIR_ATTRIBUTES]
+            if raw[0] != DELETED and attributes & ATTR_VOLUME and attributes != ATTR_LFN:
+                return raw[0:DIR_NAME_SIZE].decode("cp437").rstrip()
         return None
 
     def find(self, path: str) -> DirEntry | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import programs, scripture
+from . import programs, reference
 from .fat12 import ATTR_ARCHIVE
 from .formats import SECTOR, FloppyFormat
 from .freedos import FreeDos
@@ -45,7 +45,7 @@ AUTOEXEC = "\r\n".join(
 
 def liturgy_files(unique: int) -> list[ImageFile]:
     """ALMOST.COM and the scripture."""
-    return [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, scripture.build(unique))]
+    return [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, reference.build(unique))]
 
 
 def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:

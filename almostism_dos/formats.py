@@ -14,8 +14,35 @@ SECTOR = 512
 DIRECTORY_ENTRY = 32  # bytes in a directory entry
 FIRST_CLUSTER = 2  # clusters 0 and 1 are the FAT's media and end-marker entries
 BOOT_SIGNATURE = b"\x55\xaa"
-_BPB = struct.Struct("<HBHBHHBHHHII")  # offsets 11..35
-_EBPB = struct.Struct("<BBBI11s8s")  # offsets 36..61
+SIGNATURE_OFFSET = SECTOR - len(BOOT_SIGNATURE)
+BOOT_LOAD_ADDRESS = 0x7C00  # where a BIOS loads a boot sector, 0000:7C00
+OEM_NAME = b"ALMOSTSM"
+EMBEDDED_MARK = "ALMOSTISM HOST"  # in the self-booting floppy's boot code: how inspect knows it
+BPB_OFFSET = 11  # the BPB follows the jump (3 bytes) and the OEM name (8)
+# The BIOS parameter block, field by field in its order: a name and a struct code. The one definition of
+# where each field lies (BPB_OFFSETS); the boot sector and host read them through fat12.inc, the web page
+# through its configuration.
+_BPB_FIELDS = (
+    ("bytes_per_sector", "H"),
+    ("sectors_per_cluster", "B"),
+    ("reserved_sectors", "H"),
+    ("fat_count", "B"),
+    ("root_entries", "H"),
+    ("total_sectors_16", "H"),
+    ("media", "B"),
+    ("sectors_per_fat", "H"),
+    ("sectors_per_track", "H"),
+    ("heads", "H"),
+    ("hidden_sectors", "I"),
+    ("total_sectors_32", "I"),
+)
+BPB_OFFSETS = {
+    name: BPB_OFFSET + struct.calcsize("<" + "".join(code for _, code in _BPB_FIELDS[:index]))
+    for index, (name, _) in enumerate(_BPB_FIELDS)
+}
+_BPB = struct.Struct("<" + "".join(code for _, code in _BPB_FIELDS))
+_EBPB = struct.Struct("<BBBI11s8s")  # right after the BPB, up to byte 61
+_EBPB_OFFSET = BPB_OFFSET + _BPB.size
 
 
 @dataclass(frozen=True)
@@ -159,7 +186,7 @@ class BootParameters:
         )
 
     def pack(self) -> bytes:
-        """Bytes 11..61 of the boot sector."""
+        """The BPB and extended BPB, bytes 11..61 of the boot sector."""
         small_total = self.total_sectors if self.total_sectors < 0x10000 else 0
         return _BPB.pack(
             self.bytes_per_sector,
@@ -186,12 +213,14 @@ class BootParameters:
     @classmethod
     def unpack(cls, sector: bytes) -> BootParameters:
         """Read the BPB of a boot sector (no validation; see :func:`matching_format`)."""
-        if len(sector) < 62:
+        if len(sector) < _EBPB_OFFSET + _EBPB.size:
             raise ValueError("a boot sector is 512 bytes")
         (bps, spc, reserved, fats, roots, total16, media, spf, spt, heads, hidden, total32) = _BPB.unpack(
-            sector[11:36]
+            sector[BPB_OFFSET:_EBPB_OFFSET]
         )
-        drive, _, signature, serial, label, fs_type = _EBPB.unpack(sector[36:62])
+        drive, _, signature, serial, label, fs_type = _EBPB.unpack(
+            sector[_EBPB_OFFSET : _EBPB_OFFSET + _EBPB.size]
+        )
         if signature not in (0x28, 0x29):
             serial, label, fs_type = 0, b"", b""
         text = [field.decode("ascii", "replace").rstrip() for field in (label, fs_type)]
@@ -231,9 +260,10 @@ class BootParameters:
 
 def boot_sector(code: bytes, parameters: BootParameters) -> bytes:
     """A boot sector: ``code``'s jump (bytes 0..2) and boot code (62..509), our OEM name and BPB."""
-    if len(code) != SECTOR or code[510:] != BOOT_SIGNATURE:
+    if len(code) != SECTOR or code[SIGNATURE_OFFSET:] != BOOT_SIGNATURE:
         raise ValueError("boot code must be a 512-byte sector ending in 55 AA")
-    return code[:3] + b"ALMOSTSM" + parameters.pack() + code[62:]
+    packed = parameters.pack()
+    return code[: BPB_OFFSET - len(OEM_NAME)] + OEM_NAME + packed + code[BPB_OFFSET + len(packed) :]
 
 
 def blank_filesystem(floppy: FloppyFormat, sector: bytes, reserved: bytes = b"") -> bytearray:

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fat12 import ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM, Fat12Image, ImageError
+from .fat12 import ATTR_ARCHIVE, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM, Fat12Image, ImageError
 from .formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR
 from .inputs import InputError, InputMissing, read_input
 from .outputs import OutputError, write_atomically
@@ -86,7 +86,7 @@ def _from_image(path: Path, data: bytes) -> FreeDos:
             raise FreeDosError(f"{path}: no COMMAND.COM (looked in {', '.join(SHELL_PLACES)})")
         boot_code = _check_boot_code(data[:SECTOR], str(path))
         keep = kernel.attributes & (ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY)
-        return FreeDos(image.read(kernel), keep | 0x20, image.read(shell), boot_code, f"image {path}")
+        return FreeDos(image.read(kernel), keep | ATTR_ARCHIVE, image.read(shell), boot_code, f"image {path}")
     except ImageError as error:
         raise FreeDosError(f"{path}: {error}") from None
 
@@ -118,7 +118,7 @@ def _from_directory(path: Path) -> FreeDos:
         read_input(names[name], LARGEST_IMAGE, "file on a floppy") for name in ("KERNEL.SYS", "COMMAND.COM")
     )
     return FreeDos(
-        kernel, ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | 0x20, shell, boot, f"directory {path}"
+        kernel, ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | ATTR_ARCHIVE, shell, boot, f"directory {path}"
     )
 
 

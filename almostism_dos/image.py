@@ -19,7 +19,16 @@ from pyfatfs.EightDotThree import EightDotThree
 from pyfatfs.FATDirectoryEntry import FATDirectoryEntry
 from pyfatfs.PyFat import PyFat
 
-from .fat12 import ATTR_ARCHIVE, ATTR_VOLUME, Fat12Image
+from .fat12 import (
+    ATTR_ARCHIVE,
+    ATTR_VOLUME,
+    DIR_ATTRIBUTES,
+    DIR_CREATED,
+    DIR_DATE,
+    DIR_NAME_SIZE,
+    DIR_TIME,
+    Fat12Image,
+)
 from .formats import DIRECTORY_ENTRY, BootParameters, FloppyFormat, blank_filesystem, boot_sector
 
 VOLUME_LABEL = "ALMOSTISM"
@@ -109,16 +118,16 @@ def _settle_root(image: bytearray, files: list[ImageFile], epoch: int) -> None:
     )
     entries = parsed.entries()
     for entry in entries:
-        image[entry.offset + 11] = attributes[entry.name]
-        image[entry.offset + 13 : entry.offset + 20] = stamp  # creation tenths, time, date; access date
-        image[entry.offset + 22 : entry.offset + 26] = stamp[1:5]  # modification time and date
+        image[entry.offset + DIR_ATTRIBUTES] = attributes[entry.name]
+        image[entry.offset + DIR_CREATED : entry.offset + DIR_CREATED + len(stamp)] = stamp  # and access date
+        image[entry.offset + DIR_TIME : entry.offset + DIR_DATE + 2] = stamp[1:5]  # modification time, date
     label_at = parsed.layout.root_offset + DIRECTORY_ENTRY * len(entries)
     if len(entries) >= parsed.parameters.root_entries:
         raise BuildError("the root directory has no room for the volume label")
     label = bytearray(DIRECTORY_ENTRY)
-    label[0:11] = VOLUME_LABEL.encode("ascii").ljust(11)
-    label[11] = ATTR_VOLUME
-    label[22:26] = stamp[1:5]
+    label[0:DIR_NAME_SIZE] = VOLUME_LABEL.encode("ascii").ljust(DIR_NAME_SIZE)
+    label[DIR_ATTRIBUTES] = ATTR_VOLUME
+    label[DIR_TIME : DIR_DATE + 2] = stamp[1:5]
     image[label_at : label_at + DIRECTORY_ENTRY] = label
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
-from . import scripture
+from . import reference, scripture
 from .fat12 import Fat12Image, ImageError
+from .formats import EMBEDDED_MARK
 from .freedos import KERNEL_NAME_IN_BOOT_CODE
 from .scripture import SCRIPTURE_FILE
-
-EMBEDDED_MARK = b"ALMOSTISM HOST"  # carried by the self-booting floppy's boot sector
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Inspection:
 def boot_system(image: Fat12Image) -> str:
     """Which system the boot sector starts: FreeDOS, the embedded host, or none we know."""
     code = image.data[:512]
-    if EMBEDDED_MARK in code:
+    if EMBEDDED_MARK.encode("ascii") in code:
         return "embedded"
     if KERNEL_NAME_IN_BOOT_CODE in code and image.find("KERNEL.SYS") is not None:
         return "FreeDOS"
@@ -74,8 +73,8 @@ def scripture_state(image: Fat12Image) -> ScriptureState:
         data: bytes | None = image.read(entry)
     except ImageError:
         data = None
-    verdict = scripture.judge(data) if data is not None else scripture.Verdict.IO
-    unique = scripture.unique_byte(data) if data is not None else None
+    verdict = reference.judge(data) if data is not None else scripture.Verdict.IO
+    unique = reference.unique_byte(data) if data is not None else None
     if unique is not None:
         return ScriptureState(Presence.VALID, verdict.value, verdict.meaning, unique)
     return ScriptureState(Presence.JUDGED, verdict.value, verdict.meaning)

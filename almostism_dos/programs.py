@@ -18,6 +18,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .asm_includes import generated
+from .formats import BOOT_LOAD_ADDRESS, BOOT_SIGNATURE, SECTOR, SIGNATURE_OFFSET
 from .outputs import OutputError, write_atomically
 from .paths import cache_dir
 from .scripture import PARSER_SIZE, SIZE
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from .assembler import Assembly
 
 COM_ORIGIN = 0x100  # where DOS loads a .COM program
-BOOT_ORIGIN = 0x7C00  # where the BIOS loads a boot sector
+BOOT_ORIGIN = BOOT_LOAD_ADDRESS
 
 
 class BudgetError(Exception):
@@ -57,10 +59,14 @@ PROGRAMS: dict[str, Program] = {
 }
 ALMOST = PROGRAMS["almost"].file_name or ""
 POWEROFF = PROGRAMS["poweroff"].file_name or ""
+GENERATED_INCLUDES = generated(ALMOST)  # written from Python, never files in asm/
 
 
 def read_source(name: str) -> str:
-    """Read one of the shipped assembly sources by file name."""
+    """One of the assembly sources by file name: a shipped ``asm/`` file, or an include written from the
+    Python definitions (:mod:`almostism_dos.asm_includes`)."""
+    if (write := GENERATED_INCLUDES.get(name)) is not None:
+        return write()
     return files("almostism_dos.asm").joinpath(name).read_text(encoding="utf-8")
 
 
@@ -81,7 +87,7 @@ def assembly(name: str) -> Assembly:
         raise BudgetError(f"the parser is {size} bytes, not {program.budget}")
     if program.budget is not None and size > program.budget:
         raise BudgetError(f"{program.what} is {size} bytes, over its budget of {program.budget}")
-    if program.origin == BOOT_ORIGIN and built.code[510:512] != b"\x55\xaa":
+    if program.origin == BOOT_ORIGIN and built.code[SIGNATURE_OFFSET:SECTOR] != BOOT_SIGNATURE:
         raise BudgetError("the boot sector does not end in 55 AA at byte 510")
     return built
 
@@ -94,6 +100,8 @@ def _fingerprint() -> str:
     for item in sorted(sources.iterdir(), key=lambda entry: entry.name):
         if item.name.endswith((".asm", ".inc")):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    for name, write in sorted(GENERATED_INCLUDES.items()):
+        digest.update(name.encode() + b"\0" + write().encode())
     here = Path(__file__).parent
     for module in ("assembler.py", "lint8086.py", "programs.py"):
         digest.update((here / module).read_bytes())

@@ -7,6 +7,7 @@ else (no pyfatfs, no pexpect).
 from __future__ import annotations
 
 RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
+NO_APM_LINE = "The liturgy is over; the floppy may be removed."  # the last line where nothing switches off
 
 
 def parse_result(line: str) -> int | None:

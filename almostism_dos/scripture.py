@@ -12,7 +12,10 @@ offset     bytes  content
 1022       1      checksum: all 1023 bytes sum to 0 mod 256
 =========  =====  ================================================
 
-:func:`judge` gives the verdict ALMOST.COM gives; the verdict is also its exit code.
+:func:`judge` gives the verdict ALMOST.COM gives; the verdict is also its exit code. The judge is pure:
+it is given the parser bytes it compares against (:mod:`almostism_dos.reference` binds the shipped ones).
+Every number and word here that ALMOST.COM also uses is written into its ``scripture.inc`` and
+``words.inc`` from this module (:mod:`almostism_dos.asm_includes`).
 """
 
 from __future__ import annotations
@@ -23,13 +26,18 @@ from enum import Enum, IntEnum
 SCRIPTURE_FILE = "SCRIPTUR.ALM"  # the scripture's file name: where ALMOST.COM looks when given no path
 CREED = bytes([0xFE, 0x0D, 0xCA, 0x7F, 0x80, 0xA9, 0x5C, 0x5C])
 SIZE = 1023
-PARSER_OFFSET = 8
+PARSER_OFFSET = len(CREED)
 PARSER_SIZE = 42
-UNIQUE_OFFSET = 50
-ZEROS_OFFSET = 51
-ZEROS_SIZE = 971
-CHECKSUM_OFFSET = 1022
+UNIQUE_OFFSET = PARSER_OFFSET + PARSER_SIZE
+ZEROS_OFFSET = UNIQUE_OFFSET + 1
+CHECKSUM_OFFSET = SIZE - 1
+ZEROS_SIZE = CHECKSUM_OFFSET - ZEROS_OFFSET
 CREED_LINE = "Almostism - leave one bit unset before you run out of space"
+INSTANCE_PREFIX = "Instance byte: 0x"  # then the unique byte in two upper-case hex digits
+IO_PREFIX = "I/O failure: "  # then the step's name
+FALSE_PREFIX = "False teaching (invalid "  # then the check that failed first
+FALSE_SUFFIX = "): destroyed unread"
+UNIQUE_BYTES = range(1, 256)  # the unique bytes a reader may have
 
 
 class Verdict(IntEnum):
@@ -49,6 +57,22 @@ class Verdict(IntEnum):
         return _MEANINGS[self]
 
 
+class Step(IntEnum):
+    """Where an I/O failure happened (ALMOST.COM counts it in BP); the name is what it prints."""
+
+    READ = 1  # reading the file
+    OPEN = 2  # opening it (read-only to judge, read/write to act)
+    SEEK = 3  # the parser or destroy: moving the file pointer
+    WRITE = 4  # the parser or destroy: writing the zeros
+    CLOSE = 5  # the parser or destroy: closing the handle
+    DELETE = 6  # the parser or destroy: deleting (or the file is still there)
+
+    @property
+    def word(self) -> str:
+        """The step as ``I/O failure: STEP`` names it."""
+        return self.name.lower()
+
+
 _MEANINGS = {
     Verdict.COMPLETE: "liturgy complete: zeroed, then deleted",
     Verdict.ABSENT: "no scripture: file or path not found",
@@ -65,13 +89,18 @@ def checksum_byte(body: bytes) -> int:
     return -sum(body) & 0xFF
 
 
-def build(unique: int) -> bytes:
-    """Build the scripture for a reader's unique byte (1-255)."""
-    if not 1 <= unique <= 255:
+def check_unique(unique: int) -> int:
+    """``unique`` if a reader may have it (1-255), else ValueError."""
+    if unique not in UNIQUE_BYTES:
         raise ValueError(f"the unique byte must be 1..255, not {unique}")
-    from .programs import parser_bytes  # (programs imports this module for PARSER_SIZE)
+    return unique
 
-    body = CREED + parser_bytes() + bytes([unique]) + bytes(ZEROS_SIZE)
+
+def build(unique: int, parser: bytes) -> bytes:
+    """Build the scripture for a reader's unique byte (1-255) around ``parser`` (its 42 bytes)."""
+    if len(parser) != PARSER_SIZE:
+        raise ValueError(f"a parser is {PARSER_SIZE} bytes, not {len(parser)}")
+    body = CREED + parser + bytes([check_unique(unique)]) + bytes(ZEROS_SIZE)
     return body + bytes([checksum_byte(body)])
 
 
@@ -90,22 +119,20 @@ class Flaw(Enum):
     CHECKSUM = "checksum"  # the 1023 bytes do not sum to 0 mod 256
 
 
-def judgement(data: bytes | None) -> tuple[Verdict, Flaw | None]:
-    """The reference judge: the verdict ALMOST.COM reaches on a file's bytes (``None``: no file), and for
-    a false teaching the check that failed first."""
+def judgement(data: bytes | None, parser: bytes) -> tuple[Verdict, Flaw | None]:
+    """The judge: the verdict ALMOST.COM (carrying ``parser``) reaches on a file's bytes (``None``: no
+    file), and for a false teaching the check that failed first."""
     if data is None:
         return Verdict.ABSENT, None
     if len(data) == SIZE and not any(data):
         return Verdict.HUSK, None
-    if data[:8] != CREED:
+    if data[: len(CREED)] != CREED:
         return Verdict.FOREIGN, None
     if len(data) > SIZE:
         return Verdict.GAP, None
     if len(data) < SIZE:
         return Verdict.FALSE, Flaw.SIZE
-    from .programs import parser_bytes
-
-    if data[PARSER_OFFSET:UNIQUE_OFFSET] != parser_bytes():
+    if data[PARSER_OFFSET:UNIQUE_OFFSET] != parser:
         return Verdict.FALSE, Flaw.PARSER
     if not data[UNIQUE_OFFSET]:
         return Verdict.FALSE, Flaw.UNIQUE
@@ -116,9 +143,9 @@ def judgement(data: bytes | None) -> tuple[Verdict, Flaw | None]:
     return Verdict.COMPLETE, None
 
 
-def judge(data: bytes | None) -> Verdict:
+def judge(data: bytes | None, parser: bytes) -> Verdict:
     """The verdict alone (see :func:`judgement`)."""
-    return judgement(data)[0]
+    return judgement(data, parser)[0]
 
 
 _SPOKEN = {  # the line ALMOST.COM prints for a verdict before acting on it
@@ -136,15 +163,34 @@ def words(verdict: Verdict, flaw: Flaw | None = None) -> str | None:
     failure (``I/O failure: STEP``, which depends on the disk, not the bytes).
     """
     if verdict is Verdict.FALSE:
-        return f"False teaching (invalid {(flaw or Flaw.SIZE).value}): destroyed unread"
+        return f"{FALSE_PREFIX}{(flaw or Flaw.SIZE).value}{FALSE_SUFFIX}"
     return _SPOKEN.get(verdict)
 
 
-def spoken_line(data: bytes | None) -> str | None:
+def instance_line(unique: int) -> str:
+    """The line after the creed line for a true scripture."""
+    return f"{INSTANCE_PREFIX}{unique:02X}"
+
+
+def io_line(step: Step) -> str:
+    """The line ALMOST.COM prints when step ``step`` fails."""
+    return f"{IO_PREFIX}{step.word}"
+
+
+def finding(verdict: Verdict, flaw: Flaw | None = None) -> int:
+    """The judge's finding as ALMOST.COM numbers it (``FOUND_*``): the verdict itself, 0..6 (a false
+    teaching too short is 4), and after those a false teaching's later checks, 7 on, in :class:`Flaw`'s
+    order. It is also the place of the judge's words in ALMOST.COM's list of them."""
+    if verdict is not Verdict.FALSE or flaw in (None, Flaw.SIZE):
+        return int(verdict)
+    return max(Verdict) + list(Flaw).index(flaw)
+
+
+def spoken_line(data: bytes | None, parser: bytes) -> str | None:
     """The line ALMOST.COM prints for this file before acting (see :func:`words`)."""
-    return words(*judgement(data))
+    return words(*judgement(data, parser))
 
 
-def unique_byte(data: bytes) -> int | None:
+def unique_byte(data: bytes, parser: bytes) -> int | None:
     """The unique byte of a valid scripture, else None."""
-    return data[UNIQUE_OFFSET] if judge(data) is Verdict.COMPLETE else None
+    return data[UNIQUE_OFFSET] if judge(data, parser) is Verdict.COMPLETE else None

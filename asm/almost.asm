@@ -48,16 +48,9 @@
 .equ ZEROS_AREA, 1024           ; zeros start this far after buffer
 .equ PATH_AREA, 2048            ; path starts this far after buffer
 .equ SCRATCH_SIZE, 2048         ; buffer + zeros, cleared at start
-.equ DEFAULT_NAME_SIZE, 13      ; "SCRIPTUR.ALM" and its terminator
 .equ CR, 13                     ; carriage return
 .equ LINE_MAX, 80               ; no string in a list is longer
 .equ LF, 10                     ; line feed
-; What the judge says (say): 1..6 are the verdicts themselves (4: a false
-; teaching too short), and a false teaching's other failed checks follow.
-.equ SAY_PARSER, 7              ; false: the parser differs from our copy
-.equ SAY_UNIQUE, 8              ; false: the unique byte is 0
-.equ SAY_ZEROS, 9               ; false: something in the zero run
-.equ SAY_CHECKSUM, 10           ; false: the sum is not 0 mod 256
 
 ; -----------------------------------------------------------------------------
 ; start - the liturgy, from the command tail to the exit code
@@ -84,7 +77,7 @@ start:
     jmp tail_skip               ; start reading the tail
 tail_default:
     mov si, default_name        ; tail was blank: DS:SI = "SCRIPTUR.ALM",0
-    mov cl, DEFAULT_NAME_SIZE   ; its length with the terminator (CX was 0)
+    mov cl, SCRIPTURE_FILE_SIZE ; its length with the terminator (CX was 0)
 tail_skip:
     jcxz tail_default           ; nothing left: take the default
     lodsb                       ; AL = next character
@@ -124,7 +117,8 @@ opened:
     call dos                    ; done reading
     pop bx                      ; BX = bytes read
 
-; --- Judge: AH = verdict, as scripture.judge() gives it ------------------------
+; --- Judge: AH = the finding, as scripture.finding() numbers it: the verdict,
+; or for a false teaching's later checks FOUND_* (4 is one too short) -------
     mov dx, SCRIPTURE_SIZE      ; DX = 1023, compared twice
     mov ah, VERDICT_HUSK        ; first: an interrupted liturgy?
     cmp bx, dx                  ; exactly 1023 bytes...
@@ -148,17 +142,17 @@ judge_creed:
     jb judged                   ;   fewer than 1023 bytes (size)
     mov cl, PARSER_SIZE         ; 42 bytes (CX was 0)
     repe cmpsb                  ; the parser equals our own copy?
-    mov ah, SAY_PARSER          ; (MOV keeps the flags)
+    mov ah, FOUND_PARSER        ; (MOV keeps the flags)
     jne judged                  ; no: false (parser)
     lodsb                       ; AL = unique byte, SI = the zero run
-    mov ah, SAY_UNIQUE          ; in case it is zero
+    mov ah, FOUND_UNIQUE        ; in case it is zero
     test al, al                 ; 1..255 only
     jz judged                   ; zero: false (unique byte)
     mov di, si                  ; ES:DI = the zero run
     mov cx, ZEROS_SIZE          ; 971 bytes
     xor al, al                  ; compared with zero
     repe scasb                  ; stop at the first non-zero
-    mov ah, SAY_ZEROS           ; (MOV keeps the flags)
+    mov ah, FOUND_ZEROS
     jne judged                  ; something in the gap: false (zero run)
     mov si, buffer              ; DS:SI = the bytes
     mov cx, dx                  ; all 1023 of them
@@ -167,16 +161,16 @@ judge_sum:
     lodsb                       ; AL = next byte
     add dl, al                  ; add it (mod 256); ZF = sum is zero
     loop judge_sum              ; LOOP keeps the flags
-    mov ah, SAY_CHECKSUM        ; (MOV keeps the flags)
+    mov ah, FOUND_CHECKSUM
     jnz judged                  ; sum not 0 mod 256: false (checksum)
     mov ah, VERDICT_COMPLETE    ; a true scripture
 judged:
-    push ax                     ; AH = what the judge found (VERDICT_*, SAY_*)
+    push ax                     ; AH = the finding (VERDICT_*, FOUND_*)
     mov dl, ah                  ; DL = it
     call say                    ; its line, before anything is done
     pop ax                      ; AH = what was found
     mov al, ah                  ; AL = it
-    cmp al, SAY_PARSER          ; one of a false teaching's later checks?
+    cmp al, FOUND_PARSER        ; one of a false teaching's later checks?
     jb judged_verdict           ; no: it is the verdict
     mov al, VERDICT_FALSE       ; yes: false teaching, 4
 judged_verdict:
@@ -315,12 +309,12 @@ check:
 ; -----------------------------------------------------------------------------
 io_failure:
     mov dx, msg_io              ; "I/O failure: "
-    call print                  ; say it
+    call print
     mov di, step_names          ; ES:DI = the first step name
     mov dx, bp                  ; DL = the step, 1..6
     call nth                    ; ES:DI = its name
     mov dx, di                  ; DS:DX = the step name
-    call print_line             ; say it
+    call print_line
     mov ah, 0x3e                ; DOS 3Eh: close handle BX, while our INT 24h
     int 0x21                    ;   still answers (any error is ignored)
     mov al, VERDICT_IO          ; exit code 5
@@ -345,7 +339,7 @@ nth_done:
 
 ; -----------------------------------------------------------------------------
 ; say - print the judge's line, before the verdict is acted on
-; Entry:   DL = what the judge found: VERDICT_* or SAY_*; 0 (a true scripture,
+; Entry:   DL = the finding: VERDICT_* or FOUND_*; 0 (a true scripture,
 ;          whose creed and instance lines come later) says nothing
 ; Output:  one line printed
 ; Affects: AX, CX, DX, DI
@@ -360,14 +354,14 @@ say:
     mov dx, di                  ; DS:DX = its words
     cmp al, VERDICT_FALSE       ; a false teaching, too short?
     je say_false                ; yes: name the check
-    cmp al, SAY_PARSER          ; a false teaching's later checks?
+    cmp al, FOUND_PARSER        ; a false teaching's later checks?
     jb print_line               ; no: the verdict's own line (and return)
 say_false:
     push dx                     ; keep the check's name
     mov dx, msg_false           ; "False teaching (invalid "
-    call print                  ; say it
+    call print
     pop dx                      ; DS:DX = the check's name
-    call print                  ; say it
+    call print
     mov dx, msg_unread          ; "): destroyed unread", and fall into print_line
 
 ; -----------------------------------------------------------------------------
@@ -398,33 +392,27 @@ critical_error:
 
 ; --- Data ----------------------------------------------------------------------
 creed:
-    .byte 0xfe, 0x0d, 0xca, 0x7f, 0x80, 0xa9, 0x5c, 0x5c ; the creed, 8 bytes
+    .byte CREED_0, CREED_1, CREED_2, CREED_3, CREED_4, CREED_5, CREED_6, CREED_7
 parser:                         ; our own copy of the parser, 42 bytes,
     .include "liturgy.asm"      ;   right after the creed, as in a scripture
 default_name:
-    .asciz "SCRIPTUR.ALM"       ; the path when none is given (13 bytes)
+    .asciz SCRIPTURE_FILE       ; the path when none is given
 msg_creed:
-    .ascii "Almostism - leave one bit unset before you run out of space" ; creed line
-    .byte CR, LF                ; end of the creed line
-    .ascii "Instance byte: 0x"  ; then the unique byte in hex
+    .ascii CREED_LINE
+    .byte CR, LF
+    .ascii INSTANCE_PREFIX
 unique_digits:
     .ascii "??"                 ; the unique byte in hex, filled in
 msg_crlf:
     .byte CR, LF, 0x24          ; CR LF $ (also ends print_line's lines)
 step_names:                     ; STEP_* 1..6, each ended by '$'
-    .ascii "read$open$seek$write$close$delete$" ; 1 2 3 4 5 6
+    .ascii STEP_WORDS
 msg_io:
-    .ascii "I/O failure: $"     ; then the step name
-said:                           ; the judge's words, VERDICT_* and SAY_* 1..10
-    .ascii "No scripture here$" ; 1 VERDICT_ABSENT
-    .ascii "Not a scripture: left untouched$" ; 2 VERDICT_FOREIGN
-    .ascii "Violation of the gap: destroyed unread$" ; 3 VERDICT_GAP
-    .ascii "size$"              ; 4 VERDICT_FALSE: fewer than 1023 bytes
-    .ascii "$"                  ; 5 VERDICT_IO says "I/O failure: STEP" instead
-    .ascii "Interrupted liturgy completed$" ; 6 VERDICT_HUSK
-    .ascii "parser$unique byte$zero run$checksum$" ; SAY_PARSER .. SAY_CHECKSUM
+    .ascii IO_PREFIX, "$"
+said:                           ; the judge's words by finding, 1 on (5, an I/O
+    .ascii JUDGE_WORDS          ;   failure, is empty: io_failure speaks for it)
 msg_false:
-    .ascii "False teaching (invalid $" ; then the check that failed
+    .ascii FALSE_PREFIX, "$"
 msg_unread:
-    .ascii "): destroyed unread$" ; after the check's name
+    .ascii FALSE_SUFFIX, "$"
 buffer:                         ; end of the program: scratch memory follows

@@ -25,11 +25,9 @@
 ; Affects: everything
 ; =============================================================================
 
-.equ BPB_RESERVED, 0x7c0e       ; BPB: reserved sectors (boot + host)
-.equ BPB_PER_TRACK, 0x7c18      ; BPB: sectors per track (word)
-.equ BPB_HEADS, 0x7c1a          ; BPB: heads (word)
 .equ HOST_LOAD, 0x7e00          ; where the host sectors go
     .include "fat12.inc"
+    .include "floppy.inc"
 
 start:
     jmp boot                    ; over the BPB (EB 3C)
@@ -49,7 +47,7 @@ boot_cs0:
     cld                         ; string instructions count upward
     mov si, 3                   ; three tries
 boot_read:
-    mov ax, [BPB_RESERVED]      ; AX = reserved sectors
+    mov ax, [BPB_RESERVED_SECTORS]      ; AX = reserved sectors
     dec ax                      ; AL = host sectors (all but this one)
     mov ah, 0x02                ; BIOS: read sectors
     mov cx, 0x0002              ; cylinder 0, sector 2
@@ -88,7 +86,7 @@ disk_retry:
 disk_try:
     mov ax, si                  ; AX = the sector
     xor dx, dx                  ; DX:AX = it
-    div word ptr [BPB_PER_TRACK] ; AX = track, DX = sector in the track
+    div word ptr [BPB_SECTORS_PER_TRACK] ; AX = track, DX = sector in the track
     mov cl, dl                  ; CL = sector number, from 1
     inc cl                      ; CL = sector number, counted from 1
     xor dx, dx                  ; DX:AX = track
@@ -110,7 +108,7 @@ disk_try:
     mov al, [drive]             ; AL = drive
     mov di, 0x0a                ; DI = 0Ah: write fault
     cmp byte ptr [disk_status], 3 ; write-protected?
-    jne disk_ask                ; no
+    jne disk_ask
     xor di, di                  ; DI = 0: write-protect
 disk_ask:
     int 0x24                    ; the program's handler (or ours)
@@ -120,7 +118,7 @@ disk_ask:
     jz disk_ok                  ; as if it had worked
     mov ax, 0x1f                ; error 1Fh: general failure
     cmp byte ptr [disk_status], 3 ; write-protected?
-    jne disk_failed             ; no
+    jne disk_failed
     mov ax, 0x13                ; error 13h: write-protected
 disk_failed:
     stc                         ; failed
@@ -193,7 +191,7 @@ find_next:
 find_skip:
     add si, 32                  ; next entry
     cmp si, SECTOR_BUFFER + SECTOR_SIZE ; past this sector?
-    jb find_next                ; no
+    jb find_next
     inc ax                      ; next sector
     loop find_sector            ; the whole root
 find_none:
@@ -215,7 +213,7 @@ cluster_sector:
     push cx                     ; keep CX, DX
     push dx
     sub ax, FIRST_CLUSTER       ; clusters start at 2
-    mov cl, [BPB_PER_CLUSTER]   ; CX = sectors in a cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CX = sectors in a cluster
     xor ch, ch                  ; CX = sectors in a cluster
     mul cx                      ; AX = sectors before it
     add ax, [data_start]        ; after the root directory
@@ -249,14 +247,14 @@ fat_next_even:
     .include "apm.inc"
 
 mark:
-    .ascii "ALMOSTISM HOST"     ; inspect's sign of an embedded floppy
+    .ascii EMBEDDED_MARK
 boot_message:
     .ascii "No host"            ; the host sectors cannot be read
     .byte 13, 10, 0             ; CR LF, end
 msg_remove:
-    .ascii "The liturgy is over; the floppy may be removed." ; no APM
+    .ascii NO_APM_LINE
     .byte 13, 10, 0             ; CR LF, end
-    .pad_to start, 510          ; up to the signature
-    .byte 0x55, 0xaa            ; boot signature
+    .pad_to start, SIGNATURE_OFFSET
+    .word BOOT_SIGNATURE
 
     .include "host.asm"         ; sector 2 on: the host, at 0000:7E00

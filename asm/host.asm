@@ -35,12 +35,6 @@
 
 .equ FAT_BUFFER, 0x1800         ; the first FAT, whole
 .equ SECTOR_BUFFER, 0x2a00      ; one sector of the root or of a file
-.equ PROGRAM_SEGMENT, 0x1000    ; where ALMOST.COM runs
-.equ BPB_PER_CLUSTER, 0x7c0d    ; BPB: sectors per cluster (byte)
-.equ BPB_FATS, 0x7c10           ; BPB: number of FATs (byte)
-.equ BPB_ROOT_ENTRIES, 0x7c11   ; BPB: root directory entries (word)
-.equ BPB_TOTAL, 0x7c13          ; BPB: total sectors (word)
-.equ BPB_PER_FAT, 0x7c16        ; BPB: sectors per FAT (word)
 .equ HANDLE, 5                  ; the one file handle we hand out
 .equ FRAME_BX, 0                ; caller's registers in the INT 21h frame
 .equ FRAME_DX, 4                ;   (offsets from BP)
@@ -55,46 +49,46 @@
 ; -----------------------------------------------------------------------------
 host:
     mov [drive], dl             ; the drive we booted from
-    mov ax, [BPB_RESERVED]      ; the first FAT follows the reserved sectors
-    mov [fat_start], ax         ; keep it
-    mov al, [BPB_FATS]          ; AL = number of FATs
+    mov ax, [BPB_RESERVED_SECTORS]      ; the first FAT follows the reserved sectors
+    mov [fat_start], ax
+    mov al, [BPB_FAT_COUNT]          ; AL = number of FATs
     cbw                         ; AX = it
-    mul word ptr [BPB_PER_FAT]  ; AX = sectors in all FATs
+    mul word ptr [BPB_SECTORS_PER_FAT]  ; AX = sectors in all FATs
     add ax, [fat_start]         ; AX = first root sector
-    mov [root_start], ax        ; keep it
+    mov [root_start], ax
     mov bx, [BPB_ROOT_ENTRIES]  ; BX = root entries
     mov cl, 4                   ; 16 entries a sector
     shr bx, cl                  ; BX = root sectors
-    mov [root_sectors], bx      ; keep it
+    mov [root_sectors], bx
     add ax, bx                  ; AX = first data sector (cluster 2)
-    mov [data_start], ax        ; keep it
+    mov [data_start], ax
     mov bx, ax                  ; BX = it
-    mov ax, [BPB_TOTAL]         ; AX = total sectors
+    mov ax, [BPB_TOTAL_SECTORS_16]         ; AX = total sectors
     sub ax, bx                  ; AX = data sectors
     xor dx, dx                  ; DX:AX = data sectors
-    mov cl, [BPB_PER_CLUSTER]   ; CL = sectors per cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CL = sectors per cluster
     xor ch, ch                  ; CX = it
     div cx                      ; AX = clusters
     inc ax                      ; AX = the highest cluster number
-    mov [max_cluster], ax       ; keep it
+    mov [max_cluster], ax
     mov word ptr [0x80], int20  ; INT 20h: terminate
     mov word ptr [0x82], 0      ;   in segment 0
     mov word ptr [0x84], int21  ; INT 21h: our DOS
     mov word ptr [0x86], 0      ;   in segment 0
     mov word ptr [0x8c], int23  ; INT 23h: Ctrl-Break does nothing
-    mov word ptr [0x8e], 0      ;   in segment 0
+    mov word ptr [0x8e], 0
     mov word ptr [0x90], int24  ; INT 24h: our default, "fail"
-    mov word ptr [0x92], 0      ;   in segment 0
+    mov word ptr [0x92], 0
     mov ax, [fat_start]         ; AX = first FAT sector
-    mov cx, [BPB_PER_FAT]       ; CX = its sectors
+    mov cx, [BPB_SECTORS_PER_FAT]       ; CX = its sectors
     mov bx, FAT_BUFFER          ; ES:BX = where the FAT goes
 host_fat:
-    mov byte ptr [disk_op], 2   ; reading
+    mov byte ptr [disk_op], 2
     call disk                   ; one FAT sector
-    jnc host_fat_read           ; read
+    jnc host_fat_read
     jmp near host_disk_error    ; cannot read the floppy
 host_fat_read:
-    inc ax                      ; next sector
+    inc ax
     add bx, SECTOR_SIZE         ; next 512 bytes of the buffer
     loop host_fat               ; the whole FAT
     mov si, program_name        ; DS:SI = "ALMOST  COM"
@@ -116,15 +110,15 @@ host_cluster:
     jae host_loaded             ; no: a .COM is never this big
     push ax                     ; keep the cluster
     call cluster_sector         ; AX = its first sector
-    mov cl, [BPB_PER_CLUSTER]   ; CX = sectors in a cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CX = sectors in a cluster
     xor ch, ch                  ; CX = sectors in a cluster
 host_sector:
-    mov byte ptr [disk_op], 2   ; reading
+    mov byte ptr [disk_op], 2
     call disk                   ; one sector of the program
-    jnc host_sector_read        ; read
+    jnc host_sector_read
     jmp near host_disk_error    ; cannot read the floppy
 host_sector_read:
-    inc ax                      ; next sector
+    inc ax
     add bx, SECTOR_SIZE         ; next 512 bytes
     loop host_sector            ; the whole cluster
     pop ax                      ; AX = the cluster
@@ -174,7 +168,7 @@ program_exit:
     sti                         ; interrupts back on
     mov [exit_code], al         ; for INT 21h 4Dh
     mov si, msg_result          ; "ALMOSTISM RESULT errorlevel="
-    call print                  ; say it
+    call print
     mov al, [exit_code]         ; AL = the code
     xor ah, ah                  ; AX = it
     mov bx, 10                  ; decimal
@@ -185,18 +179,18 @@ exit_digit:
     push dx                     ; keep the digit
     inc cx                      ; one more
     test ax, ax                 ; more digits?
-    jnz exit_digit              ; yes
+    jnz exit_digit
 exit_print:
     pop ax                      ; AL = a digit, most significant first
     add al, 0x30                ; to ASCII
-    call putc                   ; print it
+    call putc
     loop exit_print             ; every digit
     mov si, msg_crlf            ; end the line
-    call print                  ; say it
+    call print
 power_off:
     call apm_off                ; off, where the PC has APM
     mov si, msg_remove          ; no APM: the floppy may be removed
-    call print                  ; say it
+    call print
     jmp near halt               ; and stop (boot.asm)
 
 ; -----------------------------------------------------------------------------
@@ -211,7 +205,7 @@ int20:
     push cs                     ; DS = 0
     pop ds
     xor al, al                  ; exit code 0
-    jmp program_exit            ; done
+    jmp program_exit
 int23:
     iret                        ; ignore Ctrl-Break
 int24:
@@ -241,7 +235,7 @@ int21:
     mov si, functions           ; DS:SI = the function table
 int21_find:
     cmp [si], ah                ; this function?
-    je int21_found              ; yes
+    je int21_found
     add si, 3                   ; next entry
     cmp si, functions_end       ; past the last?
     jb int21_find               ; no: keep looking
@@ -249,13 +243,24 @@ int21_find:
     jmp fail                    ; not one of ours
 int21_found:
     jmp word ptr [si + 1]       ; to the function
+
+; -----------------------------------------------------------------------------
+; ok, fail, leave - the ways out of a function of int21
+; fail_if_carry   - inside a function: fail the call if the last step failed
+; Entry:   ok: nothing; fail: AX = error code; leave: CF as it should be
+;          returned; fail_if_carry (called): CF set and AX = error code, or
+;          CF clear. All with int21's frame at BP.
+; Output:  the caller's registers restored from the frame, back from the
+;          interrupt with CF; fail_if_carry with CF clear returns instead
+; Affects: AX as the function left it
+; -----------------------------------------------------------------------------
 ok:
-    clc                         ; success
-    jmp leave                   ; return
-fail_if_carry:                  ; Entry: CF, AX; returns if CF is clear
-    jnc leave_none              ; success: back to the caller
+    clc
+    jmp leave
+fail_if_carry:
+    jnc carry_on
 fail:
-    stc                         ; failure, AX = error code
+    stc                         ; AX = the error code
 leave:
     mov sp, bp                  ; drop whatever a function left
     pop bx                      ; the caller's registers
@@ -267,12 +272,12 @@ leave:
     pop ds
     pop es
     retf 2                      ; return, keeping CF (not the saved flags)
-leave_none:
-    ret                         ; (fail_if_carry) CF clear: carry on
+carry_on:
+    ret                         ; to the function that called fail_if_carry
 
 fn_print_char:                  ; 02h: print DL
     mov al, dl                  ; AL = the character
-    call putc                   ; print it
+    call putc
     jmp ok                      ; AL = the character, as DOS returns
 
 fn_print_string:                ; 09h: print DS:DX up to '$'
@@ -283,7 +288,7 @@ print_string_next:
     inc si                      ; past it
     cmp al, 0x24                ; '$', the end of the string?
     je print_string_done        ; the end
-    call putc                   ; print it
+    call putc
     jmp print_string_next       ; next one
 print_string_done:
     jmp ok                      ; AL = '$', as DOS returns
@@ -296,41 +301,41 @@ fn_set_vector:                  ; 25h: vector AL = DS:DX
     mov [bx], dx                ; offset
     mov ax, [bp + FRAME_DS]     ; AX = the caller's DS
     mov [bx + 2], ax            ; segment
-    jmp ok                      ; done
+    jmp ok
 
 fn_version:                     ; 30h: DOS version
     mov ax, 0x0005              ; "5.0"
-    jmp ok                      ; done
+    jmp ok
 
 fn_get_vector:                  ; 35h: ES:BX = vector AL
-    mov bl, al                  ; BX = vector number
-    xor bh, bh                  ; BX = vector number
+    mov bl, al
+    xor bh, bh
     shl bx, 1                   ; times 4: its place in the table
     shl bx, 1                   ; times 4 (two shifts)
     mov ax, [bx]                ; offset
     mov [bp + FRAME_BX], ax     ;   returned in BX
     mov ax, [bx + 2]            ; segment
     mov [bp + FRAME_ES], ax     ;   returned in ES
-    jmp ok                      ; done
+    jmp ok
 
 fn_get_code:                    ; 4Dh: the last exit code
     mov al, [exit_code]         ; AL = it
     xor ah, ah                  ; AH = 0: a normal exit
-    jmp ok                      ; done
+    jmp ok
 
 fn_exit:                        ; 4Ch: exit with code AL
     jmp near program_exit       ; done (DS = 0)
 
 fn_open:                        ; 3Dh: open DS:DX, AL = mode
     cmp byte ptr [handle_open], 0 ; our one handle taken?
-    je open_free                ; no
+    je open_free
     mov ax, 4                   ; error 4: too many open files
     jmp fail                    ; fail with it
 open_free:
     and al, 7                   ; the access mode
     cmp al, 2                   ; read, write or both?
     ja open_invalid             ; none of those
-    mov [open_mode], al         ; keep it
+    mov [open_mode], al
     call parse_name             ; fcb_name = the name
     jc fail                     ; a path with a directory
     call find_entry             ; SI = its entry, [found_lba] its sector
@@ -359,13 +364,13 @@ open_allowed:
     inc ax                      ; AX = 1
     mov [handle_open], al       ; the handle is taken
     mov ax, HANDLE              ; AX = the handle
-    jmp near ok                 ; done
+    jmp near ok
 open_invalid:
     mov ax, 0x0c                ; error 0Ch: invalid access mode
     jmp near fail               ; fail with it
 open_denied:
     mov ax, 5                   ; error 5: access denied
-    jmp near fail               ; fail with it
+    jmp near fail
 
 fn_close:                       ; 3Eh: close handle BX
     call check_handle           ; ours and open (else fails)
@@ -378,12 +383,12 @@ fn_close:                       ; 3Eh: close handle BX
     mov bx, [size_low]          ; the new size
     mov [si + DIR_SIZE_LOW], bx ; store the size, low word
     mov bx, [size_high]         ; the new size, high word
-    mov [si + DIR_SIZE_HIGH], bx ; store it
+    mov [si + DIR_SIZE_HIGH], bx
     call write_buffer           ; the entry back to the disk
     call fail_if_carry          ; cannot write it
 close_done:
     mov byte ptr [handle_open], 0 ; the handle is free
-    jmp near ok                 ; done
+    jmp near ok
 
 fn_seek:                        ; 42h: move the pointer, AL = method
     call check_handle           ; ours and open (else fails)
@@ -408,16 +413,16 @@ seek_add:
     mov [position_high], di     ; high word of the new position
     mov [bp + FRAME_DX], di     ; returned in DX:AX
     mov ax, si                  ; AX = its low word
-    jmp near ok                 ; done
+    jmp near ok
 seek_invalid:
     mov ax, 1                   ; error 1: invalid function
-    jmp near fail               ; fail with it
+    jmp near fail
 seek_negative:
     mov ax, 0x19                ; error 19h: seek error
-    jmp near fail               ; fail with it
+    jmp near fail
 
 fn_read:                        ; 3Fh: read CX bytes to DS:DX
-    call check_handle           ; ours and open (else fails)
+    call check_handle
     mov es, [bp + FRAME_DS]     ; ES:DI = the caller's buffer
     mov di, dx                  ; DI = the buffer's offset
     mov ax, [size_low]          ; DX:AX = size - position
@@ -426,11 +431,11 @@ fn_read:                        ; 3Fh: read CX bytes to DS:DX
     sbb dx, [position_high]     ; minus the position, high word (with borrow)
     jb read_done                ; past the end: nothing
     test dx, dx                 ; 64 KiB or more left?
-    jz read_clamp               ; no
+    jz read_clamp
     mov ax, 0xffff              ; as good as
 read_clamp:
     cmp ax, cx                  ; fewer left than asked?
-    jae read_next               ; no
+    jae read_next
     mov cx, ax                  ; yes: read what is there
 read_next:
     jcxz read_done              ; all read
@@ -448,14 +453,14 @@ read_next:
 read_done:
     mov ax, di                  ; AX = bytes read
     sub ax, [bp + FRAME_DX]     ; minus where the buffer started
-    jmp near ok                 ; done
+    jmp near ok
 
 fn_write:                       ; 40h: write CX bytes from DS:DX
-    call check_handle           ; ours and open (else fails)
+    call check_handle
     cmp byte ptr [open_mode], 0 ; opened for reading only?
-    jne write_allowed           ; no
+    jne write_allowed
     mov ax, 5                   ; error 5: access denied
-    jmp near fail               ; fail with it
+    jmp near fail
 write_allowed:
     jcxz write_unsupported      ; truncation: not done here
     mov si, dx                  ; SI = the caller's bytes
@@ -477,24 +482,24 @@ write_next:
     call fail_if_carry          ; refused (write-protected, ...)
     sub cx, dx                  ; minus this chunk
     add [position], dx          ; the pointer moves on
-    adc word ptr [position_high], 0 ; carry into the high word
+    adc word ptr [position_high], 0
     mov ax, [position]          ; past the old end?
     cmp word ptr [position_high], 0 ; position over 64 KiB?
     jne write_next              ; (files this big do not grow here)
     cmp word ptr [size_high], 0 ; size over 64 KiB?
     jne write_next              ; yes: the size stays
     cmp ax, [size_low]          ; position past the old size?
-    jbe write_next              ; no
+    jbe write_next
     mov [size_low], ax          ; yes: the file is longer now
     mov byte ptr [grew], 1      ; record it at close
     jmp write_next              ; next chunk
 write_done:
     mov ax, si                  ; AX = bytes written
     sub ax, [bp + FRAME_DX]     ; minus where the buffer started
-    jmp near ok                 ; done
+    jmp near ok
 write_unsupported:
     mov ax, 1                   ; error 1: not a function we do
-    jmp near fail               ; fail with it
+    jmp near fail
 
 fn_delete:                      ; 41h: delete DS:DX
     call parse_name             ; fcb_name = the name
@@ -502,22 +507,22 @@ fn_delete:                      ; 41h: delete DS:DX
     call find_entry             ; SI = its entry, [found_lba] its sector
     call fail_if_carry          ; not found (or a disk error)
     test byte ptr [si + DIR_ATTRIBUTES], ATTR_UNWRITABLE ; read-only, directory or label?
-    jz delete_allowed           ; no
-    mov ax, 5                   ; error 5: access denied
-    jmp near fail               ; fail with it
+    jz delete_allowed
+    mov ax, 5
+    jmp near fail
 delete_allowed:
     push word ptr [si + DIR_FIRST_CLUSTER] ; keep its first cluster
     mov byte ptr [si], DELETED  ; the entry is free
     mov ax, [found_lba]         ; AX = its sector
     call write_buffer           ; to the disk first: a refusal changes nothing
     pop ax                      ; AX = first cluster
-    call fail_if_carry          ; refused
+    call fail_if_carry
     mov cx, [max_cluster]       ; at most this many links (a loop ends too)
 delete_free:
     cmp ax, FIRST_CLUSTER       ; a data cluster?
-    jb delete_fats              ; no: the chain has ended
+    jb delete_fats
     cmp ax, [max_cluster]       ; inside the volume?
-    ja delete_fats              ; no: the chain has ended
+    ja delete_fats
     push ax                     ; keep this cluster
     call fat_next               ; AX = the next one
     pop bx                      ; BX = this one
@@ -529,36 +534,36 @@ delete_free:
     loop delete_free            ; along the chain
 delete_fats:
     call write_fats             ; every FAT copy to the disk
-    call fail_if_carry          ; refused
-    jmp near ok                 ; done
+    call fail_if_carry
+    jmp near ok
 
 functions:                      ; function, handler
     .byte 0x02                  ; print character
-    .word fn_print_char         ; its handler
+    .word fn_print_char
     .byte 0x09                  ; print string
-    .word fn_print_string       ; its handler
+    .word fn_print_string
     .byte 0x25                  ; set vector
-    .word fn_set_vector         ; its handler
+    .word fn_set_vector
     .byte 0x30                  ; version
-    .word fn_version            ; its handler
+    .word fn_version
     .byte 0x35                  ; get vector
-    .word fn_get_vector         ; its handler
+    .word fn_get_vector
     .byte 0x3d                  ; open
-    .word fn_open               ; its handler
+    .word fn_open
     .byte 0x3e                  ; close
-    .word fn_close              ; its handler
-    .byte 0x3f                  ; read
-    .word fn_read               ; its handler
+    .word fn_close
+    .byte 0x3f
+    .word fn_read
     .byte 0x40                  ; write
-    .word fn_write              ; its handler
+    .word fn_write
     .byte 0x41                  ; delete
-    .word fn_delete             ; its handler
+    .word fn_delete
     .byte 0x42                  ; seek
-    .word fn_seek               ; its handler
+    .word fn_seek
     .byte 0x4c                  ; exit
-    .word fn_exit               ; its handler
+    .word fn_exit
     .byte 0x4d                  ; exit code
-    .word fn_get_code           ; its handler
+    .word fn_get_code
 functions_end:
 
 ; -----------------------------------------------------------------------------
@@ -569,10 +574,10 @@ functions_end:
 ; -----------------------------------------------------------------------------
 check_handle:
     cmp bx, HANDLE              ; our handle?
-    jne check_handle_bad        ; no
+    jne check_handle_bad
     cmp byte ptr [handle_open], 0 ; open?
-    je check_handle_bad         ; no
-    ret                         ; yes
+    je check_handle_bad
+    ret
 check_handle_bad:
     mov ax, 6                   ; error 6: invalid handle
     jmp near fail               ; (fail resets SP from BP)
@@ -593,7 +598,7 @@ next_chunk:
     mov dx, SECTOR_SIZE         ; DX = bytes left in this sector
     sub dx, bx                  ; minus the offset in it
     cmp dx, cx                  ; more than wanted?
-    jbe next_chunk_found        ; no
+    jbe next_chunk_found
     mov dx, cx                  ; yes: just what is wanted
 next_chunk_found:
     clc                         ; a piece
@@ -617,11 +622,11 @@ parse_name:
     mov ds, [bp + FRAME_DS]     ; DS:SI = the path
     mov si, dx                  ; DS:SI = the caller's path
     cmp byte ptr [si + 1], 0x3a ; "X:" first?
-    jne parse_root              ; no
+    jne parse_root
     add si, 2                   ; skip the drive
 parse_root:
     cmp byte ptr [si], 0x5c     ; "\" first?
-    jne parse_start             ; no
+    jne parse_start
     inc si                      ; skip it
 parse_start:
     mov di, fcb_name            ; the name part first
@@ -629,34 +634,34 @@ parse_start:
 parse_next:
     lodsb                       ; AL = next character
     test al, al                 ; the end?
-    jz parse_done               ; yes
+    jz parse_done
     cmp al, 0x5c                ; "\": a directory
-    je parse_directory          ; yes
+    je parse_directory
     cmp al, 0x2f                ; "/": a directory
-    je parse_directory          ; yes
+    je parse_directory
     cmp al, 0x2e                ; ".", the extension follows?
-    jne parse_char              ; no
+    jne parse_char
     mov di, fcb_name + 8        ; the extension now
     mov cx, fcb_name + 11       ; CX = its end
     jmp parse_next              ; next character
 parse_char:
     cmp al, 0x61                ; lower case?
-    jb parse_store              ; no
+    jb parse_store
     cmp al, 0x7a                ; past 'z'?
-    ja parse_store              ; no
+    ja parse_store
     sub al, 0x20                ; to upper case
 parse_store:
     cmp di, cx                  ; room in this part?
     jae parse_next              ; no: DOS drops the rest
-    stosb                       ; store it
+    stosb
     jmp parse_next              ; next character
 parse_directory:
-    pop ds                      ; DS = 0
+    pop ds
     mov ax, 3                   ; error 3: path not found
     stc                         ; (only the root directory here)
     ret
 parse_done:
-    pop ds                      ; DS = 0
+    pop ds
     clc                         ; a name
     ret
 
@@ -677,16 +682,16 @@ locate:
     and bx, SECTOR_SIZE - 1     ; BX = offset in its sector
     mov cl, SECTOR_SHIFT        ; CL = 9: 512 bytes a sector
     shr ax, cl                  ; AX = sector index in the file
-    div byte ptr [BPB_PER_CLUSTER] ; AL = cluster index, AH = sector in it
+    div byte ptr [BPB_SECTORS_PER_CLUSTER] ; AL = cluster index, AH = sector in it
     mov dl, ah                  ; DL = sector in the cluster
     mov cl, al                  ; CL = cluster index
     xor ch, ch                  ; CX = clusters to follow
     mov ax, [first_cluster]     ; AX = the first
 locate_walk:
-    cmp ax, FIRST_CLUSTER       ; a data cluster?
+    cmp ax, FIRST_CLUSTER
     jb locate_none              ; no: the chain ended first
-    cmp ax, [max_cluster]       ; inside the volume?
-    ja locate_none              ; no
+    cmp ax, [max_cluster]
+    ja locate_none
     jcxz locate_found           ; the cluster we want
     push bx                     ; fat_next uses BX
     call fat_next               ; AX = next cluster
@@ -720,11 +725,11 @@ fat_set:
     shr bx, 1                   ; BX = cluster / 2
     add bx, ax                  ; BX = cluster + cluster / 2
     test al, 1                  ; odd cluster?
-    jz fat_set_even             ; no
+    jz fat_set_even
     mov cl, 4                   ; odd: the value in the high 12 bits
     shl dx, cl                  ; DX = the value in the high 12 bits
     and word ptr [bx + FAT_BUFFER], 0x000f ; keep the neighbour's nibble
-    jmp fat_set_store           ; store it
+    jmp fat_set_store
 fat_set_even:
     and word ptr [bx + FAT_BUFFER], 0xf000 ; keep the neighbour's nibble
 fat_set_store:
@@ -745,23 +750,23 @@ write_fats:
     push ds                     ; ES = 0
     pop es
     mov ax, [fat_start]         ; AX = first FAT sector
-    mov cl, [BPB_FATS]          ; CL = copies
+    mov cl, [BPB_FAT_COUNT]          ; CL = copies
 write_fats_copy:
     push cx                     ; keep the copies left
     mov bx, FAT_BUFFER          ; ES:BX = the FAT
-    mov cx, [BPB_PER_FAT]       ; CX = its sectors
+    mov cx, [BPB_SECTORS_PER_FAT]       ; CX = its sectors
 write_fats_sector:
     mov byte ptr [disk_op], 3   ; writing
     call disk                   ; one sector
-    jc write_fats_failed        ; refused
-    inc ax                      ; next sector
+    jc write_fats_failed
+    inc ax
     add bx, SECTOR_SIZE         ; next 512 bytes
     loop write_fats_sector      ; the whole FAT
     pop cx                      ; CL = copies left
     dec cl                      ; one done
     jnz write_fats_copy         ; the next copy follows on the disk
     clc                         ; all written
-    jmp write_fats_out          ; done
+    jmp write_fats_out
 write_fats_failed:
     pop cx                      ; drop the count (CF stays set)
 write_fats_out:
@@ -780,7 +785,7 @@ write_fats_out:
 read_buffer:
     cmp ax, [buffered_lba]      ; already there?
     je buffer_done              ; yes (CF clear: equal)
-    mov byte ptr [disk_op], 2   ; reading
+    mov byte ptr [disk_op], 2
     jmp buffer_io               ; and do it
 write_buffer:
     mov byte ptr [disk_op], 3   ; writing
@@ -793,7 +798,7 @@ buffer_io:
     call disk                   ; read or write it
     pop es                      ; restore ES, BX
     pop bx
-    jc buffer_failed            ; refused
+    jc buffer_failed
     mov [buffered_lba], ax      ; the buffer holds this sector
 buffer_done:
     ret                         ; CF clear
@@ -803,9 +808,9 @@ buffer_failed:
 
 ; --- Data -----------------------------------------------------------------------
 program_name:
-    .ascii "ALMOST  COM"            ; the program, as the directory spells it
+    .ascii PROGRAM_NAME
 msg_result:
-    .ascii "ALMOSTISM RESULT errorlevel=" ; then the exit code
+    .ascii RESULT_PREFIX            ; then the exit code
     .byte 0                         ; end
 msg_crlf:
     .byte 13, 10, 0                 ; CR LF, end
@@ -814,7 +819,7 @@ msg_no_program:
     .byte 13, 10, 0                 ; CR LF, end
 msg_disk_error:
     .ascii "Disk error"             ; cannot read the floppy at boot
-    .byte 13, 10, 0                 ; CR LF, end
+    .byte 13, 10, 0
 drive:          .byte 0             ; the boot drive
 disk_op:        .byte 0             ; 2 read, 3 write
 disk_status:    .byte 0             ; the BIOS's last error

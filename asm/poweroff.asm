@@ -27,7 +27,8 @@ halt:
     jmp halt                    ; an NMI woke it: stop again
 
     .include "apm.inc"
+    .include "floppy.inc"
 
 message:
-    .ascii "The liturgy is over; the floppy may be removed." ; no APM here
+    .ascii NO_APM_LINE
     .byte 13, 10, 0x24          ; CR LF $

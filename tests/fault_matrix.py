@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from almostism_dos import freedos, programs, scripture
+from almostism_dos import freedos, programs, reference, scripture
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
@@ -31,7 +31,7 @@ from vm.dos import Disk, Stop, run_com
 from vm.pc import boot
 
 BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
-VALID = scripture.build(0x5A)
+VALID = reference.build(0x5A)
 
 
 def _flip(offset: int, mask: int = 0x01) -> bytes:
@@ -74,7 +74,7 @@ class Case:
             return scripture.CREED_LINE
         if verdict is scripture.Verdict.IO:
             return "I/O failure: "
-        flaw = scripture.judgement(self.content)[1] if verdict is scripture.Verdict.FALSE else None
+        flaw = reference.judgement(self.content)[1] if verdict is scripture.Verdict.FALSE else None
         return scripture.words(verdict, flaw) or ""
 
 

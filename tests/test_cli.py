@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import programs, scripture
+from almostism_dos import programs, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators import all_emulators
 from almostism_dos.programs import ALMOST
@@ -18,7 +18,7 @@ from almostism_dos.scripture import SCRIPTURE_FILE
 def test_export_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(tmp_path / "out"), "--unique-byte", "0x5a"]) == 0
     assert (tmp_path / "out" / ALMOST).read_bytes() == programs.almost_bytes()
-    assert (tmp_path / "out" / SCRIPTURE_FILE).read_bytes() == scripture.build(0x5A)
+    assert (tmp_path / "out" / SCRIPTURE_FILE).read_bytes() == reference.build(0x5A)
     assert "unique byte 0x5A" in capsys.readouterr().out
 
 
@@ -27,7 +27,7 @@ def test_export_without_unique_byte_picks_and_prints_one(
 ) -> None:
     assert main(["export", str(tmp_path)]) == 0
     data = (tmp_path / SCRIPTURE_FILE).read_bytes()
-    assert scripture.judge(data) is scripture.Verdict.COMPLETE
+    assert reference.judge(data) is scripture.Verdict.COMPLETE
     assert f"unique byte 0x{data[50]:02X}" in capsys.readouterr().out
 
 
@@ -41,7 +41,7 @@ def test_export_refuses_to_overwrite_without_force(
     assert (tmp_path / SCRIPTURE_FILE).read_bytes() == b"precious"
     assert not (tmp_path / ALMOST).exists(), "nothing half-exported"
     assert main(["export", str(tmp_path), "--unique-byte", "1", "--force"]) == 0
-    assert (tmp_path / SCRIPTURE_FILE).read_bytes() == scripture.build(1)
+    assert (tmp_path / SCRIPTURE_FILE).read_bytes() == reference.build(1)
     assert sorted(p.name for p in tmp_path.iterdir()) == [ALMOST, SCRIPTURE_FILE], "no temp files left"
 
 
@@ -76,7 +76,7 @@ def test_bad_unique_byte_is_a_usage_error(
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [(scripture.build(7), 0), (b"plain", 2), (scripture.build(7) + b"!", 3), (scripture.build(7)[:-1], 4)],
+    [(reference.build(7), 0), (b"plain", 2), (reference.build(7) + b"!", 3), (reference.build(7)[:-1], 4)],
 )
 def test_verify_exits_with_the_verdict_and_changes_nothing(tmp_path: Path, content: bytes, code: int) -> None:
     path = tmp_path / "file"
@@ -108,7 +108,7 @@ def test_listing_of_the_parser_only(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_console_script_and_module_agree(tmp_path: Path) -> None:
     path = tmp_path / "s"
-    path.write_bytes(scripture.build(3))
+    path.write_bytes(reference.build(3))
     result = subprocess.run(
         [sys.executable, "-m", "almostism_dos", "verify", str(path)], capture_output=True, text=True
     )

@@ -11,7 +11,7 @@ import functools
 
 import pytest
 
-from almostism_dos import programs, scripture
+from almostism_dos import programs, reference, scripture
 from almostism_dos.result_line import result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, only_the_scripture_changed
@@ -23,7 +23,7 @@ from vm.pc import boot
 
 def dos_disk() -> Disk:
     disk = Disk()
-    disk.add(SCRIPTURE_FILE, scripture.build(0x66))
+    disk.add(SCRIPTURE_FILE, reference.build(0x66))
     disk.add("OTHER.TXT", b"a bystander")
     return disk
 
@@ -61,7 +61,7 @@ def test_the_cut_between_zeroing_and_deleting_leaves_a_husk_that_the_rerun_delet
 
 @functools.cache
 def pristine() -> bytes:
-    return embedded_image(scripture.build(0x67))
+    return embedded_image(reference.build(0x67))
 
 
 def test_the_uncut_boot_is_the_reference() -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, event, example, given, settings
 
-from almostism_dos import scripture
-from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, spoken_line
+from almostism_dos import reference, scripture
+from almostism_dos.reference import judgement, spoken_line
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict
 from tests.conftest import RunLiturgy, fuzz_examples
 from tests.strategies import files
 from vm.dos import Disk, Stop
@@ -22,7 +23,7 @@ FUZZ = settings(
 
 def _edited(offset: int, value: int, repair: bool = True) -> bytes:
     """The scripture with one byte set, its checksum repaired unless told not to."""
-    data = bytearray(scripture.build(0x42))
+    data = bytearray(reference.build(0x42))
     data[offset] = value
     if repair:
         data[-1] = scripture.checksum_byte(bytes(data[:-1]))
@@ -36,8 +37,8 @@ def _edited(offset: int, value: int, repair: bool = True) -> bytes:
 @example(data=_edited(scripture.PARSER_OFFSET + 1, 0x90))
 @example(data=_edited(600, 1))
 @example(data=bytes(scripture.SIZE))
-@example(data=scripture.build(0x42)[:-1])
-@example(data=scripture.build(0x42) + b"\0")
+@example(data=reference.build(0x42)[:-1])
+@example(data=reference.build(0x42) + b"\0")
 @example(data=b"an ordinary file\r\n")
 def test_emulated_almost_com_agrees_with_the_reference_judge(run_liturgy: RunLiturgy, data: bytes) -> None:
     disk = Disk()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import programs, scripture
+from almostism_dos import programs, reference, scripture
 from almostism_dos.fat12 import DELETED, Fat12Image, place_chain
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
@@ -26,7 +26,7 @@ def fsck_clean(image: bytes, tmp_path: Path) -> bool:
 
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
 def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
-    before = embedded_image(scripture.build(0xC3), kilobytes)
+    before = embedded_image(reference.build(0xC3), kilobytes)
     result, floppy = boot(before)
     assert result.stop == Stop.POWEROFF
     assert f"{scripture.CREED_LINE}\r\nInstance byte: 0xC3\r\n" in result.output
@@ -36,7 +36,7 @@ def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
 
 
 def test_bad_scripture_is_destroyed(tmp_path: Path) -> None:
-    bad = bytearray(scripture.build(5))
+    bad = bytearray(reference.build(5))
     bad[-1] ^= 1
     before = embedded_image(bytes(bad))
     result, floppy = boot(before)
@@ -53,7 +53,7 @@ def test_ordinary_file_is_untouched_byte_for_byte() -> None:
 
 
 def test_write_protected_floppy_exits_5_intact() -> None:
-    before = embedded_image(scripture.build(9))
+    before = embedded_image(reference.build(9))
     result, floppy = boot(before, write_protected=True)
     assert result.stop == Stop.POWEROFF
     assert "I/O failure: write" in result.output and result_in(result.output) == 5
@@ -62,7 +62,7 @@ def test_write_protected_floppy_exits_5_intact() -> None:
 
 @pytest.mark.parametrize("kilobytes", [720, 1440])
 def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path: Path) -> None:
-    image = bytearray(embedded_image(scripture.build(0x11), kilobytes, [ImageFile("PAD.BIN", bytes(20_000))]))
+    image = bytearray(embedded_image(reference.build(0x11), kilobytes, [ImageFile("PAD.BIN", bytes(20_000))]))
     wanted = [301, 120, 77] if kilobytes == 1440 else [301]  # backwards, odd -> even -> odd
     place_chain(image, SCRIPTURE_FILE, wanted)
     program_clusters = -(-len(programs.almost_bytes()) // Fat12Image.parse(bytes(image)).layout.cluster_size)
@@ -75,7 +75,7 @@ def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path:
 
 
 def test_end_of_chain_marker_ff8_ends_the_chain(tmp_path: Path) -> None:
-    image = bytearray(embedded_image(scripture.build(0x12)))
+    image = bytearray(embedded_image(reference.build(0x12)))
     place_chain(image, SCRIPTURE_FILE, [500, 501], end_marker=0xFF8)
     result, floppy = boot(bytes(image))
     assert result_in(result.output) == 0
@@ -84,14 +84,14 @@ def test_end_of_chain_marker_ff8_ends_the_chain(tmp_path: Path) -> None:
 
 
 def test_a_chain_that_leaves_the_volume_does_not_crash_the_host() -> None:
-    image = bytearray(embedded_image(scripture.build(0x13)))
+    image = bytearray(embedded_image(reference.build(0x13)))
     place_chain(image, SCRIPTURE_FILE, [600, 4000 & 0xFFF])  # 4000 is past 2847, the last cluster
     result, _ = boot(bytes(image))
     assert result.stop == Stop.POWEROFF and result_in(result.output) is not None
 
 
 def test_transient_read_errors_are_retried() -> None:
-    image = embedded_image(scripture.build(0x14))
+    image = embedded_image(reference.build(0x14))
     sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 2})
     assert result_in(result.output) == 0
@@ -100,7 +100,7 @@ def test_transient_read_errors_are_retried() -> None:
 
 
 def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
-    image = embedded_image(scripture.build(0x15))
+    image = embedded_image(reference.build(0x15))
     sector = first_sector_of(image, SCRIPTURE_FILE)
     result, floppy = boot(image, failing_reads={sector: 1000})
     assert "I/O failure: read" in result.output and result_in(result.output) == 5
@@ -108,13 +108,13 @@ def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
 
 
 def test_without_apm_it_says_so_and_halts() -> None:
-    result, _ = boot(embedded_image(scripture.build(1)), apm=False)
+    result, _ = boot(embedded_image(reference.build(1)), apm=False)
     assert result.stop == Stop.HALT
     assert result.output.endswith("The liturgy is over; the floppy may be removed.\r\n")
 
 
 def test_a_program_whose_chain_leaves_the_volume_is_no_program() -> None:
-    image = bytearray(embedded_image(scripture.build(1), 720))
+    image = bytearray(embedded_image(reference.build(1), 720))
     place_chain(image, ALMOST, [700])
     parsed = Fat12Image.parse(bytes(image))
     entry = parsed.find(ALMOST)
@@ -125,7 +125,7 @@ def test_a_program_whose_chain_leaves_the_volume_is_no_program() -> None:
 
 
 def test_without_almost_com_it_says_so() -> None:
-    image = bytearray(embedded_image(scripture.build(1)))
+    image = bytearray(embedded_image(reference.build(1)))
     parsed = Fat12Image.parse(bytes(image))
     entry = parsed.find(ALMOST)
     assert entry is not None
@@ -223,7 +223,7 @@ def test_the_host_keeps_dos_conventions() -> None:
     from almostism_dos.lint8086 import require_8086
 
     probe = require_8086(assemble("probe.asm", {"probe.asm": PROBE}.__getitem__, 0x100)).code
-    image = bytearray(embedded_image(scripture.build(1)))
+    image = bytearray(embedded_image(reference.build(1)))
     parsed = Fat12Image.parse(bytes(image))
     entry = parsed.find(ALMOST)
     assert entry is not None and len(probe) <= parsed.layout.cluster_size

@@ -26,14 +26,15 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from almostism_dos import freedos, programs, scripture
+from almostism_dos import freedos, programs, reference, scripture
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import embedded_image, freedos_files
 from almostism_dos.formats import FORMATS, FloppyFormat
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
+from almostism_dos.reference import judgement
 from almostism_dos.result_line import result_in
-from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, judgement, words
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, words
 from tests.conftest import fuzz_examples
 from tests.images import DESTROYING, filler, free_clusters, unexpected_changes
 from tests.strategies import files, sized_files
@@ -120,7 +121,7 @@ def floppies(draw: st.DrawFn, build: Build, by_freedos: bool = False) -> FloppyC
 
 def expected_verdict(case: FloppyCase) -> Verdict:
     """The judge's verdict, unless the disk refuses the destruction it calls for: then an I/O failure."""
-    verdict = scripture.judge(case.content)
+    verdict = reference.judge(case.content)
     if verdict in DESTROYING and (case.read_only or case.write_protected):
         return Verdict.IO
     return verdict
@@ -158,9 +159,9 @@ def agrees_with_the_judge(case: FloppyCase) -> None:
 @given(case=floppies(embedded_build))
 @example(case=plain(None))
 @example(case=plain(scripture.CREED, 160))  # the short false teachings the host once grew instead
-@example(case=plain(scripture.build(7)[:512]))
-@example(case=plain(scripture.build(7)[:513], 720))
-@example(case=plain(scripture.build(7) + bytes(1), 180))
+@example(case=plain(reference.build(7)[:512]))
+@example(case=plain(reference.build(7)[:513], 720))
+@example(case=plain(reference.build(7) + bytes(1), 180))
 def test_the_embedded_host_agrees_with_the_judge(case: FloppyCase) -> None:
     agrees_with_the_judge(case)
 

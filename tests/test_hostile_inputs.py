@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import freedos, scripture
+from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image, ImageError
 from almostism_dos.formats import LARGEST_IMAGE, SECTOR
@@ -158,7 +158,7 @@ def test_read_input_bounds(tmp_path: Path) -> None:
 def test_inspect_escapes_control_characters_from_the_image(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    image = bytearray(embedded_image(scripture.build(1), extra=[ImageFile("EVIL.TXT", b"x")]))
+    image = bytearray(embedded_image(reference.build(1), extra=[ImageFile("EVIL.TXT", b"x")]))
     parsed = Fat12Image.parse(bytes(image))
     entry = parsed.find("EVIL.TXT")
     assert entry is not None
@@ -177,7 +177,7 @@ def test_inspect_escapes_control_characters_from_the_image(
 @pytest.fixture
 def floppy(tmp_path: Path) -> Path:
     path = tmp_path / "a.img"
-    path.write_bytes(embedded_image(scripture.build(3)))
+    path.write_bytes(embedded_image(reference.build(3)))
     return path
 
 
@@ -357,7 +357,7 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     folder = tmp_path / 'dir, with "quotes"\nand ünïcødé'
     folder.mkdir()
     image = folder / 'disk,snapshot=on "ü".img'
-    image.write_bytes(embedded_image(scripture.build(5)))
+    image.write_bytes(embedded_image(reference.build(5)))
     report = emulator.run(image, timeout=60)
     assert report.errorlevel == 0 and report.vanished, report.problem
     assert not (folder / "disk").exists()  # no other file was booted or written

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import freedos, programs, scripture
+from almostism_dos import freedos, programs, reference
 from almostism_dos.fat12 import Fat12Image, read_entry, write_entry
 from almostism_dos.floppy import AUTOEXEC, freedos_floppy
 from almostism_dos.formats import FORMATS, BootParameters
@@ -78,7 +78,7 @@ def test_files_carry_what_they_should(source: freedos.FreeDos, tmp_path: Path) -
     image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, 0x33, 0))
     assert [entry.name for entry in image.entries()] == EXPECTED_FILES
     assert image.read(image.find(ALMOST)) == programs.almost_bytes()  # type: ignore[arg-type]
-    assert image.read(image.find(SCRIPTURE_FILE)) == scripture.build(0x33)  # type: ignore[arg-type]
+    assert image.read(image.find(SCRIPTURE_FILE)) == reference.build(0x33)  # type: ignore[arg-type]
     assert image.read(image.find("KERNEL.SYS")) == FAKE_KERNEL  # type: ignore[arg-type]
     kernel = image.find("KERNEL.SYS")
     assert kernel is not None and kernel.attributes == KERNEL_ATTRIBUTES

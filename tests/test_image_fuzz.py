@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from almostism_dos import freedos, scripture
+from almostism_dos import freedos, reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image, ImageError, set_entry
 from almostism_dos.formats import SECTOR
@@ -37,8 +37,8 @@ def seeds() -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="almostism-seed-") as scratch:
         freedos_shaped = fake_freedos_image(Path(scratch) / "fd.img", 360).read_bytes()
     return {
-        "embedded 360": embedded_image(scripture.build(1), 360),
-        "embedded 1440": embedded_image(scripture.build(2), 1440),
+        "embedded 360": embedded_image(reference.build(1), 360),
+        "embedded 1440": embedded_image(reference.build(2), 1440),
         "FreeDOS-shaped 360": freedos_shaped,
     }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import scripture
+from almostism_dos import reference
 from tests.images import embedded_image
 
 EMULATOR_MODULES = {f"almostism_dos.emulators.{name}" for name in ("qemu", "bochs", "dosbox", "browser")}
@@ -43,7 +43,7 @@ def top(modules: set[str]) -> set[str]:
 def test_help_and_verify_import_no_emulator_and_no_heavy_library(
     arguments: list[str], tmp_path: Path
 ) -> None:
-    (tmp_path / "SCRIPTUR.ALM").write_bytes(scripture.build(1))
+    (tmp_path / "SCRIPTUR.ALM").write_bytes(reference.build(1))
     modules = imported_by(arguments, tmp_path)
     assert modules & EMULATOR_MODULES == set()
     assert top(modules) & HEAVY == set()
@@ -58,7 +58,7 @@ def test_build_loads_no_emulator_and_no_terminal(tmp_path: Path) -> None:
 
 @pytest.mark.vm
 def test_run_on_qemu_loads_qemu_and_nothing_of_the_others(tmp_path: Path) -> None:
-    (tmp_path / "a.img").write_bytes(embedded_image(scripture.build(2)))
+    (tmp_path / "a.img").write_bytes(embedded_image(reference.build(2)))
     modules = imported_by(["run", "--emulator", "qemu", "--quiet", "a.img"], tmp_path)
     assert modules & EMULATOR_MODULES == {"almostism_dos.emulators.qemu"}
     assert top(modules) & HEAVY == {"pyte", "pexpect"}

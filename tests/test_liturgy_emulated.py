@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from almostism_dos import scripture
-from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, build, judge
+from almostism_dos.reference import build, judge
+from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict
 from tests.conftest import RunLiturgy
 from vm.dos import Disk, Stop
 

@@ -1,15 +1,18 @@
-"""The shipped programs: 8086-clean, within budget, deterministic, and in step with the format."""
+"""The shipped programs: 8086-clean, within budget, reproducible, commented as bootOS is, and built\non the generated includes."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from collections import Counter
 
 import pytest
 
 from almostism_dos import programs, scripture
-from almostism_dos.assembler import LineKind, assemble, parse_source, split_comment
+from almostism_dos.assembler import LineKind, assemble, split_comment
 from almostism_dos.lint8086 import lint
-from tests.images import embedded_image, equates
 
 ALL_SOURCES = [program.source for program in programs.PROGRAMS.values()]
 
@@ -48,89 +51,94 @@ def test_almost_com_carries_the_parser_right_after_the_creed() -> None:
     assert almost.code[creed_at : creed_at + 50] == scripture.CREED + programs.parser_bytes()
 
 
-def test_assembly_is_deterministic() -> None:
-    first = assemble(programs.PROGRAMS["almost"].source, programs.read_source, 0x100).code
-    again = assemble(programs.PROGRAMS["almost"].source, programs.read_source, 0x100).code
-    assert first == again == programs.almost_bytes()
-
-
-# The comment rule, as nanochess's bootOS keeps it: an instruction that only saves or restores a
-# register (push, pop) or returns (ret, retf, iret) may stand bare; every other line that assembles to
-# something says what it does, in words. An empty ";" is never a comment.
-OBVIOUS = {"push", "pop", "pushf", "popf", "ret", "retf", "iret"}
-EVERY_SOURCE = [*ALL_SOURCES, "host.asm", "apm.inc", "scripture.inc", "fat12.inc"]
-
-
-@pytest.mark.parametrize("source", EVERY_SOURCE)
-def test_every_line_that_is_not_obvious_carries_a_real_comment(source: str) -> None:
-    bare = []
-    for line in parse_source(source, programs.read_source):
-        if line.file != source or (line.kind is LineKind.NOTHING and not line.statement.startswith(".equ")):
-            continue
-        comment = split_comment(line.text)[1].lstrip(";").strip()
-        mnemonic = line.statement.split()[0].lower()
-        if mnemonic in OBVIOUS and not comment:
-            continue
-        if not re.search(r"[A-Za-z0-9]", comment):
-            bare.append(f"{line.file}:{line.number}: {line.text.strip()}")
-    assert bare == []
-
-
-def test_every_routine_states_entry_output_affects() -> None:
-    names = EVERY_SOURCE
-    text = "".join(programs.read_source(name) for name in names)
-    assert all("cpu 8086" in programs.read_source(name) for name in names)
-    counts = {word: len(re.findall(rf"^;\s+{word}:", text, re.M)) for word in ("Entry", "Output", "Affects")}
-    assert counts["Entry"] == counts["Output"] == counts["Affects"] >= 6, counts
-
-
-def test_shared_constants_match_the_python_format() -> None:
-    constants = {
-        m[1]: int(m[2], 0)
-        for m in re.finditer(r"^\.equ (\w+), (\S+)", programs.read_source("scripture.inc"), re.M)
-    }
-    assert constants["SCRIPTURE_SIZE"] == scripture.SIZE
-    assert constants["PARSER_OFFSET"] == scripture.PARSER_OFFSET
-    assert constants["PARSER_SIZE"] == scripture.PARSER_SIZE
-    assert constants["UNIQUE_OFFSET"] == scripture.UNIQUE_OFFSET
-    assert constants["ZEROS_OFFSET"] == scripture.ZEROS_OFFSET
-    assert constants["ZEROS_SIZE"] == scripture.ZEROS_SIZE
-    for verdict in scripture.Verdict:
-        assert constants[f"VERDICT_{verdict.name}"] == verdict.value
-
-
-def test_fat12_constants_match_the_python_toolkit() -> None:
-    from almostism_dos import fat12, formats
-
-    constants = equates("fat12.inc")
-    assert constants["SECTOR_SIZE"] == formats.SECTOR == 1 << constants["SECTOR_SHIFT"]
-    assert constants["FIRST_CLUSTER"] == formats.FIRST_CLUSTER
-    assert constants["DELETED"] == fat12.DELETED
-    assert constants["ATTR_READ_ONLY"] == fat12.ATTR_READ_ONLY
-    assert constants["ATTR_VOLUME"] == fat12.ATTR_VOLUME
-    assert constants["ATTR_DIRECTORY"] == fat12.ATTR_DIRECTORY
-    assert constants["ATTR_NOT_A_FILE"] == fat12.ATTR_DIRECTORY | fat12.ATTR_VOLUME
-    assert constants["ATTR_UNWRITABLE"] == constants["ATTR_NOT_A_FILE"] | fat12.ATTR_READ_ONLY
-    # the directory entry, as the reader decodes it (fat12.Fat12Image.entries)
-    entry = bytearray(formats.DIRECTORY_ENTRY)
-    entry[0:11] = b"ALMOST  COM"
-    entry[constants["DIR_ATTRIBUTES"]] = fat12.ATTR_ARCHIVE
-    entry[constants["DIR_FIRST_CLUSTER"] : constants["DIR_FIRST_CLUSTER"] + 2] = (0x123).to_bytes(2, "little")
-    entry[constants["DIR_SIZE_LOW"] : constants["DIR_SIZE_HIGH"] + 2] = (0x10203).to_bytes(4, "little")
-    assert constants["DIR_NAME_SIZE"] == 11
-    image = bytearray(embedded_image(scripture.build(1)))
-    parsed = fat12.Fat12Image.parse(bytes(image))
-    slot = parsed.layout.root_offset + 3 * formats.DIRECTORY_ENTRY  # after the files and the label
-    image[slot : slot + len(entry)] = entry
-    (found,) = [e for e in fat12.Fat12Image.parse(bytes(image)).entries() if e.offset == slot]
-    assert (found.name, found.attributes, found.first_cluster, found.size) == (
-        "ALMOST.COM",
-        fat12.ATTR_ARCHIVE,
-        0x123,
-        0x10203,
+def test_assembly_is_the_same_in_a_fresh_process() -> None:
+    """The cache keys bytes by source: a fresh interpreter (another hash seed) must assemble the same."""
+    script = "from almostism_dos import programs; print(programs.assembly('embedded').code.hex())"
+    fresh = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
     )
+    assert bytes.fromhex(fresh.stdout.strip()) == programs.assembly("embedded").code
 
 
-def test_almost_com_spells_the_default_name_the_tool_uses() -> None:
-    assert equates("almost.asm")["DEFAULT_NAME_SIZE"] == len(scripture.SCRIPTURE_FILE) + 1
-    assert f'.asciz "{scripture.SCRIPTURE_FILE}"' in programs.read_source("almost.asm")
+# The comment rule, as nanochess's bootOS keeps it: a block comment for each group of lines, a line
+# comment where the line says something the code does not, and no filler. A comment repeated more than
+# twice in one file says nothing the code does not.
+EVERY_SOURCE = sorted({line.source.file for name in programs.PROGRAMS for line in programs.assembly(name).lines})  # fmt: skip
+HANDWRITTEN = [source for source in EVERY_SOURCE if source not in programs.GENERATED_INCLUDES]
+ROUTINE_HEADER = re.compile(r"^; (\w+)\s+- ", re.M)
+
+
+@pytest.mark.parametrize("source", HANDWRITTEN)
+def test_no_comment_is_filler_repeated(source: str) -> None:
+    comments = [
+        comment
+        for text in programs.read_source(source).splitlines()
+        if (code := split_comment(text))[0].strip() and (comment := code[1].lstrip(";").strip())
+    ]
+    repeated = {comment: count for comment, count in Counter(comments).items() if count > 2}
+    assert repeated == {}
+
+
+@pytest.mark.parametrize("source", HANDWRITTEN)
+def test_every_group_of_code_has_a_comment(source: str) -> None:
+    """A group (lines between blank lines) that assembles to something says in words what it is for."""
+    groups = re.split(r"\n\s*\n", programs.read_source(source))
+    silent = [
+        group.strip().splitlines()[0]
+        for group in groups
+        if any(
+            split_comment(line)[0].strip().startswith(("cpu", ".include")) is False
+            and split_comment(line)[0].strip()
+            for line in group.splitlines()
+        )
+        and not any(re.search(r"[A-Za-z]", split_comment(line)[1]) for line in group.splitlines())
+    ]
+    assert silent == []
+
+
+@pytest.mark.parametrize("name", list(programs.PROGRAMS))
+def test_every_routine_called_states_entry_output_affects(name: str) -> None:
+    assembly = programs.assembly(name)
+    sources = {line.source.file for line in assembly.lines}
+    text = "".join(programs.read_source(source) for source in sorted(sources))
+    headers = re.findall(r"^; -{20,}\n((?:;.*\n)+?); -{20,}$", text, re.M)
+    described = {}
+    for header in headers:
+        for routine in ROUTINE_HEADER.findall(header):
+            described[routine] = all(f"; {word}:" in header for word in ("Entry", "Output", "Affects"))
+    called = {
+        match[1]
+        for line in assembly.lines
+        if (match := re.match(r"call\s+(\w+)$", line.source.statement)) and match[1] in assembly.symbols
+    }
+    assert {routine: described.get(routine, False) for routine in called} == dict.fromkeys(called, True)
+    handwritten = sources - set(programs.GENERATED_INCLUDES)
+    assert all("cpu 8086" in programs.read_source(source) for source in handwritten)
+
+
+@pytest.mark.parametrize("name", list(programs.PROGRAMS))
+def test_generated_includes_are_what_the_listing_shows(name: str) -> None:
+    """Every generated include appears in the listing exactly as written, and every string constant's
+    bytes are where a line names it."""
+    assembly = programs.assembly(name)
+    for include, write in programs.GENERATED_INCLUDES.items():
+        shown = [line.source.text for line in assembly.lines if line.source.file == include]
+        expected = [line.rstrip() for line in write().splitlines()]
+        assert len(shown) % len(expected) == 0 and shown == expected * (len(shown) // len(expected))
+    strings = {
+        match[1]: match[2]
+        for line in assembly.lines
+        if (match := re.match(r'\.equ\s+(\w+),\s*"(.*)"$', line.source.statement))
+    }
+    named = 0
+    for line in assembly.lines:
+        if (match := re.match(r"\.(ascii|asciz)\s+(\w+)", line.source.statement)) and match[2] in strings:
+            text = strings[match[2]].encode("ascii")
+            assert line.data.startswith(text + (b"\0" if match[1] == "asciz" else b""))
+            named += 1
+    by_name = [line for line in assembly.lines if re.match(r"\.asci[iz]\s+[A-Z_]", line.source.statement)]
+    assert named == len(by_name)

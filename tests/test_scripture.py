@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from almostism_dos import programs, scripture
-from almostism_dos.scripture import Flaw, Verdict, build, judge, judgement, spoken_line
+from almostism_dos import programs, reference, scripture
+from almostism_dos.reference import build, judge, judgement, spoken_line
+from almostism_dos.scripture import Flaw, Verdict
 
 
 @pytest.mark.parametrize("unique", range(1, 256))
@@ -18,7 +19,7 @@ def test_format_for_every_unique_byte(unique: int) -> None:
     assert data[51:1022] == bytes(971)
     assert sum(data) % 256 == 0
     assert judge(data) is Verdict.COMPLETE
-    assert scripture.unique_byte(data) == unique
+    assert reference.unique_byte(data) == unique
 
 
 @pytest.mark.parametrize("unique", [0, 256, -1])
@@ -87,7 +88,7 @@ def test_every_verdict_has_a_meaning() -> None:
     ],
 )
 def test_a_false_teaching_names_the_first_check_it_fails(offset: int, flaw: Flaw) -> None:
-    data = bytearray(scripture.build(0x42))
+    data = bytearray(reference.build(0x42))
     data[offset] = 0 if offset == scripture.UNIQUE_OFFSET else data[offset] ^ 0x01
     if flaw is not Flaw.CHECKSUM:
         data[-1] = scripture.checksum_byte(bytes(data[:-1]))
@@ -96,7 +97,7 @@ def test_a_false_teaching_names_the_first_check_it_fails(offset: int, flaw: Flaw
 
 
 def test_every_verdict_has_its_words() -> None:
-    valid = scripture.build(0x42)
+    valid = reference.build(0x42)
     assert spoken_line(valid) is None  # the creed and instance lines instead
     assert spoken_line(None) == "No scripture here"
     assert spoken_line(b"letter") == "Not a scripture: left untouched"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import freedos, scripture
+from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
@@ -78,7 +78,7 @@ def test_qemu_timeout_says_where_the_boot_stopped(
     qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The fabricated boot sector halts at once: no FreeDOS, no result line.
-    image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), scripture.build(1))
+    image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), reference.build(1))
     assert main(["run", str(image), "--timeout", "3"]) == ExitCode.NO_RESULT
     error = capsys.readouterr().err
     assert "timed out after 3 s" in error and "Booting from Floppy" in error
@@ -104,7 +104,7 @@ def test_dosbox_performs_the_liturgy(dosbox: EmulatorUnderTest, fake_source: Pat
 @pytest.mark.vm
 @pytest.mark.dosbox
 def test_dosbox_destroys_a_bad_checksum(dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path) -> None:
-    bad = bytearray(scripture.build(9))
+    bad = bytearray(reference.build(9))
     bad[-1] ^= 0xFF
     image = liturgy_image(tmp_path / "a.img", fake_source, bytes(bad))
     report = dosbox.run(image)
@@ -117,7 +117,7 @@ def test_dosbox_leaves_an_ordinary_file_untouched(
     dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path
 ) -> None:
     note = ImageFile("NOTE.TXT", b"an ordinary file, to be left alone\r\n")
-    image = liturgy_image(tmp_path / "a.img", fake_source, scripture.build(3), [note])
+    image = liturgy_image(tmp_path / "a.img", fake_source, reference.build(3), [note])
     before = image.read_bytes()
     report = dosbox.run(image, RunOptions(arguments="NOTE.TXT"))
     assert report.errorlevel == 2 and not report.vanished  # SCRIPTUR.ALM was not the target
@@ -178,7 +178,7 @@ def embedded_file(tmp_path: Path, data: bytes) -> Path:
 
 @pytest.mark.vm
 def test_embedded_bad_scripture_in_qemu(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
-    bad = bytearray(scripture.build(0x21))
+    bad = bytearray(reference.build(0x21))
     bad[30] ^= 0x40  # a parser byte
     image = embedded_file(tmp_path, bytes(bad))
     report = qemu.run(image)
@@ -200,7 +200,7 @@ def test_embedded_write_protected(
     booting: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     booting.needs("write_protected")
-    image = embedded_file(tmp_path, scripture.build(0x22))
+    image = embedded_file(tmp_path, reference.build(0x22))
     before = image.read_bytes()
     line = ["run", str(image), "--emulator", booting.kind.name, "--write-protected", "--timeout", "60"]
     assert main(line) == ExitCode.LITURGY_FAILED

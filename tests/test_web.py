@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from almostism_dos import scripture
+from almostism_dos import reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import EmulatorMissing
 from almostism_dos.emulators.browser import Browser
@@ -77,7 +77,7 @@ def test_without_npm_web_says_so_in_one_line(
     tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(7)))
+    image.write_bytes(embedded_image(reference.build(7)))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     error = capsys.readouterr().err
@@ -90,7 +90,7 @@ def test_offline_npm_is_one_clear_line(
     fake_npm(tmp_path / "bin", None)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(7)))
+    image.write_bytes(embedded_image(reference.build(7)))
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     error = capsys.readouterr().err
     assert "failed (offline?)" in error and "EAI_AGAIN" in error and len(error.strip().splitlines()) == 1
@@ -101,7 +101,7 @@ def test_missing_bios_files_name_their_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(7)))
+    image.write_bytes(embedded_image(reference.build(7)))
     monkeypatch.setitem(web_site._BIOS_FILES, "bios/seabios.bin", tmp_path / "no-bios.bin")
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     assert "apt-get install seabios vgabios" in capsys.readouterr().err
@@ -110,7 +110,7 @@ def test_missing_bios_files_name_their_packages(
 
 def test_web_needs_exactly_one_of_output_and_serve(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(7)))
+    image.write_bytes(embedded_image(reference.build(7)))
     assert main(["web", str(image)]) == ExitCode.USAGE
     assert main(["web", str(image), "-o", str(tmp_path / "s"), "--serve"]) == ExitCode.USAGE
     assert main(["web", str(tmp_path / "missing.img"), "-o", str(tmp_path / "s")]) == ExitCode.NO_INPUT
@@ -221,7 +221,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
     chromium: Any, v86_build: v86.V86, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(9)))
+    image.write_bytes(embedded_image(reference.build(9)))
     with opened(chromium, site_for(image, tmp_path / "site")) as page:
         assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
         page.click("#again")  # the button takes the focus: keys stay with the page
@@ -236,7 +236,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
 @pytest.mark.browser
 def test_serve_prints_the_url_serves_the_site_and_stops_on_ctrl_c(v86_build: v86.V86, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(scripture.build(9)))
+    image.write_bytes(embedded_image(reference.build(9)))
     command = [sys.executable, "-m", "almostism_dos", "web", str(image), "--serve", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
