@@ -2,8 +2,9 @@
 
 ``scripture.inc`` (the scripture's layout, the verdicts, the judge's findings and words, the steps),
 ``fat12.inc`` (the BPB and directory-entry fields, the attributes) and ``floppy.inc`` (what a floppy
-prints last, the self-booting floppy's mark, where its host runs the program) are not files in ``asm/``: :func:`include` writes them from
-the modules that define each fact, when the assembler reads them. They are ``.equ`` lines only, numbers
+prints last, the self-booting floppy's mark, where its host runs the program) are not files in
+``asm/``: :func:`generated` writes them from the modules that define each fact, when the assembler reads
+them. They are ``.equ`` lines only, numbers
 and strings, so a listing (``almostism-dos listing NAME``) shows every value where it is used.
 """
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .emulators import DEFAULT, REGISTRY
+from .emulators import DEFAULT, REGISTRY, TIMEOUT
 from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
 from .programs import PROGRAMS
+from .scripture import check_unique
 
 if TYPE_CHECKING:
     from .emulators.base import Emulator
@@ -68,9 +69,10 @@ def unique_byte(text: str) -> int:
         value = int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= value <= 255:
-        raise argparse.ArgumentTypeError(f"must be 1..255, not {value}")
-    return value
+    try:
+        return check_unique(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).replace("the unique byte ", "")) from None
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -397,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     running = commands.add_parser("run", help="boot an image in an emulator and check the scripture vanished")
     running.add_argument("image", type=Path, metavar="IMG")
     running.add_argument("--emulator", choices=list(REGISTRY), default=DEFAULT)
-    running.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    running.add_argument("--timeout", type=float, default=TIMEOUT, metavar="S")
     shown = running.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
     shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")

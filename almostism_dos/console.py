@@ -31,11 +31,6 @@ _POLL = 0.25  # the longest wait for output before the observer hears of the sil
 _CHUNK = 65536
 
 
-def last_lines(text: str, count: int = 8) -> list[str]:
-    """The last non-empty lines of a transcript, for saying where a boot stopped."""
-    return [line for line in text.splitlines() if line.strip()][-count:]
-
-
 def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
     """Read what the emulator writes as soon as it writes it; None when its end closes."""
     while True:

@@ -6,17 +6,24 @@ else (no pyfatfs, no pexpect).
 
 from __future__ import annotations
 
+import re
+
 RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
+# A whole line, blanks around it allowed; the web page uses the same pattern (and the same < 256 check).
+RESULT_PATTERN = rf"^\s*{re.escape(RESULT_PREFIX)}(\d{{1,3}})\s*$"
+_RESULT = re.compile(RESULT_PATTERN)
 NO_APM_LINE = "The liturgy is over; the floppy may be removed."  # the last line where nothing switches off
 
 
 def parse_result(line: str) -> int | None:
     """The errorlevel in a result line, or None if the line is not one."""
-    text = line.strip()
-    if not text.startswith(RESULT_PREFIX):
-        return None
-    number = text[len(RESULT_PREFIX) :]
-    return int(number) if number.isdigit() and int(number) < 256 else None
+    found = _RESULT.match(line)
+    return int(found[1]) if found and int(found[1]) < 256 else None
+
+
+def last_lines(console: str, count: int = 8) -> list[str]:
+    """The last non-empty lines of a console, for saying where a boot stopped."""
+    return [line for line in console.splitlines() if line.strip()][-count:]
 
 
 def result_in(console: str) -> int | None:

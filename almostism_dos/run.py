@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .console import last_lines
+from .emulators import TIMEOUT
 from .emulators.base import Emulator, EmulatorExited, Outcome
 from .fat12 import Fat12Image
 from .formats import LARGEST_IMAGE
 from .inputs import read_input
 from .inspection import boot_system
+from .result_line import last_lines
 from .scripture import SCRIPTURE_FILE
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _parsed(image: Path) -> Fat12Image:
 def run_image(
     image: Path,
     emulator: Emulator,
-    timeout: float = 60.0,
+    timeout: float = TIMEOUT,
     observer: Observer | None = None,
     keep: bool = False,
     log: Path | None = None,

@@ -34,9 +34,9 @@ from pathlib import Path
 
 from almostism_dos import freedos
 from almostism_dos.assembler import assemble
-from almostism_dos.emulators import bochs, qemu
+from almostism_dos.emulators import TIMEOUT, bochs, qemu
 from almostism_dos.floppy import embedded_floppy, freedos_files
-from almostism_dos.formats import FORMATS
+from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import POWEROFF
 
@@ -66,7 +66,7 @@ def bare_boot_image(work: Path) -> Path:
     code = assemble("bare_poweroff.asm", lambda name: (HERE / name).read_text(), 0x7C00).code
     sector = bytearray(512)
     sector[: len(code)] = code
-    sector[510:] = b"\x55\xaa"
+    sector[SIGNATURE_OFFSET:] = BOOT_SIGNATURE
     image = work / "bare.img"
     image.write_bytes(bytes(sector) + bytes(1474560 - 512))
     return image
@@ -74,7 +74,7 @@ def bare_boot_image(work: Path) -> Path:
 
 def qemu_alone(image: Path) -> None:
     """QEMU on its own, the product's command line without the QMP watcher: it ends at the power-off."""
-    run(qemu.command(image), timeout=60)
+    run(qemu.command(image), timeout=TIMEOUT)
 
 
 def booting(image: Path, pristine: bytes, boot: Callable[[Path], None]) -> Callable[[], None]:
@@ -104,7 +104,7 @@ def bochs_bare(image: Path, work: Path) -> Callable[[], None]:
             ["script", "-qc", line, "/dev/null"],
             capture_output=True,
             stdin=subprocess.DEVNULL,
-            timeout=60,
+            timeout=TIMEOUT,
             check=False,
         )  # not checked: Bochs exits 1 at its shutdown port
 

@@ -11,7 +11,7 @@ import pytest
 
 from almostism_dos import programs
 from almostism_dos.assembler import Assembly
-from almostism_dos.emulators import REGISTRY, emulator_class
+from almostism_dos.emulators import REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import Emulator, RunOptions
 from almostism_dos.run import RunReport, run_image
 from vm.dos import Disk, RunResult, run_com
@@ -71,7 +71,7 @@ class EmulatorUnderTest:
             pytest.skip(f"{self.kind.title} has no {option.replace('_', '-')} option")
 
     def run(
-        self, image: Path, options: RunOptions | None = None, timeout: float = 60, keep: bool = False
+        self, image: Path, options: RunOptions | None = None, timeout: float = TIMEOUT, keep: bool = False
     ) -> RunReport:
         """Boot ``image`` as ``almostism-dos run`` does and report."""
         self.boots += 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from almostism_dos import freedos, programs, reference, scripture
-from almostism_dos.emulators import emulator_class
+from almostism_dos.emulators import TIMEOUT, emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files
@@ -237,7 +237,7 @@ def run_embedded_unicorn(case: Case) -> Outcome:
 
 
 def _boot(
-    case: Case, before: bytes, emulator: str, options: RunOptions, stamped: bool, timeout: float = 60
+    case: Case, before: bytes, emulator: str, options: RunOptions, stamped: bool, timeout: float = TIMEOUT
 ) -> Outcome:
     """Boot ``before`` in a registered emulator and compare the image afterwards (``stamped``: the DOS
     stamps the write time into the zeroed file's entry)."""

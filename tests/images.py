@@ -21,7 +21,7 @@ from almostism_dos.fat12 import (
     set_entry,
 )
 from almostism_dos.floppy import freedos_files
-from almostism_dos.formats import FIRST_CLUSTER, FORMATS, SECTOR
+from almostism_dos.formats import BOOT_SIGNATURE, FIRST_CLUSTER, FORMATS, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
@@ -31,7 +31,7 @@ FAKE_BOOT = bytearray(512)
 FAKE_BOOT[0:3] = b"\xeb\x3c\x90"
 FAKE_BOOT[62:66] = b"\xfa\xf4\xeb\xfd"
 FAKE_BOOT[100:132] = b"test boot sector for KERNEL  SYS"
-FAKE_BOOT[510:512] = b"\x55\xaa"
+FAKE_BOOT[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
 FAKE_KERNEL = b"fabricated kernel " * 2000
 FAKE_SHELL = b"fabricated shell " * 3000
 KERNEL_ATTRIBUTES = ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | ATTR_ARCHIVE
@@ -190,7 +190,7 @@ def fat16_image(path: Path) -> Path:
 def partitioned_image(path: Path) -> Path:
     data = bytearray(1024 * 1024)
     data[0x1BE : 0x1BE + 16] = bytes([0x80, 1, 1, 0, 0x06, 15, 63, 20]) + (63).to_bytes(4, "little") * 2
-    data[510:512] = b"\x55\xaa"
+    data[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
     path.write_bytes(data)
     return path
 

@@ -8,7 +8,7 @@ import pytest
 
 from almostism_dos import programs, reference, scripture
 from almostism_dos.fat12 import DELETED, Fat12Image, place_chain
-from almostism_dos.formats import FORMATS
+from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
@@ -138,7 +138,9 @@ def test_without_almost_com_it_says_so() -> None:
 
 def test_boot_sector_and_host_fit_the_budget() -> None:
     code = programs.assembly("embedded").code
-    assert len(code) <= 2048 and code[510:512] == b"\x55\xaa" and code[:3] == b"\xeb\x3c\x90"
+    assert (
+        len(code) <= 2048 and code[SIGNATURE_OFFSET:SECTOR] == BOOT_SIGNATURE and code[:3] == b"\xeb\x3c\x90"
+    )
     assert b"ALMOSTISM HOST" in code[:512]
 
 

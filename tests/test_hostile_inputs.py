@@ -19,8 +19,9 @@ import pytest
 
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators import TIMEOUT
 from almostism_dos.fat12 import Fat12Image, ImageError
-from almostism_dos.formats import LARGEST_IMAGE, SECTOR
+from almostism_dos.formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile
 from almostism_dos.inputs import InputError, InputTooLarge, read_head, read_input
 from almostism_dos.web import serve as web_serve
@@ -49,7 +50,7 @@ def odd_fat_image(clusters: int) -> bytes:
         + (16).to_bytes(2, "little") + (data_start + clusters).to_bytes(2, "little") + bytes([0xF0])
         + (2).to_bytes(2, "little")
     )  # fmt: skip
-    image[510:512] = b"\x55\xaa"
+    image[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
     root = 5 * SECTOR
     image[root : root + 11] = b"HIGH    BIN"
     image[root + 11] = 0x20
@@ -125,7 +126,7 @@ def test_a_freedos_directory_with_a_huge_kernel_is_refused(tmp_path: Path) -> No
         kernel.truncate(3 * 1024**3)
     (source / "COMMAND.COM").write_bytes(b"shell")
     boot = bytearray(SECTOR)
-    boot[100:111], boot[510:512] = b"KERNEL  SYS", b"\x55\xaa"
+    boot[100:111], boot[SIGNATURE_OFFSET:SECTOR] = b"KERNEL  SYS", BOOT_SIGNATURE
     (source / "BOOT.BIN").write_bytes(bytes(boot))
     with pytest.raises(freedos.FreeDosError, match="more than any file on a floppy"):
         freedos.load(source)
@@ -358,7 +359,7 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     folder.mkdir()
     image = folder / 'disk,snapshot=on "ü".img'
     image.write_bytes(embedded_image(reference.build(5)))
-    report = emulator.run(image, timeout=60)
+    report = emulator.run(image, timeout=TIMEOUT)
     assert report.errorlevel == 0 and report.vanished, report.problem
     assert not (folder / "disk").exists()  # no other file was booted or written
 
@@ -427,7 +428,7 @@ def test_an_emulator_that_refuses_to_start_says_so(
         if kind.unavailable() is not None:
             continue
         started = time.monotonic()
-        report = run_image(floppy, kind.configured(RunOptions()), timeout=60)
+        report = run_image(floppy, kind.configured(RunOptions()), timeout=TIMEOUT)
         assert time.monotonic() - started < 30
         assert report.problem is not None and "exited at once (exit code 1)" in report.problem
         assert "timed out" not in report.problem

@@ -1,4 +1,5 @@
-"""The shipped programs: 8086-clean, within budget, reproducible, commented as bootOS is, and built\non the generated includes."""
+"""The shipped programs: 8086-clean, within budget, reproducible, commented as bootOS is, and built on the
+generated includes."""
 
 from __future__ import annotations
 
@@ -67,7 +68,9 @@ def test_assembly_is_the_same_in_a_fresh_process() -> None:
 # The comment rule, as nanochess's bootOS keeps it: a block comment for each group of lines, a line
 # comment where the line says something the code does not, and no filler. A comment repeated more than
 # twice in one file says nothing the code does not.
-EVERY_SOURCE = sorted({line.source.file for name in programs.PROGRAMS for line in programs.assembly(name).lines})  # fmt: skip
+EVERY_SOURCE = sorted(
+    {line.source.file for name in programs.PROGRAMS for line in programs.assembly(name).lines}
+)
 HANDWRITTEN = [source for source in EVERY_SOURCE if source not in programs.GENERATED_INCLUDES]
 ROUTINE_HEADER = re.compile(r"^; (\w+)\s+- ", re.M)
 

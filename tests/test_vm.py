@@ -9,6 +9,7 @@ import pytest
 
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators import TIMEOUT
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
@@ -51,7 +52,7 @@ def test_a_write_protected_freedos_floppy_finishes_by_itself(
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
     before = image.read_bytes()
-    report = booting.run(image, RunOptions(write_protected=True), timeout=60)
+    report = booting.run(image, RunOptions(write_protected=True), timeout=TIMEOUT)
     assert report.exited, report.problem  # powered off: no critical-error prompt left waiting
     assert (report.errorlevel, report.vanished) == (5, False)
     assert "I/O failure: write" in report.console

@@ -36,6 +36,7 @@ from unicorn.x86_const import (
 )
 
 from almostism_dos.asm_includes import PROGRAM_SEGMENT
+
 BIOS_SEGMENT = 0xF000
 _CRITICAL_RETURN = 0x0010  # BIOS_SEGMENT:0010 holds INT 0FEh: back from the program's INT 24h handler
 _DEFAULT_CRITICAL = 0x0020  # BIOS_SEGMENT:0020 holds INT 0FDh: DOS's own handler, which would prompt

@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
     "browser": "browser:Browser",
 }
 DEFAULT = "qemu"
+TIMEOUT = 60.0  # seconds a boot may take before it counts as hung (run --timeout, and every caller)
 
 
 def emulator_class(name: str) -> type[Emulator]:

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from ..fat12 import ImageError
+from ..formats import FORMATS
+from ..text_screen import COLUMNS, ROWS
 from .base import Emulator, EmulatorExited, EmulatorMissing, RunOptions, require
 from .pseudo_terminal import spawn
 
@@ -46,16 +48,9 @@ _CONNECTED = r'Bochs connected to screen "([^"]+)"'
 _PROMPT = r"<bochs:1> "
 _START_TIMEOUT = 30.0  # seconds for Bochs to reach its first debugger prompt
 
-MEDIA = {  # floppy image size in KB -> Bochs's name for that medium (and a drive that takes it)
-    160: "160k",
-    180: "180k",
-    320: "320k",
-    360: "360k",
-    720: "720k",
-    1200: "1_2",
-    1440: "1_44",
-    2880: "2_88",
-}
+# Every floppy size we build, by Bochs's name for that medium (and a drive that takes it): "360k" below a
+# megabyte, "1_44" from there on.
+MEDIA = {kb: f"{kb}k" if kb < 1000 else f"{kb / 1000:g}".replace(".", "_") for kb in FORMATS}
 
 _CONFIG = """\
 megs: 16
@@ -147,7 +142,13 @@ class Bochs(Emulator):
             kilobytes = image.stat().st_size // 1024
             rc = configuration(Path("floppy.img"), Path("bochs.log"), self.write_protected, kilobytes)
             (work / "bochsrc").write_text(rc)
-            environment = {"TERM": "vt100", "LINES": "25", "COLUMNS": "80", "LANG": "C", "LC_ALL": "C"}
+            environment = {
+                "TERM": "vt100",
+                "LINES": str(ROWS),
+                "COLUMNS": str(COLUMNS),
+                "LANG": "C",
+                "LC_ALL": "C",
+            }
             bochs = spawn([self.executable(), "-q", "-f", "bochsrc"], environment, cwd=work)
             try:
                 try:

@@ -1,8 +1,9 @@
 """Write the static site that boots a floppy in the browser: page, v86, BIOS files, a copy of the floppy.
 
 The BIOS lineage is the one QEMU uses: Debian's SeaBIOS and the LGPL VGA BIOS, copied from the system
-(never from this repository). What the page must know of the liturgy (the result line, the scripture's
-name, the verdicts' meanings) is written into it from the one place each is defined.
+(never from this repository). What the page must know of the liturgy (the result line and its pattern,
+the scripture's name, the verdicts' meanings, the BPB and directory-entry fields it reads) is written
+into it from the one place each is defined.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from ..fat12 import Fat12Image
-from ..formats import LARGEST_IMAGE
+from ..fat12 import ATTR_NOT_A_FILE, DELETED, DIR_ATTRIBUTES, DIR_NAME_SIZE, Fat12Image
+from ..formats import BPB_OFFSETS, DIRECTORY_ENTRY, LARGEST_IMAGE
 from ..inputs import read_input
 from ..outputs import OutputError, check_output, created_mode
-from ..result_line import RESULT_PREFIX
+from ..result_line import RESULT_PATTERN, RESULT_PREFIX
 from ..scripture import SCRIPTURE_FILE, Verdict
 from .v86 import FILES, obtain
 
@@ -28,6 +29,7 @@ BIOS = Path("/usr/share/seabios/bios.bin")  # Debian package seabios
 VGA_BIOS = Path("/usr/share/vgabios/vgabios.bin")  # Debian package vgabios
 IMAGE = "floppy.img"  # the copy of the floppy the page boots (and offers as the original)
 PAGE = "index.html"
+_BPB_READ = ("bytes_per_sector", "reserved_sectors", "fat_count", "root_entries", "sectors_per_fat")
 _BIOS_FILES = {"bios/seabios.bin": BIOS, "bios/vgabios.bin": VGA_BIOS}
 
 
@@ -63,7 +65,16 @@ def config() -> dict[str, object]:
         "bios": bios,
         "vga_bios": vga_bios,
         "result_prefix": RESULT_PREFIX,
+        "result_pattern": RESULT_PATTERN,
         "scripture_file": SCRIPTURE_FILE,
+        "bpb": {name: BPB_OFFSETS[name] for name in _BPB_READ},
+        "entry": {
+            "size": DIRECTORY_ENTRY,
+            "name_size": DIR_NAME_SIZE,
+            "attributes": DIR_ATTRIBUTES,
+            "deleted": DELETED,
+            "not_a_file": ATTR_NOT_A_FILE,
+        },
         "meanings": {str(verdict.value): verdict.meaning for verdict in Verdict},
     }
 
