@@ -12,12 +12,10 @@ all, and on a loaded machine (four test workers on two cores) whole screens went
 from __future__ import annotations
 
 import codecs
-import contextlib
 import os
 import queue
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .result_line import result_in
@@ -49,7 +47,6 @@ def follow(
     screen: Screen,
     timeout: float,
     observer: Observer | None = None,
-    log: Path | None = None,
     stop: pexpect.spawn | None = None,
 ) -> tuple[int | None, bool]:
     """Feed the child's output to ``screen`` until it ends, within ``timeout`` seconds in all.
@@ -63,25 +60,20 @@ def follow(
     decoder = codecs.getincrementaldecoder(child.encoding or "latin-1")(child.codec_errors or "replace")
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_drain, args=(child.child_fd, chunks), daemon=True).start()
-    with contextlib.ExitStack() as stack:
-        written = stack.enter_context(open(log, "w", encoding="utf-8", errors="replace")) if log else None
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                data = chunks.get(timeout=min(_POLL, left))
-            except queue.Empty:
-                data = b""
-            if data is None:
-                exited = True
-                break
-            text = decoder.decode(data)
-            if written is not None:
-                written.write(text)
-            screen.feed(text)
-            if observer is not None:
-                observer(screen)
-        if not exited:
-            (stop or child).terminate(force=True)
-        child.close()
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            data = chunks.get(timeout=min(_POLL, left))
+        except queue.Empty:
+            data = b""
+        if data is None:
+            exited = True
+            break
+        screen.feed(decoder.decode(data))
+        if observer is not None:
+            observer(screen)
+    if not exited:
+        (stop or child).terminate(force=True)
+    child.close()
     if observer is not None:
         observer(screen)
     return result_in(screen.text()), exited

@@ -66,7 +66,6 @@ def run_image(
     Raises EmulatorMissing, ImageError, InputError, OSError.
     """
     system = emulator.operating_system(boot_system(_parsed(image)))
-    emulator.executable()
     with tempfile.TemporaryDirectory(prefix="almostism-keep-") as scratch:
         booted = image
         if keep:

@@ -67,7 +67,7 @@ class EmulatorUnderTest:
 
     def needs(self, option: str) -> None:
         """Skip, saying why, unless this emulator honours the :class:`RunOptions` field ``option``."""
-        if option not in self.kind.accepts:
+        if option not in self.kind.accepts():
             pytest.skip(f"{self.kind.title} has no {option.replace('_', '-')} option")
 
     def run(

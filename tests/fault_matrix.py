@@ -256,7 +256,7 @@ def _boot(
 
 def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Outcome]:
     def run(case: Case, before: bytes) -> Outcome:
-        if case.write_protected and "write_protected" not in emulator_class(emulator).accepts:
+        if case.write_protected and "write_protected" not in emulator_class(emulator).accepts():
             raise NotExpressible(f"{emulator} has no write-protect tab to set")
         options = RunOptions(write_protected=case.write_protected)
         return _boot(case, before, emulator, options, stamped, timeout=20)

@@ -37,4 +37,4 @@ def all_emulators() -> list[type[Emulator]]:
 
 def accepting(option: str) -> list[str]:
     """The names of the emulators that honour the :class:`~.base.RunOptions` field ``option``."""
-    return [kind.name for kind in all_emulators() if option in kind.accepts]
+    return [kind.name for kind in all_emulators() if option in kind.accepts()]

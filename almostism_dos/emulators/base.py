@@ -3,7 +3,8 @@
 As pytest-embedded splits app / process / DUT, this splits what is built (the image, elsewhere), how it
 runs (one :class:`Emulator` subclass per emulator, each in its own module), and what we expect on its
 screen (:mod:`almostism_dos.console`). An emulator's own options (QEMU's screenshot, a write-protected
-floppy, ALMOST.COM's command tail under DOSBox) are fields of its class, set from :class:`RunOptions`.
+floppy, ALMOST.COM's command tail under DOSBox) are fields of its dataclass named as in
+:class:`RunOptions`: what it accepts and how it is created from options both follow from those fields.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import shutil
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -70,23 +71,29 @@ class Emulator(ABC):
     title: ClassVar[str]  # as people spell it
     program: ClassVar[str]  # the executable
     package: ClassVar[str]  # the Debian package that provides it
-    accepts: ClassVar[frozenset[str]] = frozenset()  # the RunOptions fields it honours
     boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
     unsaved: str | None  # set by a boot that could not save an output asked of it (see Outcome)
+
+    @classmethod
+    def accepts(cls) -> frozenset[str]:
+        """The :class:`RunOptions` fields it honours: its own dataclass fields of the same names."""
+        own: set[str] = {field.name for field in fields(cls)} if is_dataclass(cls) else set()
+        return frozenset(own & {field.name for field in fields(RunOptions)})
 
     @classmethod
     def configured(cls, options: RunOptions) -> Emulator:
         """An instance set up for ``options``; :class:`UnsupportedOption` for one it cannot honour."""
         default = RunOptions()
+        accepted = cls.accepts()
         for field in fields(options):
-            if getattr(options, field.name) != getattr(default, field.name) and field.name not in cls.accepts:
+            if getattr(options, field.name) != getattr(default, field.name) and field.name not in accepted:
                 raise UnsupportedOption(field.name)
         return cls.create(options)
 
     @classmethod
-    @abstractmethod
     def create(cls, options: RunOptions) -> Emulator:
         """An instance with this emulator's own fields taken from ``options``."""
+        return cls(**{name: getattr(options, name) for name in cls.accepts()})
 
     @classmethod
     def unavailable(cls) -> str | None:
@@ -115,20 +122,26 @@ class Emulator(ABC):
     ) -> Outcome:
         """Boot ``image`` (changed in place, as a real floppy would be) and follow it to its end.
 
-        ``observer`` sees the rendered screen as it changes; ``log`` receives the raw console stream.
+        ``observer`` sees the rendered screen as it changes; ``log`` receives the console (the screen's
+        transcript, as :attr:`Outcome.console` has it), whatever the emulator, even when the boot fails.
         """
         from ..screen import Screen  # (a terminal emulator: loaded only when something boots)
 
-        self.executable()
+        program = self.executable()
         started = time.monotonic()
         screen = Screen()
         self.unsaved = None
-        errorlevel, exited = self._boot(image, timeout, screen, observer, log)
+        try:
+            errorlevel, exited = self._boot(program, image, timeout, screen, observer)
+        finally:
+            if log is not None:
+                log.write_text(screen.text(), encoding="utf-8")
         seconds = round(time.monotonic() - started, 3)
         return Outcome(errorlevel, exited, screen.text(), seconds, self.unsaved)
 
     @abstractmethod
     def _boot(
-        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+        self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
-        """Run the emulator, feeding ``screen``; return (errorlevel, exited by itself)."""
+        """Run the emulator (``program``, its path as :meth:`executable` found it), feeding ``screen``;
+        return (errorlevel, exited by itself)."""

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, ClassVar
 from ..fat12 import ImageError
 from ..formats import FORMATS
 from ..text_screen import COLUMNS, ROWS
-from .base import Emulator, EmulatorExited, EmulatorMissing, RunOptions, require
+from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
 
 if TYPE_CHECKING:
@@ -113,13 +113,7 @@ class Bochs(Emulator):
     title: ClassVar[str] = "Bochs"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
-    accepts: ClassVar[frozenset[str]] = frozenset({"write_protected"})
-
     write_protected: bool = False  # the floppy's write-protect tab set (Bochs's write_protected=1)
-
-    @classmethod
-    def create(cls, options: RunOptions) -> Bochs:
-        return cls(options.write_protected)
 
     def executable(self) -> str:
         path = require(PROGRAM, PACKAGE)
@@ -129,7 +123,7 @@ class Bochs(Emulator):
         return path
 
     def _boot(
-        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+        self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
         import pexpect
         from pexpect import fdpexpect
@@ -149,7 +143,7 @@ class Bochs(Emulator):
                 "LANG": "C",
                 "LC_ALL": "C",
             }
-            bochs = spawn([self.executable(), "-q", "-f", "bochsrc"], environment, cwd=work)
+            bochs = spawn([program, "-q", "-f", "bochsrc"], environment, cwd=work)
             try:
                 try:
                     bochs.expect(_CONNECTED, timeout=min(timeout, _START_TIMEOUT))
@@ -163,7 +157,7 @@ class Bochs(Emulator):
                     return None, False
                 display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
                 bochs.sendline("c")  # continue: the machine runs until it switches itself off
-                errorlevel, ended = follow(display, screen, timeout, observer, log, stop=bochs)
+                errorlevel, ended = follow(display, screen, timeout, observer, stop=bochs)
                 with contextlib.suppress(pexpect.TIMEOUT):
                     bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
                 last_words = str(bochs.before)

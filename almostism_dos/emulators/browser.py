@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .base import Emulator, EmulatorMissing, RunOptions, require
+from .base import Emulator, EmulatorMissing
 
 if TYPE_CHECKING:
     from ..screen import Observer, Screen
@@ -57,10 +57,6 @@ class Browser(Emulator):
     package: ClassVar[str] = PACKAGE
 
     @classmethod
-    def create(cls, options: RunOptions) -> Browser:
-        return cls()
-
-    @classmethod
     def unavailable(cls) -> str | None:
         from ..web.v86 import V86Unavailable, obtain
 
@@ -72,17 +68,14 @@ class Browser(Emulator):
             return str(missing)
         return None
 
-    def executable(self) -> str:
-        return require(PROGRAM, PACKAGE)
-
-    def launch(self, playwright: Any) -> Any:
+    def launch(self, playwright: Any, program: str | None = None) -> Any:
         """Debian's Chromium, headless, through a running Playwright; its sandbox off only for root, where
         Chromium refuses to start with it (CI runs as root)."""
         arguments = ["--no-sandbox"] if os.geteuid() == 0 else []
-        return playwright.chromium.launch(executable_path=self.executable(), args=arguments)
+        return playwright.chromium.launch(executable_path=program or self.executable(), args=arguments)
 
     def _boot(
-        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+        self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
         from ..outputs import write_atomically
         from ..web.serve import serving, url
@@ -97,7 +90,7 @@ class Browser(Emulator):
             except (V86Unavailable, BiosMissing) as error:
                 raise EmulatorMissing(str(error)) from None
             with serving(site.directory) as running, sync_api.sync_playwright() as playwright:
-                chromium = self.launch(playwright)
+                chromium = self.launch(playwright, program)
                 try:
                     page = chromium.new_page()
                     page.goto(url(running, PAGE))
@@ -106,8 +99,6 @@ class Browser(Emulator):
                         write_atomically(image, base64.b64decode(page.evaluate(_DISK)), force=True)
                 finally:
                     chromium.close()
-        if log is not None:
-            log.write_text(screen.text(), encoding="utf-8")
         return (None, False) if outcome is None else (int(outcome["errorlevel"]), True)
 
     @staticmethod

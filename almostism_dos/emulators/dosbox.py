@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..programs import ALMOST
 from ..result_line import RESULT_PREFIX, result_in
-from .base import Emulator, RunOptions
+from .base import Emulator
 
 if TYPE_CHECKING:
     from ..screen import Observer, Screen
@@ -59,20 +59,15 @@ class Dosbox(Emulator):
     title: ClassVar[str] = "DOSBox"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
-    accepts: ClassVar[frozenset[str]] = frozenset({"arguments"})
     boots: ClassVar[bool] = False
 
     arguments: str = ""  # ALMOST.COM's command tail
-
-    @classmethod
-    def create(cls, options: RunOptions) -> Dosbox:
-        return cls(options.arguments)
 
     def operating_system(self, booted: str) -> str:
         return "DOSBox"  # DOSBox's own DOS runs ALMOST.COM, whatever the image would boot
 
     def _boot(
-        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+        self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
         with tempfile.TemporaryDirectory(prefix="almostism-dosbox-") as scratch:
             work = Path(scratch)
@@ -87,7 +82,7 @@ class Dosbox(Emulator):
             }
             try:
                 subprocess.run(
-                    [self.executable(), "-conf", str(work / "dosbox.conf")],
+                    [program, "-conf", str(work / "dosbox.conf")],
                     env=environment,
                     stdin=subprocess.DEVNULL,
                     capture_output=True,
@@ -107,8 +102,6 @@ class Dosbox(Emulator):
                 .replace("\r\n", "\n")
                 .replace("\n", "\r\n")
             )
-        if log is not None:
-            log.write_text(console, encoding="utf-8")
         screen.feed(console)
         if observer is not None:
             observer(screen)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from ..text_screen import COLUMNS, ROWS, text_rows
-from .base import Emulator, EmulatorExited, RunOptions, require
+from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
 
 if TYPE_CHECKING:
@@ -38,12 +38,14 @@ def drive_value(path: Path) -> str:
     return str(path).replace(",", ",,")
 
 
-def command(image: Path, read_only: bool = False, qmp: Path | None = None) -> list[str]:
+def command(
+    image: Path, read_only: bool = False, qmp: Path | None = None, program: str | None = None
+) -> list[str]:
     """The QEMU command line for booting ``image`` from drive A:; with ``qmp``, QEMU connects there and
     waits, powered off, to be told to quit (without it, QEMU alone: it ends at the power-off)."""
     drive = f"file={drive_value(image)},format=raw,if=floppy,index=0" + (",readonly=on" if read_only else "")
     line = [
-        require(PROGRAM, PACKAGE),
+        program or require(PROGRAM, PACKAGE),
         "-nographic",  # no window; the serial console (and SeaBIOS's text mirror) on stdio
         "-no-user-config",
         "-machine", "pc",
@@ -66,17 +68,11 @@ class Qemu(Emulator):
     title: ClassVar[str] = "QEMU"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
-    accepts: ClassVar[frozenset[str]] = frozenset({"screenshot", "write_protected"})
-
     screenshot: Path | None = None  # save the final VGA text screen here (QMP screendump)
     write_protected: bool = False  # attach the floppy read-only, as a write-protect tab does
 
-    @classmethod
-    def create(cls, options: RunOptions) -> Qemu:
-        return cls(options.screenshot, options.write_protected)
-
     def _boot(
-        self, image: Path, timeout: float, screen: Screen, observer: Observer | None, log: Path | None
+        self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
         from ..console import follow
         from ..result_line import result_in
@@ -89,8 +85,8 @@ class Qemu(Emulator):
                 target=qmp.at_shutdown, args=(work / "text-screen.bin", picture, timeout), daemon=True
             )
             watcher.start()
-            child = spawn(command(image, self.write_protected, work / "qmp.sock"))
-            errorlevel, exited = follow(child, screen, timeout, observer, log)
+            child = spawn(command(image, self.write_protected, work / "qmp.sock", program))
+            errorlevel, exited = follow(child, screen, timeout, observer)
             qmp.stop()
             watcher.join(timeout=5)
             if exited and errorlevel is None and child.exitstatus:  # QEMU refused to start: it says why
