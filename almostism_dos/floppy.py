@@ -10,9 +10,10 @@ same ALMOST.COM, prints the same result line and powers off the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from . import programs, reference
+from . import programs
 from .fat12 import ATTR_ARCHIVE
 from .formats import SECTOR, FloppyFormat
 from .freedos import FreeDos
@@ -30,39 +31,54 @@ FDCONFIG = "\r\n".join(
         "",
     ]
 )
-AUTOEXEC = "\r\n".join(
-    [
-        "@ECHO OFF",
-        f"A:\\{ALMOST}",
-        f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
-        f"IF EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still on the floppy",  # (DIR cost 0.26 s)
-        f"IF NOT EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
-        f"A:\\{POWEROFF}",
-        "",
-    ]
-)
 
 
-def liturgy_files(unique: int) -> list[ImageFile]:
-    """ALMOST.COM and the scripture."""
-    return [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, reference.build(unique))]
+def autoexec(tail: str = "") -> str:
+    """AUTOEXEC.BAT: ALMOST.COM (with command tail ``tail``), the result line, whether the scripture is
+    still there, the power-off."""
+    return "\r\n".join(
+        [
+            "@ECHO OFF",
+            f"A:\\{ALMOST} {tail}".rstrip(),
+            f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
+            f"IF EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still on the floppy",  # (DIR: +0.26 s)
+            f"IF NOT EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
+            f"A:\\{POWEROFF}",
+            "",
+        ]
+    )
 
 
-def freedos_files(freedos: FreeDos, unique: int) -> list[ImageFile]:
-    """Everything on a FreeDOS Almostism floppy, in directory order."""
+AUTOEXEC = autoexec()
+
+
+def liturgy_files(scripture: bytes | None) -> list[ImageFile]:
+    """ALMOST.COM, and the scripture's bytes as SCRIPTUR.ALM unless None (a floppy without one)."""
+    files = [ImageFile(ALMOST, programs.almost_bytes())]
+    return files + ([ImageFile(SCRIPTURE_FILE, scripture)] if scripture is not None else [])
+
+
+def freedos_files(freedos: FreeDos, scripture: bytes | None, tail: str = "") -> list[ImageFile]:
+    """Everything on a FreeDOS Almostism floppy, in directory order; ``tail``: ALMOST.COM's command tail."""
     return [
         ImageFile("KERNEL.SYS", freedos.kernel, freedos.kernel_attributes),
         ImageFile("COMMAND.COM", freedos.shell, ATTR_ARCHIVE),
         ImageFile("FDCONFIG.SYS", FDCONFIG.encode("ascii")),
-        ImageFile("AUTOEXEC.BAT", AUTOEXEC.encode("ascii")),
-        *liturgy_files(unique),
+        ImageFile("AUTOEXEC.BAT", autoexec(tail).encode("ascii")),
+        *liturgy_files(scripture),
         ImageFile(POWEROFF, programs.code("poweroff")),
     ]
 
 
-def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, unique: int, epoch: int) -> bytes:
-    """The bytes of a FreeDOS Almostism floppy."""
-    return build_image(floppy, freedos.boot_code, freedos_files(freedos, unique), epoch)
+def freedos_floppy(
+    floppy: FloppyFormat,
+    freedos: FreeDos,
+    scripture: bytes | None,
+    epoch: int,
+    extra: Sequence[ImageFile] = (),
+) -> bytes:
+    """The bytes of a FreeDOS Almostism floppy carrying ``scripture`` (and ``extra`` files after it)."""
+    return build_image(floppy, freedos.boot_code, [*freedos_files(freedos, scripture), *extra], epoch)
 
 
 def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
@@ -77,6 +93,8 @@ def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int) -> 
     return build_image(embedded_format(floppy), system[:SECTOR], files, epoch, reserved=system[SECTOR:])
 
 
-def embedded_floppy(floppy: FloppyFormat, unique: int, epoch: int) -> bytes:
-    """A self-booting Almostism floppy: ALMOST.COM and this build's scripture."""
-    return embedded_image(floppy, liturgy_files(unique), epoch)
+def embedded_floppy(
+    floppy: FloppyFormat, scripture: bytes | None, epoch: int, extra: Sequence[ImageFile] = ()
+) -> bytes:
+    """A self-booting Almostism floppy: ALMOST.COM and ``scripture`` (and ``extra`` files after it)."""
+    return embedded_image(floppy, [*liturgy_files(scripture), *extra], epoch)

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from almostism_dos import freedos
+from almostism_dos import freedos, reference
 from almostism_dos.assembler import assemble
 from almostism_dos.emulators import TIMEOUT, bochs, qemu
 from almostism_dos.floppy import embedded_floppy, freedos_files
@@ -113,7 +113,7 @@ def bochs_bare(image: Path, work: Path) -> Callable[[], None]:
 
 def mtools_pipeline(source: freedos.FreeDos, work: Path) -> Callable[[], None]:
     """The same floppy made with mformat + mcopy + mattrib, from files already on disk."""
-    files = freedos_files(source, 0x5A)
+    files = freedos_files(source, reference.build(0x5A))
     for item in files:
         (work / item.name).write_bytes(item.data)
     (work / "boot.bin").write_bytes(source.boot_code)
@@ -137,7 +137,7 @@ def freedos_floor(source: freedos.FreeDos) -> bytes:
     """The FreeDOS floppy as ``build`` makes it, but ``AUTOEXEC.BAT`` only switches off."""
     files = [
         ImageFile(f.name, f"@ECHO OFF\r\nA:\\{POWEROFF}\r\n".encode()) if f.name == "AUTOEXEC.BAT" else f
-        for f in freedos_files(source, 90)
+        for f in freedos_files(source, reference.build(90))
     ]
     return build_image(FORMATS[1440], source.boot_code, files, 0)
 
@@ -160,7 +160,7 @@ def main() -> None:
         work = Path(scratch)
         bare = bare_boot_image(work)
         embedded, floor_image = work / "embedded.img", work / "floor.img"
-        pristine_embedded = embedded_floppy(FORMATS[1440], 90, 0)
+        pristine_embedded = embedded_floppy(FORMATS[1440], reference.build(90), 0)
         pair("QEMU alone, self-booting 1.44 MB floppy", booting(embedded, pristine_embedded, qemu_alone),
              "bare QEMU boot", lambda: qemu_alone(bare))  # fmt: skip
         same_floppy = booting(floor_image, pristine_embedded, qemu_alone)
@@ -170,7 +170,9 @@ def main() -> None:
             print(f"(no FreeDOS configured: set {freedos.ENVIRONMENT} for the FreeDOS rows)", file=sys.stderr)
         else:
             source = freedos.load(located)
-            pristine = build_image(FORMATS[1440], source.boot_code, freedos_files(source, 90), 0)
+            pristine = build_image(
+                FORMATS[1440], source.boot_code, freedos_files(source, reference.build(90)), 0
+            )
             floor = booting(floor_image, freedos_floor(source), qemu_alone)
             pair("QEMU alone, FreeDOS floppy", booting(embedded, pristine, qemu_alone),
                  "FreeDOS floor: `AUTOEXEC.BAT` only `POWEROFF.COM`", floor)  # fmt: skip

@@ -4,7 +4,8 @@
 
 Each cell shows the observed exit code and whether the file is gone (x = gone, - = still there); a cell
 that differs from the expected outcome is marked (SILENT: the screen lacked the verdict's words; CHANGED:
-the disk differs from the one change the verdict allows), and n/a says the host cannot express the case.
+the disk differs from the one change the verdict allows), n/a says the host cannot express the case, and
+missing that the host is not installed or configured here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, NotExpressible
+from vm.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, Case, HostMissing, NotExpressible
 
 
 def cell(host: str, case: Case) -> str:
@@ -21,12 +22,14 @@ def cell(host: str, case: Case) -> str:
         outcome = HOSTS[host](case)
     except NotExpressible:
         return "n/a"
+    except HostMissing:
+        return "missing"
     seen = "none" if outcome.exit_code is None else str(outcome.exit_code)
     text = f"{seen} {'x' if outcome.vanished else '-'}"
     as_expected = (outcome.exit_code, outcome.vanished) == (case.expected, case.vanishes)
     if outcome.changes:  # (which bytes: tests/test_fault_matrix.py says)
         text += " CHANGED"
-    spoke = case.words in outcome.console
+    spoke = case.spoken_in(outcome.console)
     if not spoke:
         text += " SILENT"
     if not as_expected or outcome.changes or not spoke:

@@ -8,23 +8,18 @@ import re
 import subprocess
 from pathlib import Path
 
-from almostism_dos import floppy, freedos, programs, scripture
+from almostism_dos import floppy, freedos, programs
 from almostism_dos.fat12 import (
     ATTR_ARCHIVE,
     ATTR_HIDDEN,
     ATTR_READ_ONLY,
     ATTR_SYSTEM,
-    DELETED,
-    FREE,
     Fat12Image,
-    read_entry,
-    set_entry,
 )
-from almostism_dos.floppy import freedos_files
-from almostism_dos.formats import BOOT_SIGNATURE, FIRST_CLUSTER, FORMATS, SECTOR, SIGNATURE_OFFSET
+from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
-from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
+from vm.disk_changes import unexpected_changes
 
 # EB 3C 90 (jump over the BPB) ... at 62: cli; hlt; jmp $-1 ... the name a FreeDOS boot sector loads.
 FAKE_BOOT = bytearray(512)
@@ -71,9 +66,8 @@ def fsck(image: Path) -> subprocess.CompletedProcess[str]:
 def embedded_image(
     scripture_data: bytes, kilobytes: int = 1440, extra: list[ImageFile] | None = None
 ) -> bytes:
-    """A self-booting floppy like ``build --boot embedded`` makes, with ``scripture_data`` as SCRIPTUR.ALM."""
-    files = [ImageFile(ALMOST, programs.almost_bytes()), ImageFile(SCRIPTURE_FILE, scripture_data)]
-    return floppy.embedded_image(FORMATS[kilobytes], files + (extra or []), 0)
+    """A self-booting floppy as ``build --boot embedded`` makes it, ``scripture_data`` as SCRIPTUR.ALM."""
+    return floppy.embedded_floppy(FORMATS[kilobytes], scripture_data, 0, extra or [])
 
 
 def liturgy_image(
@@ -83,75 +77,16 @@ def liturgy_image(
     extra: list[ImageFile] | None = None,
     kilobytes: int = 1440,
 ) -> Path:
-    """A FreeDOS floppy like ``build`` makes from ``source``, but with ``scripture_data`` as SCRIPTUR.ALM."""
+    """A FreeDOS floppy as ``build`` makes it from ``source``, with ``scripture_data`` as SCRIPTUR.ALM."""
     system = freedos.load(source)
-    files = [
-        f if f.name != SCRIPTURE_FILE else ImageFile(f.name, scripture_data) for f in freedos_files(system, 1)
-    ]
-    path.write_bytes(build_image(FORMATS[kilobytes], system.boot_code, files + (extra or []), 0))
+    path.write_bytes(floppy.freedos_floppy(FORMATS[kilobytes], system, scripture_data, 0, extra or []))
     return path
-
-
-DESTROYING = {Verdict.COMPLETE, Verdict.GAP, Verdict.FALSE, Verdict.HUSK}  # verdicts that destroy the file
-WRITE_STAMP = range(22, 26)  # an entry's write time and date: DOS sets them when a written file closes
-
-
-def destroyed(before: bytes, path: str) -> bytes:
-    """``before`` as a destroying liturgy must leave it: the file's first min(size, 1023) bytes zeroed
-    (never more: a short file is not extended), its chain freed in every FAT, its entry marked E5h."""
-    old = Fat12Image.parse(before)
-    entry = old.find(path)
-    assert entry is not None and not entry.is_directory
-    expected = bytearray(before)
-    expected[entry.offset] = DELETED
-    layout, left = old.layout, min(entry.size, scripture.SIZE)
-    for cluster in old.chain(entry.first_cluster) if entry.size else []:
-        start = layout.cluster_offset(cluster)
-        zeroed = min(layout.cluster_size, left)
-        expected[start : start + zeroed] = bytes(zeroed)
-        left -= zeroed
-        set_entry(expected, cluster, FREE)
-    return bytes(expected)
-
-
-def unexpected_changes(
-    before: bytes, after: bytes, path: str, verdict: Verdict, *, stamped: bool = False
-) -> list[str]:
-    """Every way ``after`` differs from what ``verdict`` allows, in words (empty: exactly as allowed).
-
-    A destroying verdict allows exactly :func:`destroyed`; every other verdict (no scripture, not a
-    scripture, an I/O failure) allows no change at all. ``stamped``: the host is a DOS that stamps the
-    write time and date into the entry when it closes the zeroed file, so those four bytes may differ.
-    """
-    expected = destroyed(before, path) if verdict in DESTROYING else before
-    differing = [offset for offset in range(len(before)) if expected[offset] != after[offset]]
-    if stamped and verdict in DESTROYING:
-        entry = Fat12Image.parse(before).find(path)
-        assert entry is not None
-        differing = [offset for offset in differing if offset - entry.offset not in WRITE_STAMP]
-    words = [f"byte {offset:#x}: {after[offset]:02X}, not {expected[offset]:02X}" for offset in differing]
-    if len(after) != len(before):
-        words.append(f"the image is {len(after)} bytes, not {len(before)}")
-    return words[:10] + ([f"... {len(words) - 10} more"] if len(words) > 10 else [])
 
 
 def only_the_scripture_changed(before: bytes, after: bytes) -> None:
     """After the liturgy: the entry deleted, its clusters zeroed and freed in every FAT; nothing else."""
     assert unexpected_changes(before, after, SCRIPTURE_FILE, Verdict.COMPLETE) == []
     assert Fat12Image.parse(after).fats_equal()
-
-
-def free_clusters(image: bytes) -> list[int]:
-    """The clusters the first FAT marks free."""
-    parsed = Fat12Image.parse(image)
-    fat, last = parsed.fat(), parsed.layout.cluster_count + FIRST_CLUSTER
-    return [cluster for cluster in range(FIRST_CLUSTER, last) if read_entry(fat, cluster) == FREE]
-
-
-def filler(image: bytes, spare: int = 0) -> ImageFile:
-    """A file that, added to ``image``'s files, leaves only ``spare`` clusters free."""
-    cluster_size = Fat12Image.parse(image).layout.cluster_size
-    return ImageFile("FILL.BIN", bytes(max(0, len(free_clusters(image)) - spare) * cluster_size))
 
 
 def first_sector_of(image: bytes, name: str) -> int:

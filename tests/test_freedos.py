@@ -179,8 +179,3 @@ def test_fetch_offline_is_a_clear_error(private_cache: Path) -> None:
     with pytest.raises(freedos.FreeDosError, match="cannot download"):
         freedos.fetch(f"http://127.0.0.1:{port}/fd.zip")
     assert not private_cache.exists()
-
-
-def test_the_pinned_release_is_the_official_floppy_edition() -> None:
-    assert freedos.FD13_URL.endswith("/1.3/official/FD13-FloppyEdition.zip")
-    assert freedos.FD13_SHA256 == "75a4e11a7fce6f124e20927b3022b4b715a2a3f7324c5f5bfea42d90d80eb072"

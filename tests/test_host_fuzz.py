@@ -36,8 +36,8 @@ from almostism_dos.reference import judgement
 from almostism_dos.result_line import result_in
 from almostism_dos.scripture import CREED_LINE, SCRIPTURE_FILE, Verdict, words
 from tests.conftest import fuzz_examples
-from tests.images import DESTROYING, filler, free_clusters, unexpected_changes
 from tests.strategies import files, sized_files
+from vm.disk_changes import DESTROYING, filler, free_clusters, unexpected_changes
 from vm.pc import Stop, boot
 
 
@@ -62,7 +62,7 @@ def freedos_build() -> Build:
     if located is None:
         pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
     system = freedos.load(located)
-    shipped = [f for f in freedos_files(system, 1) if f.name not in (SCRIPTURE_FILE, ALMOST)]
+    shipped = [f for f in freedos_files(system, None) if f.name != ALMOST]
 
     def build(floppy: FloppyFormat, files: list[ImageFile]) -> bytes:
         return build_image(floppy, system.boot_code, [*shipped, *files], 0)

@@ -13,8 +13,8 @@ from almostism_dos.emulators import REGISTRY
 from almostism_dos.programs import PROGRAMS
 from almostism_dos.scripture import Verdict
 from tests.conftest import FUZZ_DEFAULTS
-from tests.fault_matrix import CASES, HOSTS
 from tests.images import equates
+from vm.fault_matrix import CASES, HOSTS
 
 DASH = "\N{EN DASH}"  # how the README writes a range, 0\N{EN DASH}7
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

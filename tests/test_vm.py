@@ -1,4 +1,5 @@
-"""Real emulators: FreeDOS in QEMU (when FreeDOS is configured), QEMU's timeout path, DOSBox."""
+"""Real emulators booting what `build` makes, every size, on every emulator; the command line's run
+paths (JSON, screenshot, --keep, timeouts). The verdicts case by case are the fault matrix's rows."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import pytest
 
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.emulators import TIMEOUT
-from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
-from almostism_dos.image import ImageFile
+from almostism_dos.result_line import last_lines
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from tests.conftest import EmulatorUnderTest
-from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image, unexpected_changes
+from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
+from vm.disk_changes import unexpected_changes
 
 
 @pytest.fixture(scope="session")
@@ -45,22 +45,6 @@ def test_freedos_boots_the_liturgy(
 
 @pytest.mark.vm
 @pytest.mark.freedos
-def test_a_write_protected_freedos_floppy_finishes_by_itself(
-    booting: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path
-) -> None:
-    booting.needs("write_protected")
-    image = tmp_path / "a.img"
-    assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
-    before = image.read_bytes()
-    report = booting.run(image, RunOptions(write_protected=True), timeout=TIMEOUT)
-    assert report.exited, report.problem  # powered off: no critical-error prompt left waiting
-    assert (report.errorlevel, report.vanished) == (5, False)
-    assert "I/O failure: write" in report.console
-    assert image.read_bytes() == before
-
-
-@pytest.mark.vm
-@pytest.mark.freedos
 def test_run_json_and_screenshot(
     qemu: EmulatorUnderTest, configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,11 +62,15 @@ def test_run_json_and_screenshot(
 def test_qemu_timeout_says_where_the_boot_stopped(
     qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The fabricated boot sector halts at once: no FreeDOS, no result line.
+    # The fabricated boot sector halts at once: no FreeDOS, no result line. How far the BIOS got in 3 s
+    # depends on the machine's load, so the test asks that the report names the last lines shown,
+    # whatever they were, not that SeaBIOS got to any one of them.
     image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), reference.build(1))
+    report = qemu.run(image, timeout=3)
+    where = " | ".join(last_lines(report.console)) or "no output at all"
+    assert not report.exited and report.problem == f"timed out after 3 s; the screen last showed: {where}"
     assert main(["run", str(image), "--timeout", "3"]) == ExitCode.NO_RESULT
-    error = capsys.readouterr().err
-    assert "timed out after 3 s" in error and "Booting from Floppy" in error
+    assert "timed out after 3 s; the screen last showed: " in capsys.readouterr().err
 
 
 @pytest.fixture
@@ -100,31 +88,6 @@ def test_dosbox_performs_the_liturgy(dosbox: EmulatorUnderTest, fake_source: Pat
     assert "Instance byte: 0x5C" in report.console
     assert Fat12Image.parse(image.read_bytes()).find(SCRIPTURE_FILE) is None
     assert fsck(image).returncode == 0
-
-
-@pytest.mark.vm
-@pytest.mark.dosbox
-def test_dosbox_destroys_a_bad_checksum(dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path) -> None:
-    bad = bytearray(reference.build(9))
-    bad[-1] ^= 0xFF
-    image = liturgy_image(tmp_path / "a.img", fake_source, bytes(bad))
-    report = dosbox.run(image)
-    assert (report.errorlevel, report.vanished) == (4, True)
-
-
-@pytest.mark.vm
-@pytest.mark.dosbox
-def test_dosbox_leaves_an_ordinary_file_untouched(
-    dosbox: EmulatorUnderTest, fake_source: Path, tmp_path: Path
-) -> None:
-    note = ImageFile("NOTE.TXT", b"an ordinary file, to be left alone\r\n")
-    image = liturgy_image(tmp_path / "a.img", fake_source, reference.build(3), [note])
-    before = image.read_bytes()
-    report = dosbox.run(image, RunOptions(arguments="NOTE.TXT"))
-    assert report.errorlevel == 2 and not report.vanished  # SCRIPTUR.ALM was not the target
-    parsed = Fat12Image.parse(image.read_bytes())
-    assert parsed.read(parsed.find("NOTE.TXT")) == note.data  # type: ignore[arg-type]
-    assert image.read_bytes() == before
 
 
 # --- the self-booting floppy in QEMU: no FreeDOS needed, so these always run ---------------------
@@ -175,25 +138,6 @@ def embedded_file(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "a.img"
     path.write_bytes(embedded_image(data))
     return path
-
-
-@pytest.mark.vm
-def test_embedded_bad_scripture_in_qemu(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
-    bad = bytearray(reference.build(0x21))
-    bad[30] ^= 0x40  # a parser byte
-    image = embedded_file(tmp_path, bytes(bad))
-    report = qemu.run(image)
-    assert (report.errorlevel, report.vanished, report.exited) == (4, True, True)
-    assert fsck(image).returncode == 0
-
-
-@pytest.mark.vm
-def test_embedded_ordinary_file_in_qemu_is_untouched(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
-    image = embedded_file(tmp_path, b"shopping list: bread, milk, floppies\r\n")
-    before = image.read_bytes()
-    report = qemu.run(image)
-    assert (report.errorlevel, report.exited) == (2, True)
-    assert image.read_bytes() == before
 
 
 @pytest.mark.vm

@@ -4,7 +4,7 @@ A case says what is on the disk (the file's bytes, its attributes, a directory i
 write-protected floppy, the floppy's size, a scattered chain, a full disk) and how ALMOST.COM is started
 (its command tail); it expects an exit code and whether the target vanishes. A host runs a case and
 reports the exit code seen and every way the disk differs from the one change that verdict allows
-(:func:`tests.images.unexpected_changes`). Used by tests/test_fault_matrix.py and bench/reliability.py
+(:func:`vm.disk_changes.unexpected_changes`). Used by tests/test_fault_matrix.py and bench/reliability.py
 (``python -m bench.reliability``).
 """
 
@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from almostism_dos import freedos, programs, reference, scripture
-from almostism_dos.emulators import TIMEOUT, emulator_class
+from almostism_dos.emulators import REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
-from almostism_dos.floppy import AUTOEXEC, embedded_image, freedos_files
+from almostism_dos.floppy import embedded_image, freedos_files
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
-from almostism_dos.scripture import CREED, SCRIPTURE_FILE, Verdict
-from tests.images import DESTROYING, filler, free_clusters, unexpected_changes
+from almostism_dos.scripture import CREED, PARSER_OFFSET, SCRIPTURE_FILE, SIZE, UNIQUE_OFFSET, Verdict
+from vm.disk_changes import DESTROYING, filler, free_clusters, unexpected_changes
 from vm.dos import Disk, Stop, run_com
 from vm.pc import boot
 
@@ -38,6 +38,14 @@ def _flip(offset: int, mask: int = 0x01) -> bytes:
     data = bytearray(VALID)
     data[offset] ^= mask
     return bytes(data)
+
+
+def _announcing(length: int) -> bytes:
+    """A creed file whose bytes 8.. are code that would print (DOS 09h) if anything ever ran it."""
+    data = bytearray(VALID)
+    data[PARSER_OFFSET : PARSER_OFFSET + 7] = bytes.fromhex("b409 ba0000 cd21")
+    data[SIZE - 1] = scripture.checksum_byte(bytes(data[: SIZE - 1]))
+    return bytes(data) + bytes(length - SIZE)
 
 
 @dataclass(frozen=True)
@@ -67,15 +75,20 @@ class Case:
         return bool(self.tail) or self.path != SCRIPTURE_FILE
 
     @property
-    def words(self) -> str:
-        """What ALMOST.COM must print for this case: the judge's words, the creed, or the I/O failure."""
+    def spoken(self) -> tuple[str, ...]:
+        """What ALMOST.COM must print for this case: the judge's words; for a true scripture the creed line
+        and its instance line; for an I/O failure the prefix (the step depends on the host)."""
         verdict = scripture.Verdict(self.expected)
-        if verdict is scripture.Verdict.COMPLETE:
-            return scripture.CREED_LINE
+        if verdict is scripture.Verdict.COMPLETE and self.content is not None:
+            return scripture.CREED_LINE, scripture.instance_line(self.content[UNIQUE_OFFSET])
         if verdict is scripture.Verdict.IO:
-            return "I/O failure: "
+            return (scripture.IO_PREFIX,)
         flaw = reference.judgement(self.content)[1] if verdict is scripture.Verdict.FALSE else None
-        return scripture.words(verdict, flaw) or ""
+        return (scripture.words(verdict, flaw) or "",)
+
+    def spoken_in(self, console: str) -> bool:
+        """Every line :attr:`spoken` names is on ``console``."""
+        return all(line in console for line in self.spoken)
 
 
 CASES = [
@@ -83,6 +96,9 @@ CASES = [
     Case("missing scripture", None, 1, True),
     Case("ordinary file named SCRIPTUR.ALM", b"Dear reader, an ordinary letter.\r\n", 2, False),
     Case("zero-length file", b"", 2, False),
+    Case("3 bytes of the creed", CREED[:3], 2, False),
+    Case("1022 zero bytes", bytes(1022), 2, False),
+    Case("1024 zero bytes", bytes(1024), 2, False),
     Case("directory named SCRIPTUR.ALM", None, 5, True, directory=True),
     Case("8 bytes: the creed alone", CREED, 4, True),
     Case("512 bytes with the creed", VALID[:512], 4, True),
@@ -105,6 +121,10 @@ CASES = [
     Case("tail with spaces", VALID, 0, True, tail="   SCRIPTUR.ALM   and more words"),
     Case("tail: path into a subdirectory", VALID, 0, True, path="SUB\\HOLY.ALM", tail="SUB\\HOLY.ALM"),
     Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE_FILE.ALMS"),
+    Case("tail: path into a missing directory", VALID, 1, False, tail="NOWHERE\\SCRIPTUR.ALM"),
+    Case("tail of blanks only: the default name", VALID, 0, True, tail="    "),
+    Case("gap violation whose code would print", _announcing(4096), 3, True),
+    Case("parser replaced by code that would print", _announcing(1023), 4, True),
     Case("8 bytes with the creed, 160 KB floppy", CREED, 4, True, kilobytes=160),
     Case("1024 bytes with the creed, 160 KB floppy", VALID + b"\0", 3, True, kilobytes=160),
     Case("513 bytes with the creed, 720 KB floppy (1 KB clusters)", VALID[:513], 4, True, kilobytes=720),
@@ -123,10 +143,25 @@ class Outcome:
     vanished: bool
     changes: list[str]  # every way the disk differs from what the expected verdict allows (empty: none)
     console: str  # what was printed (ALMOST.COM's lines among the rest)
+    ran: frozenset[int] | None = None  # offsets of the file's bytes that executed, where a host can watch
+
+
+def ran_as_allowed(case: Case, ran: frozenset[int]) -> bool:
+    """Only a true scripture may run any of its bytes, and then only its verified parser (8..49), which
+    a completed liturgy did run; any other file runs none of its bytes."""
+    if case.content is None or case.directory or reference.judge(case.content) is not Verdict.COMPLETE:
+        return not ran
+    return ran <= set(range(PARSER_OFFSET, UNIQUE_OFFSET)) and (
+        bool(ran) or case.expected != Verdict.COMPLETE
+    )
 
 
 class NotExpressible(Exception):
     """This host cannot set up this case; the message says why."""
+
+
+class HostMissing(Exception):
+    """The host is not installed or configured here (an emulator, FreeDOS); the message names the fix."""
 
 
 # --- images and the bytes outside the judged file -------------------------------------------------
@@ -206,7 +241,9 @@ def run_unicorn_dos(case: Case) -> Outcome:
     if case.content is not None:
         disk.add(case.path, case.content, read_only=case.read_only)
     before = disk.contents()
-    result = run_com(programs.almost_bytes(), disk, " " + case.tail if case.tail else "")
+    buffer = programs.assembly("almost").symbols["buffer"]  # where ALMOST.COM reads the file
+    read = range(buffer, buffer + SIZE + 1)
+    result = run_com(programs.almost_bytes(), disk, " " + case.tail if case.tail else "", watch=read)
     after = disk.contents()
     target = case.path.upper()  # (a directory is not in ``files``: no file there)
     kept = Verdict(case.expected) not in DESTROYING  # then the target must not change either
@@ -216,7 +253,8 @@ def run_unicorn_dos(case: Case) -> Outcome:
         if (name != target or kept) and before.get(name) != after.get(name)
     ]
     exit_code = result.exit_code if result.stop == Stop.EXIT else None
-    return Outcome(exit_code, target not in after, strays, result.output)
+    ran = frozenset(address - read.start for address in result.executed_watch)
+    return Outcome(exit_code, target not in after, strays, result.output, ran)
 
 
 def _embedded_image(case: Case) -> bytes:
@@ -246,7 +284,7 @@ def _boot(
     kind = emulator_class(emulator)
     missing = kind.unavailable()
     if missing is not None:
-        raise NotExpressible(missing)
+        raise HostMissing(missing)
     with tempfile.TemporaryDirectory(prefix="almostism-case-") as scratch:
         image = Path(scratch) / "case.img"
         image.write_bytes(before)
@@ -283,14 +321,11 @@ def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
     def run(case: Case) -> Outcome:
         located = freedos.locate(None)
         if located is None:
-            raise NotExpressible(f"no FreeDOS configured ({freedos.ENVIRONMENT})")
+            raise HostMissing(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
         if len(case.tail) > 120:
             raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
         system = freedos.load(located)
-        files = freedos_files(system, 1)
-        files = [f for f in files if f.name != SCRIPTURE_FILE]
-        autoexec = AUTOEXEC.replace(f"A:\\{ALMOST}", f"A:\\{ALMOST} {case.tail}".rstrip())
-        files = [ImageFile(f.name, autoexec.encode()) if f.name == "AUTOEXEC.BAT" else f for f in files]
+        files = freedos_files(system, None, case.tail)
         floppy = FORMATS[case.kilobytes]
         image = case_image(case, lambda files: build_image(floppy, system.boot_code, files, 0), files)
         return boot_it(case, image)
@@ -298,11 +333,19 @@ def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
     return run
 
 
-def run_dosbox(case: Case) -> Outcome:
-    """ALMOST.COM in DOSBox, the image mounted as A:."""
-    if case.write_protected:
-        raise NotExpressible("DOSBox 0.74 mounts floppy images writable only")
-    return _boot(case, _embedded_image(case), "dosbox", RunOptions(arguments=case.tail), stamped=True)
+def own_dos_on(emulator: str) -> Callable[[Case], Outcome]:
+    """ALMOST.COM under an emulator's own DOS (DOSBox), the image mounted as A:; the DOS stamps the time."""
+    kind = emulator_class(emulator)
+
+    def run(case: Case) -> Outcome:
+        if case.write_protected and "write_protected" not in kind.accepts():
+            raise NotExpressible(f"{kind.title} mounts floppy images writable only")
+        if case.tail and "arguments" not in kind.accepts():
+            raise NotExpressible(f"{kind.title} takes no command tail for ALMOST.COM")
+        options = RunOptions(arguments=case.tail, write_protected=case.write_protected)
+        return _boot(case, _embedded_image(case), emulator, options, stamped=True)
+
+    return run
 
 
 # Where a host does not do what DOS does; the matrix shows the observed outcome, the tests expect it.
@@ -312,14 +355,24 @@ KNOWN_DEVIATIONS = {
     ),
 }
 
-HOSTS: dict[str, Callable[[Case], Outcome]] = {
-    "Unicorn DOS": run_unicorn_dos,
-    "embedded, Unicorn PC": run_embedded_unicorn,
-    "embedded, QEMU": embedded_on("qemu"),
-    "FreeDOS, QEMU": freedos_on("qemu"),
-    "embedded, Bochs": embedded_on("bochs"),
-    "FreeDOS, Bochs": freedos_on("bochs"),
-    "embedded, browser": embedded_on("browser"),
-    "FreeDOS, browser": freedos_on("browser"),
-    "DOSBox": run_dosbox,
-}
+
+def _hosts() -> dict[str, Callable[[Case], Outcome]]:
+    """The two Unicorn machines, then every registered emulator: one that boots gets a column for each
+    boot system, one with its own DOS a column of its own."""
+    hosts: dict[str, Callable[[Case], Outcome]] = {
+        "Unicorn DOS": run_unicorn_dos,
+        "embedded, Unicorn PC": run_embedded_unicorn,
+    }
+    for name in REGISTRY:
+        kind = emulator_class(name)
+        if kind.boots:
+            hosts |= {
+                f"embedded, {kind.title}": embedded_on(name),
+                f"FreeDOS, {kind.title}": freedos_on(name),
+            }
+        else:
+            hosts[kind.title] = own_dos_on(name)
+    return hosts
+
+
+HOSTS = _hosts()
