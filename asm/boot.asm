@@ -103,14 +103,20 @@ disk_try:
     int 0x13                    ; reset it before trying again
     dec byte ptr [tries]        ; one try fewer
     jnz disk_try                ; try again
-    mov ah, [disk_op]           ; AH = 38h read, 39h write: fail, retry
-    add ah, 0x36                ;   and ignore allowed, data area
-    mov al, [drive]             ; AL = drive
-    mov di, 0x0a                ; DI = 0Ah: write fault
+
+; --- Tries spent: INT 24h decides. AH bit 0 = write, bits 1-2 = area (11:
+; data), bits 3-5 = fail, retry, ignore allowed; DI = the error ------------
+    mov al, 0x0d
+    sub al, [disk_op]           ; AL = 0Bh read fault, 0Ah write fault
+    cbw
+    xchg di, ax                 ; DI = it
     cmp byte ptr [disk_status], 3 ; write-protected?
     jne disk_ask
     xor di, di                  ; DI = 0: write-protect
 disk_ask:
+    mov ah, [disk_op]           ; AH = 3Eh read, 3Fh write (2, 3 + 3Ch)
+    add ah, 0x3c
+    mov al, [drive]             ; AL = drive
     int 0x24                    ; the program's handler (or ours)
     cmp al, 1                   ; retry?
     je disk_retry               ; three more tries

@@ -16,8 +16,7 @@ from almostism_dos.result_line import result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, only_the_scripture_changed
 from vm.dos import Disk, run_com
-from vm.dos import Stop as DosStop
-from vm.pc import Stop as PcStop
+from vm.machine import Stop
 from vm.pc import boot
 
 
@@ -46,9 +45,9 @@ def test_the_uncut_run_makes_the_calls_the_cuts_assume() -> None:
 def test_every_cut_on_the_dos_disk_is_finished_by_a_rerun(cut: int) -> None:
     disk = dos_disk()
     first = run_com(programs.almost_bytes(), disk, cut_after=cut)
-    assert first.stop == DosStop.CUT and len(first.int21_calls) == cut
+    assert first.stop == Stop.CUT and len(first.int21_calls) == cut
     second = run_com(programs.almost_bytes(), disk)
-    assert second.stop == DosStop.EXIT and second.exit_code in (0, 1, 6), second.output
+    assert second.stop == Stop.EXIT and second.exit_code in (0, 1, 6), second.output
     assert disk.contents() == {"OTHER.TXT": b"a bystander"}
 
 
@@ -66,13 +65,13 @@ def pristine() -> bytes:
 
 def test_the_uncut_boot_is_the_reference() -> None:
     full = boot(pristine())[0]
-    assert full.stop == PcStop.POWEROFF and result_in(full.output) == 0 and full.int21_calls == HOST_CALLS
+    assert full.stop == Stop.POWEROFF and result_in(full.output) == 0 and full.int21_calls == HOST_CALLS
 
 
 @pytest.mark.parametrize("cut", range(1, HOST_CALLS))
 def test_every_cut_on_the_fat_image_is_finished_by_a_reboot(cut: int) -> None:
     first, floppy = boot(pristine(), cut_after=cut)
-    assert first.stop == PcStop.CUT
+    assert first.stop == Stop.CUT
     second, floppy = boot(bytes(floppy.image))
-    assert second.stop == PcStop.POWEROFF and result_in(second.output) in (0, 1, 6), second.output
+    assert second.stop == Stop.POWEROFF and result_in(second.output) in (0, 1, 6), second.output
     only_the_scripture_changed(pristine(), bytes(floppy.image))

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import ClassVar
 
-from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_HOOK_INTR, UC_MODE_16
-from unicorn.unicorn import Uc, UcError
+from unicorn import UC_HOOK_CODE, UC_HOOK_INTR
+from unicorn.unicorn import Uc
 from unicorn.x86_const import (
     UC_X86_REG_AX,
     UC_X86_REG_BP,
@@ -36,6 +35,9 @@ from unicorn.x86_const import (
 )
 
 from almostism_dos.asm_includes import PROGRAM_SEGMENT
+from vm.machine import Machine, Stop
+
+__all__ = ["Disk", "DosMachine", "RunResult", "Stop", "run_com"]
 
 BIOS_SEGMENT = 0xF000
 _CRITICAL_RETURN = 0x0010  # BIOS_SEGMENT:0010 holds INT 0FEh: back from the program's INT 24h handler
@@ -52,6 +54,7 @@ FILE_NOT_FOUND = 2
 PATH_NOT_FOUND = 3
 ACCESS_DENIED = 5
 INVALID_HANDLE = 6
+INVALID_ACCESS = 0x0C  # an open mode other than 0, 1, 2
 FAIL_ON_INT24 = 0x53
 
 
@@ -98,17 +101,6 @@ def normalize(path: str) -> str:
     return "\\".join(parts)
 
 
-class Stop(Enum):
-    """How a run of a program ended."""
-
-    EXIT = "exit"  # the program terminated through DOS
-    CUT = "cut"  # cut_after reached: a power cut, for crash tests
-    PROMPT = "prompt"  # a critical error with no handler: real DOS would ask "Abort, Retry, Fail?"
-    ABORT = "abort"  # the program's INT 24h handler answered "abort"
-    LIMIT = "limit"  # the instruction limit ran out
-    CRASH = "crash"  # something no DOS program should do; ``detail`` says what
-
-
 @dataclass
 class RunResult:
     """What happened when a program ran."""
@@ -136,21 +128,13 @@ class _PendingCritical:
     operation: Callable[[], None]
 
 
-class _Stop(Exception):
-    def __init__(self, reason: Stop, exit_code: int | None = None, detail: str = "") -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-        self.exit_code = exit_code
-        self.detail = detail
-
-
-class DosMachine:
-    """One run of one .COM program."""
+class DosMachine(Machine):
+    """One run of one .COM program: the core with DOS in Python."""
 
     def __init__(self, disk: Disk, memory_fill: bytes = b"\xcc") -> None:
+        super().__init__()
         self.disk = disk
-        self.uc = Uc(UC_ARCH_X86, UC_MODE_16)
-        self.uc.mem_map(0, 0x100000)
+        self.exit_code: int | None = None
         self.uc.mem_write(PROGRAM_SEGMENT * 16, (memory_fill * (0x10000 // len(memory_fill) + 1))[:0x10000])
         bios = BIOS_SEGMENT * 16
         self.uc.mem_write(bios + _CRITICAL_RETURN, b"\xcd\xfe")
@@ -163,35 +147,11 @@ class DosMachine:
         self.critical_errors = 0
         self.cut_after: int | None = None
         self._pending: _PendingCritical | None = None
-        self._stop: _Stop | None = None
 
-    # --- memory and registers -------------------------------------------------------------------
-    def _reg(self, register: int) -> int:
-        return int(self.uc.reg_read(register))
-
-    def _set(self, register: int, value: int) -> None:
-        self.uc.reg_write(register, value & 0xFFFF)
-
-    def _linear(self, segment_register: int, offset: int) -> int:
-        return self._reg(segment_register) * 16 + (offset & 0xFFFF)
-
-    def _read(self, address: int, size: int) -> bytes:
-        return bytes(self.uc.mem_read(address, size)) if size else b""
-
+    # --- memory and registers (the rest is the core's) ------------------------------------------------
     def _asciiz(self, address: int) -> str:
         raw = self._read(address, 128)
         return raw.split(b"\0", 1)[0].decode("cp437")
-
-    def _set_vector(self, number: int, segment: int, offset: int) -> None:
-        self.uc.mem_write(number * 4, offset.to_bytes(2, "little") + segment.to_bytes(2, "little"))
-
-    def _vector(self, number: int) -> tuple[int, int]:
-        raw = self._read(number * 4, 4)
-        return int.from_bytes(raw[2:], "little"), int.from_bytes(raw[:2], "little")
-
-    def _carry(self, on: bool) -> None:
-        flags = self._reg(UC_X86_REG_FLAGS)
-        self._set(UC_X86_REG_FLAGS, flags | 1 if on else flags & ~1)
 
     def _ok(self, ax: int | None = None) -> None:
         if ax is not None:
@@ -231,43 +191,35 @@ class DosMachine:
         self.uc.hook_add(UC_HOOK_INTR, self._interrupt)
         if watch is not None:
             self.uc.hook_add(UC_HOOK_CODE, self._watched, begin=base + watch.start, end=base + watch.stop - 1)
-        try:
-            self.uc.emu_start(base + 0x100, 0, count=instruction_limit)
-        except UcError as error:
-            if self._stop is None:
-                self._stop = _Stop(
-                    Stop.CRASH,
-                    detail=f"{error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}",
-                )
-        stop = self._stop or _Stop(Stop.LIMIT)
+        stop = self._run(base + 0x100, instruction_limit)
         return RunResult(
-            stop.reason,
-            stop.exit_code,
+            stop,
+            self.exit_code,
             self.output.decode("cp437"),
             self.int21_calls,
             self.executed_watch,
             self.critical_errors,
-            stop.detail,
+            self.detail,
         )
 
     def _watched(self, uc: Uc, address: int, size: int, user_data: object) -> None:
         self.executed_watch.add(address - PROGRAM_SEGMENT * 16)
 
-    def _halt(self, reason: Stop, exit_code: int | None = None, detail: str = "") -> None:
-        self._stop = _Stop(reason, exit_code, detail)
-        self.uc.emu_stop()
+    def _terminate(self, exit_code: int) -> None:
+        self.exit_code = exit_code
+        self._halt(Stop.EXIT)
 
     def _interrupt(self, uc: Uc, number: int, user_data: object) -> None:
         if number == 0x21:
             self._int21()
         elif number == 0x20:
-            self._halt(Stop.EXIT, 0)
+            self._terminate(0)
         elif number == 0xFE:
             self._critical_returned()
         elif number == 0xFD:
             self._halt(Stop.PROMPT)
         else:
-            self._halt(Stop.CRASH, detail=f"unexpected INT {number:02X}h")
+            self._halt(Stop.CRASH, f"unexpected INT {number:02X}h")
 
     def _int21(self) -> None:
         function = self._reg(UC_X86_REG_AX) >> 8
@@ -282,7 +234,7 @@ class DosMachine:
     def _cut_if_due(self) -> None:
         """Stop once ``cut_after`` INT 21h calls have completed (a power cut, for crash tests)."""
         due = self.cut_after is not None and len(self.int21_calls) >= self.cut_after
-        if due and self._stop is None and self._pending is None:
+        if due and self.stop is None and self._pending is None:
             self._halt(Stop.CUT)
 
     # --- critical errors (INT 24h) --------------------------------------------------------------------
@@ -292,23 +244,14 @@ class DosMachine:
         segment, offset = self._vector(0x24)
         registers = {register: self._reg(register) for register in _SAVED_REGISTERS}
         self._pending = _PendingCritical(registers, operation)
-        sp = (self._reg(UC_X86_REG_SP) - 6) & 0xFFFF
-        frame = (
-            _CRITICAL_RETURN.to_bytes(2, "little")
-            + BIOS_SEGMENT.to_bytes(2, "little")
-            + self._reg(UC_X86_REG_FLAGS).to_bytes(2, "little")
-        )
-        self.uc.mem_write(self._linear(UC_X86_REG_SS, sp), frame)
-        self._set(UC_X86_REG_SP, sp)
-        self._set(UC_X86_REG_AX, 0x3900)  # AH: write error in the data area, disk A:
+        self._set(UC_X86_REG_AX, 0x1F00)  # AH: a write (bit 0), data area (1-2), fail and retry allowed; A:
         self._set(UC_X86_REG_DI, 0)  # 0: write-protected
-        self._set(UC_X86_REG_CS, segment)
-        self._set(UC_X86_REG_IP, offset)
+        self._enter(segment, offset, return_to=(BIOS_SEGMENT, _CRITICAL_RETURN))
 
     def _critical_returned(self) -> None:
         pending = self._pending
         if pending is None:
-            self._halt(Stop.CRASH, detail="INT 0FEh outside a critical error")
+            self._halt(Stop.CRASH, "INT 0FEh outside a critical error")
             return
         action = self._reg(UC_X86_REG_AX) & 0xFF
         self._pending = None
@@ -332,7 +275,7 @@ class DosMachine:
         text = self._read(address, 0x10000 - (address & 0xFFFF))
         end = text.find(b"$")
         if end < 0:
-            self._halt(Stop.CRASH, detail="INT 21h 09h string without '$'")
+            self._halt(Stop.CRASH, "INT 21h 09h string without '$'")
             return
         self.output += text[:end]
 
@@ -363,7 +306,7 @@ class DosMachine:
             self._error(self._path_error(path))
             return
         if mode > 2:
-            self._error(FUNCTION_INVALID)
+            self._error(INVALID_ACCESS)
             return
         writable = mode in (1, 2)
         if writable and entry.read_only:
@@ -462,7 +405,7 @@ class DosMachine:
         self._ok(position & 0xFFFF)
 
     def _exit(self) -> None:
-        self._halt(Stop.EXIT, self._reg(UC_X86_REG_AX) & 0xFF)
+        self._terminate(self._reg(UC_X86_REG_AX) & 0xFF)
 
     _FUNCTIONS: ClassVar[dict[int, Callable[[DosMachine], None]]] = {
         0x02: _print_char,

@@ -16,10 +16,9 @@ Used by the tests and benchmarks; not shipped with the package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
-from unicorn import UC_ARCH_X86, UC_HOOK_INTR, UC_MODE_16
-from unicorn.unicorn import Uc, UcError
+from unicorn import UC_HOOK_INTR
+from unicorn.unicorn import Uc
 from unicorn.x86_const import (
     UC_X86_REG_AH,
     UC_X86_REG_AX,
@@ -29,12 +28,15 @@ from unicorn.x86_const import (
     UC_X86_REG_DX,
     UC_X86_REG_ES,
     UC_X86_REG_FLAGS,
-    UC_X86_REG_IP,
     UC_X86_REG_SP,
     UC_X86_REG_SS,
 )
 
-from almostism_dos.formats import SECTOR, BootParameters
+from almostism_dos.formats import BOOT_LOAD_ADDRESS, SECTOR, BootParameters
+from vm.machine import Machine, Stop
+
+__all__ = ["Floppy", "Pc", "PcResult", "Stop", "boot"]
+UNSET = (0xF000, 0xFFF0)  # where every vector points until someone sets it: no handler
 
 
 @dataclass
@@ -49,17 +51,6 @@ class Floppy:
     writes: list[int] = field(default_factory=list)  # every sector written, in order
 
 
-class Stop(Enum):
-    """How a boot ended."""
-
-    POWEROFF = "poweroff"  # APM power-off
-    HALT = "halt"  # a HLT with nothing left to do (no APM)
-    KEY = "key"  # waits for a key nobody will press (a prompt: a real boot test would hang here)
-    CUT = "cut"  # cut_after reached: a power cut, for crash tests
-    LIMIT = "limit"  # the instruction limit ran out
-    CRASH = "crash"  # something no boot should do; ``detail`` says what
-
-
 @dataclass
 class PcResult:
     """How the boot ended."""
@@ -70,59 +61,31 @@ class PcResult:
     detail: str = ""  # for a crash: what happened, and where
 
 
-class Pc:
-    """One boot of one floppy."""
+class Pc(Machine):
+    """One boot of one floppy: the core with a BIOS in Python."""
 
     def __init__(self, floppy: Floppy, apm: bool = True, cut_after: int | None = None) -> None:
+        super().__init__()
         self.floppy = floppy
         self.apm = apm
         self.cut_after = cut_after  # power cut once this many INT 21h calls have been made
         self.int21_calls = 0
         self.parameters = BootParameters.unpack(bytes(floppy.image[:SECTOR]))
-        self.uc = Uc(UC_ARCH_X86, UC_MODE_16)
-        self.uc.mem_map(0, 0x100000)
-        unset = (0xFFF0).to_bytes(2, "little") + (0xF000).to_bytes(2, "little")
-        self.uc.mem_write(0, unset * 256)  # every vector unset until someone sets it
+        for number in range(256):
+            self._set_vector(number, *UNSET)
         self.output = bytearray()
-        self.stop: Stop | None = None
-        self.detail = ""
         self.ticks = 0  # the BIOS tick count (INT 1Ah)
-
-    def _reg(self, register: int) -> int:
-        return int(self.uc.reg_read(register))
-
-    def _set(self, register: int, value: int) -> None:
-        self.uc.reg_write(register, value & 0xFFFF)
-
-    def _carry(self, on: bool) -> None:
-        flags = self._reg(UC_X86_REG_FLAGS)
-        self._set(UC_X86_REG_FLAGS, flags | 1 if on else flags & ~1)
 
     def boot(self, instruction_limit: int = 20_000_000) -> PcResult:
         """Load sector 0 to 0000:7C00 and run it with DL = 0 (drive A:)."""
-        self.uc.mem_write(0x7C00, bytes(self.floppy.image[:SECTOR]))
+        self.uc.mem_write(BOOT_LOAD_ADDRESS, bytes(self.floppy.image[:SECTOR]))
         for register in (UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_ES):
             self._set(register, 0)
         self._set(UC_X86_REG_SP, 0x7000)
         self._set(UC_X86_REG_DX, 0)
         self.uc.hook_add(UC_HOOK_INTR, self._interrupt)
-        try:
-            self.uc.emu_start(0x7C00, 0xFFFFF, count=instruction_limit)
-        except UcError as error:
-            if self.stop is None:
-                self._halt(
-                    Stop.CRASH, f"{error} at {self._reg(UC_X86_REG_CS):04X}:{self._reg(UC_X86_REG_IP):04X}"
-                )
-        if self.stop is None:
-            here = self._reg(UC_X86_REG_CS) * 16 + self._reg(UC_X86_REG_IP)
-            halted = bytes(self.uc.mem_read(max(0, here - 1), 1)) == b"\xf4"
-            self.stop = Stop.HALT if halted else Stop.LIMIT
-        return PcResult(self.stop, self.output.decode("cp437"), self.int21_calls, self.detail)
-
-    def _halt(self, reason: Stop, detail: str = "") -> None:
-        self.stop = reason
-        self.detail = detail
-        self.uc.emu_stop()
+        stop = self._run(BOOT_LOAD_ADDRESS, instruction_limit)
+        return PcResult(stop, self.output.decode("cp437"), self.int21_calls, self.detail)
 
     def _interrupt(self, uc: Uc, number: int, user_data: object) -> None:
         bios = {0x10: self._video, 0x11: self._equipment, 0x12: self._memory, 0x13: self._disk,
@@ -138,23 +101,12 @@ class Pc:
             self._deliver(number)
 
     def _deliver(self, number: int) -> None:
-        """Real-mode interrupt delivery: push FLAGS, CS, IP; clear IF and TF; jump through the table."""
-        vector = int.from_bytes(bytes(self.uc.mem_read(number * 4, 4)), "little")
-        if vector == (0xF000 << 16 | 0xFFF0):
+        """Real-mode interrupt delivery through the table, unless nobody set the vector (a crash)."""
+        vector = self._vector(number)
+        if vector == UNSET:
             self._halt(Stop.CRASH, f"INT {number:02X}h has no handler")
             return
-        flags = self._reg(UC_X86_REG_FLAGS)
-        sp = (self._reg(UC_X86_REG_SP) - 6) & 0xFFFF
-        frame = (
-            self._reg(UC_X86_REG_IP).to_bytes(2, "little")
-            + self._reg(UC_X86_REG_CS).to_bytes(2, "little")
-            + flags.to_bytes(2, "little")
-        )
-        self.uc.mem_write(self._reg(UC_X86_REG_SS) * 16 + sp, frame)
-        self._set(UC_X86_REG_SP, sp)
-        self._set(UC_X86_REG_FLAGS, flags & ~0x0300)
-        self._set(UC_X86_REG_CS, vector >> 16)
-        self._set(UC_X86_REG_IP, vector & 0xFFFF)
+        self._enter(*vector)
 
     def _video(self) -> None:
         ax = self._reg(UC_X86_REG_AX)
