@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 class ExitCode(IntEnum):
-    """The tool's own failures (sysexits.h numbers, clear of the verdicts 0-5)."""
+    """The tool's own failures (sysexits.h numbers, clear of the verdicts 0-6)."""
 
     USAGE = 64  # bad arguments
     DATA = 65  # an input is not what it should be (e.g. not a FAT image)
@@ -181,7 +181,7 @@ def _inspect(args: argparse.Namespace) -> int:
     state = report.scripture
     if state.state is Presence.VALID:
         print(f"  scripture: present and valid, unique byte 0x{state.unique_byte:02X}")
-    elif state.state is Presence.JUDGED:
+    elif state.state is Presence.INVALID:
         print(f"  scripture: present, would get {state.verdict} ({state.meaning})")
     else:
         print("  scripture: absent")

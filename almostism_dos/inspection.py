@@ -23,7 +23,7 @@ class Presence(str, Enum):
     """Whether the scripture is on the image, and in what state (the value is what --json shows)."""
 
     VALID = "valid"  # a true scripture, with its unique byte
-    JUDGED = "judged"  # a file by that name that the liturgy would judge otherwise (the verdict says how)
+    INVALID = "invalid"  # a file by that name that is no valid scripture (the verdict says what it is)
     ABSENT = "absent"  # no such file
 
 
@@ -77,7 +77,7 @@ def scripture_state(image: Fat12Image) -> ScriptureState:
     unique = reference.unique_byte(data) if data is not None else None
     if unique is not None:
         return ScriptureState(Presence.VALID, verdict.value, verdict.meaning, unique)
-    return ScriptureState(Presence.JUDGED, verdict.value, verdict.meaning)
+    return ScriptureState(Presence.INVALID, verdict.value, verdict.meaning)
 
 
 def inspect(data: bytes) -> Inspection:

@@ -53,7 +53,9 @@
 .equ LF, 10                     ; line feed
 
 ; -----------------------------------------------------------------------------
-; start - the liturgy, from the command tail to the exit code
+; start - scratch memory cleared, INT 24h ours; then, falling through one
+;         routine after another, take_path, read_file, judge and act: the
+;         liturgy from the command tail to the exit code
 ; Entry:   as DOS starts a .COM: CS = DS = ES = SS = PSP segment, IP = 0100h
 ; Output:  exits through DOS 4Ch with the verdict as return code
 ; Affects: everything; restores nothing (DOS restores INT 24h)
@@ -68,7 +70,14 @@ start:
     mov ax, 0x2524              ; DOS 25h: set vector 24h
     int 0x21                    ; disk errors now fail the call, never prompt
 
-; --- The path: first word of the command tail, else SCRIPTUR.ALM -------------
+; -----------------------------------------------------------------------------
+; take_path - the first word of the command tail, else SCRIPTUR.ALM, as the
+;             ASCIIZ path at buffer + PATH_AREA
+; Entry:   DS = ES = the PSP's segment, DF clear
+; Output:  the path in place
+; Affects: AX, CX, SI, DI
+; -----------------------------------------------------------------------------
+take_path:
     mov si, 0x80                ; DS:SI = command tail length in the PSP
     lodsb                       ; AL = length (DOS: at most 127), SI = 0x81
     cbw                         ; AX = length
@@ -94,7 +103,14 @@ tail_copy:
 tail_end:
     mov byte ptr [di], 0        ; ASCIIZ terminator
 
-; --- Read: open read-only, take up to 1024 bytes -------------------------------
+; -----------------------------------------------------------------------------
+; read_file - open the path read-only and read up to 1024 bytes into buffer
+;             (a missing file is the verdict: judged, 1)
+; Entry:   the path in place, the buffer zero-filled
+; Output:  BX = bytes read (0..1024), BP = STEP_READ; an I/O failure exits 5
+; Affects: AX, CX, DX
+; -----------------------------------------------------------------------------
+read_file:
     mov bp, STEP_OPEN           ; the step, should this fail
     mov dx, buffer + PATH_AREA  ; DS:DX = path
     mov ax, 0x3d00              ; DOS 3Dh: open, AL=0 read-only
@@ -117,8 +133,14 @@ opened:
     call dos                    ; done reading
     pop bx                      ; BX = bytes read
 
-; --- Judge: AH = the finding, as scripture.finding() numbers it: the verdict,
-; or for a false teaching's later checks FOUND_* (4 is one too short) -------
+; -----------------------------------------------------------------------------
+; judge - the finding on the bytes read, as scripture.finding() numbers it
+; Entry:   BX = bytes read, the bytes at buffer (zeros after them)
+; Output:  AH = the finding: the verdict, or for a false teaching's later
+;          checks FOUND_* (4 is one too short); falls into judged
+; Affects: AL, CX, DX, SI, DI
+; -----------------------------------------------------------------------------
+judge:
     mov dx, SCRIPTURE_SIZE      ; DX = 1023, compared twice
     mov ah, VERDICT_HUSK        ; first: an interrupted liturgy?
     cmp bx, dx                  ; exactly 1023 bytes...
@@ -164,6 +186,15 @@ judge_sum:
     mov ah, FOUND_CHECKSUM
     jnz judged                  ; sum not 0 mod 256: false (checksum)
     mov ah, VERDICT_COMPLETE    ; a true scripture
+
+; -----------------------------------------------------------------------------
+; judged - say the finding's line and turn it into the verdict: 1 and 2
+;          exit at once, 0, 3, 4 and 6 fall into act
+; Entry:   AH = the finding, BX = bytes read, BP = STEP_READ
+; Output:  SI = the verdict, CX = the zeros destroy would write (the bytes
+;          read, at most 1023)
+; Affects: AX, DX, DI
+; -----------------------------------------------------------------------------
 judged:
     push ax                     ; AH = the finding (VERDICT_*, FOUND_*)
     mov dl, ah                  ; DL = it
@@ -188,7 +219,16 @@ judged_count:
     cbw                         ; AX = verdict (0..6)
     xchg si, ax                 ; SI = verdict (kept across the reopen)
 
-; --- Perform: reopen read/write, run the parser or destroy (CX kept for it) ------
+; -----------------------------------------------------------------------------
+; act - reopen read/write; a true scripture's own parser runs (after the
+;       creed and instance lines), anything else is destroyed unrun; then
+;       the file must be gone
+; Entry:   SI = the verdict (0, 3, 4, 6), CX = zeros for destroy, BP =
+;          STEP_READ, the path at buffer + PATH_AREA
+; Output:  exits with the verdict, or 5 naming the step that failed
+; Affects: everything
+; -----------------------------------------------------------------------------
+act:
     inc bp                      ; BP = STEP_OPEN: a read-only file fails here
     mov dx, buffer + PATH_AREA  ; DS:DX = path
     mov ax, 0x3d02              ; DOS 3Dh: open, AL=2 read/write

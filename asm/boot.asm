@@ -47,7 +47,7 @@ boot_cs0:
     cld                         ; string instructions count upward
     mov si, 3                   ; three tries
 boot_read:
-    mov ax, [BPB_RESERVED_SECTORS]      ; AX = reserved sectors
+    mov ax, [BPB_RESERVED_SECTORS] ; AX = reserved sectors
     dec ax                      ; AL = host sectors (all but this one)
     mov ah, 0x02                ; BIOS: read sectors
     mov cx, 0x0002              ; cylinder 0, sector 2
@@ -219,7 +219,7 @@ cluster_sector:
     push cx                     ; keep CX, DX
     push dx
     sub ax, FIRST_CLUSTER       ; clusters start at 2
-    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CX = sectors in a cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER] ; CX = sectors in a cluster
     xor ch, ch                  ; CX = sectors in a cluster
     mul cx                      ; AX = sectors before it
     add ax, [data_start]        ; after the root directory

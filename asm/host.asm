@@ -42,18 +42,20 @@
 .equ FRAME_ES, 14               ; caller's ES
 
 ; -----------------------------------------------------------------------------
-; host - set up, load ALMOST.COM, run it
+; host - the volume's geometry from the BPB; then, falling through one
+;        routine after another, install_vectors, load_fat, load_program and
+;        run_program: ALMOST.COM runs, and its exit continues at program_exit
 ; Entry:   DL = boot drive, DS = ES = SS = 0, CS = 0 (from boot.asm)
-; Output:  never returns; the program's exit continues at program_exit
-; Affects: everything
+; Output:  fat_start, root_start, root_sectors, data_start, max_cluster set
+; Affects: AX, BX, CX, DX
 ; -----------------------------------------------------------------------------
 host:
     mov [drive], dl             ; the drive we booted from
-    mov ax, [BPB_RESERVED_SECTORS]      ; the first FAT follows the reserved sectors
+    mov ax, [BPB_RESERVED_SECTORS] ; the first FAT follows the reserved sectors
     mov [fat_start], ax
-    mov al, [BPB_FAT_COUNT]          ; AL = number of FATs
+    mov al, [BPB_FAT_COUNT]     ; AL = number of FATs
     cbw                         ; AX = it
-    mul word ptr [BPB_SECTORS_PER_FAT]  ; AX = sectors in all FATs
+    mul word ptr [BPB_SECTORS_PER_FAT] ; AX = sectors in all FATs
     add ax, [fat_start]         ; AX = first root sector
     mov [root_start], ax
     mov bx, [BPB_ROOT_ENTRIES]  ; BX = root entries
@@ -63,14 +65,22 @@ host:
     add ax, bx                  ; AX = first data sector (cluster 2)
     mov [data_start], ax
     mov bx, ax                  ; BX = it
-    mov ax, [BPB_TOTAL_SECTORS_16]         ; AX = total sectors
+    mov ax, [BPB_TOTAL_SECTORS_16] ; AX = total sectors
     sub ax, bx                  ; AX = data sectors
     xor dx, dx                  ; DX:AX = data sectors
-    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CL = sectors per cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER] ; CL = sectors per cluster
     xor ch, ch                  ; CX = it
     div cx                      ; AX = clusters
     inc ax                      ; AX = the highest cluster number
     mov [max_cluster], ax
+
+; -----------------------------------------------------------------------------
+; install_vectors - INT 20h, 21h, 23h and 24h point at the host
+; Entry:   DS = 0
+; Output:  the four vectors set, in segment 0
+; Affects: nothing else
+; -----------------------------------------------------------------------------
+install_vectors:
     mov word ptr [0x80], int20  ; INT 20h: terminate
     mov word ptr [0x82], 0      ;   in segment 0
     mov word ptr [0x84], int21  ; INT 21h: our DOS
@@ -79,8 +89,16 @@ host:
     mov word ptr [0x8e], 0
     mov word ptr [0x90], int24  ; INT 24h: our default, "fail"
     mov word ptr [0x92], 0
+
+; -----------------------------------------------------------------------------
+; load_fat - the first FAT, whole, into FAT_BUFFER
+; Entry:   fat_start set, ES = 0
+; Output:  FAT_BUFFER filled; a disk error ends at host_disk_error
+; Affects: AX, BX, CX
+; -----------------------------------------------------------------------------
+load_fat:
     mov ax, [fat_start]         ; AX = first FAT sector
-    mov cx, [BPB_SECTORS_PER_FAT]       ; CX = its sectors
+    mov cx, [BPB_SECTORS_PER_FAT] ; CX = its sectors
     mov bx, FAT_BUFFER          ; ES:BX = where the FAT goes
 host_fat:
     mov byte ptr [disk_op], 2
@@ -91,6 +109,17 @@ host_fat_read:
     inc ax
     add bx, SECTOR_SIZE         ; next 512 bytes of the buffer
     loop host_fat               ; the whole FAT
+
+; -----------------------------------------------------------------------------
+; load_program - find ALMOST.COM in the root and load its chain at
+;                PROGRAM_SEGMENT:0100
+; Entry:   the FAT loaded, DS = ES = 0
+; Output:  ES = PROGRAM_SEGMENT, the program in memory; no program (or a
+;          broken chain) ends at host_no_program, a disk error at
+;          host_disk_error
+; Affects: AX, BX, CX, SI, DI
+; -----------------------------------------------------------------------------
+load_program:
     mov si, program_name        ; DS:SI = "ALMOST  COM"
     mov di, fcb_name            ; ES:DI = the name we search for
     mov cx, DIR_NAME_SIZE       ; 8 + 3 characters
@@ -110,7 +139,7 @@ host_cluster:
     jae host_loaded             ; no: a .COM is never this big
     push ax                     ; keep the cluster
     call cluster_sector         ; AX = its first sector
-    mov cl, [BPB_SECTORS_PER_CLUSTER]   ; CX = sectors in a cluster
+    mov cl, [BPB_SECTORS_PER_CLUSTER] ; CX = sectors in a cluster
     xor ch, ch                  ; CX = sectors in a cluster
 host_sector:
     mov byte ptr [disk_op], 2
@@ -129,6 +158,15 @@ host_sector_read:
 host_loaded:
     cmp bx, 0x0100              ; did anything load?
     je host_no_program          ; no: a broken chain is no program
+
+; -----------------------------------------------------------------------------
+; run_program - a PSP as DOS makes one, the program's own stack, and a far
+;               return into it, as DOS starts a .COM
+; Entry:   ES = PROGRAM_SEGMENT, the program loaded at ES:0100
+; Output:  never returns: the program's exit reaches program_exit
+; Affects: everything
+; -----------------------------------------------------------------------------
+run_program:
     mov word ptr es:[0x00], 0x20cd ; PSP: INT 20h, where RET lands
     mov byte ptr es:[0x80], 0   ; an empty command tail
     mov byte ptr es:[0x81], 13  ;   ended by CR
@@ -750,11 +788,11 @@ write_fats:
     push ds                     ; ES = 0
     pop es
     mov ax, [fat_start]         ; AX = first FAT sector
-    mov cl, [BPB_FAT_COUNT]          ; CL = copies
+    mov cl, [BPB_FAT_COUNT]     ; CL = copies
 write_fats_copy:
     push cx                     ; keep the copies left
     mov bx, FAT_BUFFER          ; ES:BX = the FAT
-    mov cx, [BPB_SECTORS_PER_FAT]       ; CX = its sectors
+    mov cx, [BPB_SECTORS_PER_FAT] ; CX = its sectors
 write_fats_sector:
     mov byte ptr [disk_op], 3   ; writing
     call disk                   ; one sector

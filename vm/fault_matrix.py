@@ -136,7 +136,7 @@ CASES = [
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Observed:
     """What a host showed."""
 
     exit_code: int | None
@@ -214,7 +214,7 @@ def case_image(case: Case, build: Callable[[list[ImageFile]], bytes], system: li
 
 def _image_outcome(
     case: Case, before: bytes, after: bytes, exit_code: int | None, console: str, stamped: bool
-) -> Outcome:
+) -> Observed:
     entry = Fat12Image.parse(after).find(case.path)
     vanished = entry is None or entry.is_directory
     verdict = Verdict(case.expected)
@@ -222,13 +222,13 @@ def _image_outcome(
     if judged is None or judged.is_directory:  # nothing to destroy: the disk must stay as it was
         verdict = Verdict.ABSENT
     changes = unexpected_changes(before, after, case.path, verdict, stamped=stamped)
-    return Outcome(exit_code, vanished, changes, console)
+    return Observed(exit_code, vanished, changes, console)
 
 
 # --- hosts ------------------------------------------------------------------------------------------
 
 
-def run_unicorn_dos(case: Case) -> Outcome:
+def run_unicorn_dos(case: Case) -> Observed:
     """ALMOST.COM under the Unicorn DOS machine (vm/dos.py)."""
     if case.has_layout:
         raise NotExpressible("the Python DOS keeps files as bytes: it has no clusters or floppy sizes")
@@ -254,7 +254,7 @@ def run_unicorn_dos(case: Case) -> Outcome:
     ]
     exit_code = result.exit_code if result.stop == Stop.EXIT else None
     ran = frozenset(address - read.start for address in result.executed_watch)
-    return Outcome(exit_code, target not in after, strays, result.output, ran)
+    return Observed(exit_code, target not in after, strays, result.output, ran)
 
 
 def _embedded_image(case: Case) -> bytes:
@@ -265,7 +265,7 @@ def _embedded_image(case: Case) -> bytes:
     )
 
 
-def run_embedded_unicorn(case: Case) -> Outcome:
+def run_embedded_unicorn(case: Case) -> Observed:
     """The self-booting floppy in the Unicorn PC (vm/pc.py)."""
     if case.needs_tail:
         raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
@@ -276,7 +276,7 @@ def run_embedded_unicorn(case: Case) -> Outcome:
 
 def _boot(
     case: Case, before: bytes, emulator: str, options: RunOptions, stamped: bool, timeout: float = TIMEOUT
-) -> Outcome:
+) -> Observed:
     """Boot ``before`` in a registered emulator and compare the image afterwards (``stamped``: the DOS
     stamps the write time into the zeroed file's entry)."""
     from almostism_dos.run import run_image
@@ -292,8 +292,8 @@ def _boot(
         return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console, stamped)
 
 
-def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Outcome]:
-    def run(case: Case, before: bytes) -> Outcome:
+def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Observed]:
+    def run(case: Case, before: bytes) -> Observed:
         if case.write_protected and "write_protected" not in emulator_class(emulator).accepts():
             raise NotExpressible(f"{emulator} has no write-protect tab to set")
         options = RunOptions(write_protected=case.write_protected)
@@ -302,11 +302,11 @@ def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Outcom
     return run
 
 
-def embedded_on(emulator: str) -> Callable[[Case], Outcome]:
+def embedded_on(emulator: str) -> Callable[[Case], Observed]:
     """The self-booting floppy in an emulator that boots it."""
     boot_it = _run_booting(emulator, stamped=False)
 
-    def run(case: Case) -> Outcome:
+    def run(case: Case) -> Observed:
         if case.needs_tail:
             raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
         return boot_it(case, _embedded_image(case))
@@ -314,11 +314,11 @@ def embedded_on(emulator: str) -> Callable[[Case], Outcome]:
     return run
 
 
-def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
+def freedos_on(emulator: str) -> Callable[[Case], Observed]:
     """A FreeDOS floppy in an emulator that boots it (FreeDOS must be configured)."""
     boot_it = _run_booting(emulator, stamped=True)
 
-    def run(case: Case) -> Outcome:
+    def run(case: Case) -> Observed:
         located = freedos.locate(None)
         if located is None:
             raise HostMissing(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
@@ -333,11 +333,11 @@ def freedos_on(emulator: str) -> Callable[[Case], Outcome]:
     return run
 
 
-def own_dos_on(emulator: str) -> Callable[[Case], Outcome]:
+def own_dos_on(emulator: str) -> Callable[[Case], Observed]:
     """ALMOST.COM under an emulator's own DOS (DOSBox), the image mounted as A:; the DOS stamps the time."""
     kind = emulator_class(emulator)
 
-    def run(case: Case) -> Outcome:
+    def run(case: Case) -> Observed:
         if case.write_protected and "write_protected" not in kind.accepts():
             raise NotExpressible(f"{kind.title} mounts floppy images writable only")
         if case.tail and "arguments" not in kind.accepts():
@@ -356,10 +356,10 @@ KNOWN_DEVIATIONS = {
 }
 
 
-def _hosts() -> dict[str, Callable[[Case], Outcome]]:
+def _hosts() -> dict[str, Callable[[Case], Observed]]:
     """The two Unicorn machines, then every registered emulator: one that boots gets a column for each
     boot system, one with its own DOS a column of its own."""
-    hosts: dict[str, Callable[[Case], Outcome]] = {
+    hosts: dict[str, Callable[[Case], Observed]] = {
         "Unicorn DOS": run_unicorn_dos,
         "embedded, Unicorn PC": run_embedded_unicorn,
     }
