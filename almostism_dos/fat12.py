@@ -54,6 +54,16 @@ def directory_name(name: str) -> str:
     return base.ljust(8) + extension.ljust(3)
 
 
+def directory_entry(name: str, attributes: int, first_cluster: int = 0, size: int = 0) -> bytes:
+    """A 32-byte directory entry (times and dates zero)."""
+    entry = bytearray(DIRECTORY_ENTRY)
+    entry[:DIR_NAME_SIZE] = directory_name(name).encode("cp437")
+    entry[DIR_ATTRIBUTES] = attributes
+    entry[DIR_FIRST_CLUSTER : DIR_FIRST_CLUSTER + 2] = first_cluster.to_bytes(2, "little")
+    entry[DIR_SIZE : DIR_SIZE + 4] = size.to_bytes(4, "little")
+    return bytes(entry)
+
+
 def read_entry(fat: bytes | bytearray, cluster: int) -> int:
     """The 12-bit FAT entry of ``cluster``: two entries share three bytes, low nibble first."""
     offset = cluster * 3 // 2

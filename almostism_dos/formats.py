@@ -40,6 +40,7 @@ BPB_OFFSETS = {
     name: BPB_OFFSET + struct.calcsize("<" + "".join(code for _, code in _BPB_FIELDS[:index]))
     for index, (name, _) in enumerate(_BPB_FIELDS)
 }
+BPB_SIZES = {name: struct.calcsize(code) for name, code in _BPB_FIELDS}
 _BPB = struct.Struct("<" + "".join(code for _, code in _BPB_FIELDS))
 _EBPB = struct.Struct("<BBBI11s8s")  # right after the BPB, up to byte 61
 _EBPB_OFFSET = BPB_OFFSET + _BPB.size

@@ -16,7 +16,7 @@ from almostism_dos.fat12 import (
     ATTR_SYSTEM,
     Fat12Image,
 )
-from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SECTOR, SIGNATURE_OFFSET
+from almostism_dos.formats import BOOT_SIGNATURE, BPB_OFFSETS, BPB_SIZES, FORMATS, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from vm.disk_changes import unexpected_changes
@@ -30,6 +30,19 @@ FAKE_BOOT[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
 FAKE_KERNEL = b"fabricated kernel " * 2000
 FAKE_SHELL = b"fabricated shell " * 3000
 KERNEL_ATTRIBUTES = ATTR_SYSTEM | ATTR_HIDDEN | ATTR_READ_ONLY | ATTR_ARCHIVE
+
+
+def set_bpb(image: bytearray, **fields: int) -> None:
+    """Write BPB fields into a boot sector by name (``formats.BPB_OFFSETS``), each in its own width."""
+    for name, value in fields.items():
+        offset, size = BPB_OFFSETS[name], BPB_SIZES[name]
+        image[offset : offset + size] = value.to_bytes(size, "little")
+
+
+def bpb_field(image: bytes | bytearray, name: str) -> int:
+    """A BPB field of a boot sector, by name."""
+    offset = BPB_OFFSETS[name]
+    return int.from_bytes(image[offset : offset + BPB_SIZES[name]], "little")
 
 
 def fake_freedos_image(path: Path, kilobytes: int = 1440, shell_in_subdirectory: bool = False) -> Path:

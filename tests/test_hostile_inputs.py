@@ -20,13 +20,13 @@ import pytest
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators import TIMEOUT
-from almostism_dos.fat12 import Fat12Image, ImageError
-from almostism_dos.formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR, SIGNATURE_OFFSET
+from almostism_dos.fat12 import ATTR_ARCHIVE, Fat12Image, ImageError, directory_entry
+from almostism_dos.formats import BOOT_SIGNATURE, DIRECTORY_ENTRY, LARGEST_IMAGE, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile
 from almostism_dos.inputs import InputError, InputTooLarge, read_head, read_input
 from almostism_dos.web import serve as web_serve
 from tests.conftest import EmulatorUnderTest
-from tests.images import embedded_image, fake_freedos_image
+from tests.images import embedded_image, fake_freedos_image, set_bpb
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -45,17 +45,14 @@ def odd_fat_image(clusters: int) -> bytes:
     data_start = 1 + 2 * 2 + 1
     image = bytearray((data_start + clusters) * SECTOR)
     image[0:3] = b"\xeb\x3c\x90"
-    image[11:24] = (
-        (512).to_bytes(2, "little") + bytes([1]) + (1).to_bytes(2, "little") + bytes([2])
-        + (16).to_bytes(2, "little") + (data_start + clusters).to_bytes(2, "little") + bytes([0xF0])
-        + (2).to_bytes(2, "little")
+    set_bpb(
+        image, bytes_per_sector=SECTOR, sectors_per_cluster=1, reserved_sectors=1, fat_count=2,
+        root_entries=16, total_sectors_16=data_start + clusters, media=0xF0, sectors_per_fat=2,
     )  # fmt: skip
     image[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
     root = 5 * SECTOR
-    image[root : root + 11] = b"HIGH    BIN"
-    image[root + 11] = 0x20
-    image[root + 26 : root + 28] = (clusters + 1).to_bytes(2, "little")  # the highest cluster
-    image[root + 28 : root + 32] = (10).to_bytes(4, "little")
+    highest = clusters + 1
+    image[root : root + DIRECTORY_ENTRY] = directory_entry("HIGH.BIN", ATTR_ARCHIVE, highest, 10)
     return bytes(image)
 
 

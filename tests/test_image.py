@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from almostism_dos import freedos, programs, reference
-from almostism_dos.fat12 import Fat12Image, read_entry, write_entry
+from almostism_dos.fat12 import DIR_DATE, DIR_TIME, Fat12Image, read_entry, write_entry
 from almostism_dos.floppy import AUTOEXEC, freedos_floppy
-from almostism_dos.formats import FORMATS, BootParameters
+from almostism_dos.formats import DIRECTORY_ENTRY, FORMATS, BootParameters
 from almostism_dos.image import build_image, dos_timestamp
 from almostism_dos.programs import ALMOST, POWEROFF
 from almostism_dos.result_line import RESULT_PREFIX
@@ -119,10 +119,10 @@ def test_timestamps_are_the_build_epoch(source: freedos.FreeDos) -> None:
     image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, reference.build(9), 1_700_000_000))
     dos_time, dos_date = dos_timestamp(1_700_000_000)
     for entry in image.entries():
-        raw = image.data[entry.offset : entry.offset + 32]
+        raw = image.data[entry.offset : entry.offset + DIRECTORY_ENTRY]
         assert (
-            int.from_bytes(raw[22:24], "little") == dos_time
-            and int.from_bytes(raw[24:26], "little") == dos_date
+            int.from_bytes(raw[DIR_TIME : DIR_TIME + 2], "little") == dos_time
+            and int.from_bytes(raw[DIR_DATE : DIR_DATE + 2], "little") == dos_date
         )
 
 

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from almostism_dos import freedos, reference
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.fat12 import Fat12Image, ImageError, set_entry
-from almostism_dos.formats import SECTOR
+from almostism_dos.fat12 import ATTR_ARCHIVE, Fat12Image, ImageError, directory_entry, set_entry
+from almostism_dos.formats import DIRECTORY_ENTRY, SECTOR
 from almostism_dos.inspection import inspect
 from tests.conftest import fuzz_examples
-from tests.images import embedded_image, fake_freedos_image
+from tests.images import bpb_field, embedded_image, fake_freedos_image, set_bpb
 
 EXAMPLES = fuzz_examples("ALMOSTISM_IMAGE_FUZZ")
 FUZZ = settings(
@@ -57,7 +57,8 @@ def _at_the_fats_edge(draw: st.DrawFn, image: bytearray) -> None:
     """One-sector clusters, as many as the FAT can hold (or one less, or one more), the FAT made as
     small as the image needs for that, and a file in the root whose chain starts at the highest cluster:
     where a FAT-size check off by one reads past the FAT. The file is named as a reader looks for it."""
-    reserved, fats, root = image[14] | image[15] << 8, image[16], image[17] | image[18] << 8
+    reserved, fats = bpb_field(image, "reserved_sectors"), bpb_field(image, "fat_count")
+    root = bpb_field(image, "root_entries")
     root_sectors = -(-root * 32 // SECTOR)
     for fat_sectors in range(draw(st.integers(1, 12)), 0, -1):
         clusters = fat_sectors * SECTOR * 2 // 3 - 2 + draw(st.integers(-1, 1))
@@ -67,13 +68,11 @@ def _at_the_fats_edge(draw: st.DrawFn, image: bytearray) -> None:
             break
     else:
         return
-    image[13] = 1
-    image[19:21] = total.to_bytes(2, "little")
-    image[22:24] = fat_sectors.to_bytes(2, "little")
+    set_bpb(image, sectors_per_cluster=1, total_sectors_16=total, sectors_per_fat=fat_sectors)
     entry = root_start * SECTOR
-    name = draw(st.sampled_from([b"SCRIPTURALM", b"KERNEL  SYS", b"COMMAND COM"]))
-    image[entry : entry + 32] = name + bytes([0x20]) + bytes(14) + (clusters + 1).to_bytes(2, "little")
-    image[entry + 28 : entry + 32] = draw(st.integers(1, 4096)).to_bytes(4, "little")
+    name = draw(st.sampled_from(["SCRIPTUR.ALM", "KERNEL.SYS", "COMMAND.COM"]))
+    size = draw(st.integers(1, 4096))
+    image[entry : entry + DIRECTORY_ENTRY] = directory_entry(name, ATTR_ARCHIVE, clusters + 1, size)
 
 
 @st.composite
