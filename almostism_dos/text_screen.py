@@ -7,6 +7,8 @@ from __future__ import annotations
 
 COLUMNS = 80
 ROWS = 25
+TEXT_MEMORY = 0xB8000  # where a colour adapter keeps the text screen (linear address)
+TEXT_BYTES = COLUMNS * ROWS * 2  # a character and its attribute for every cell
 
 
 def text_rows(memory: bytes, columns: int = COLUMNS) -> list[str]:

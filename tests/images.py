@@ -4,11 +4,10 @@ self-booting one with any scripture), bad inputs, oracles (fsck.fat, mtools), an
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
-from almostism_dos import floppy, freedos, programs
+from almostism_dos import floppy, freedos
 from almostism_dos.fat12 import (
     ATTR_ARCHIVE,
     ATTR_HIDDEN,
@@ -141,9 +140,3 @@ def partitioned_image(path: Path) -> Path:
     data[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
     path.write_bytes(data)
     return path
-
-
-def equates(source: str) -> dict[str, int]:
-    """The ``.equ`` constants an assembly source defines."""
-    text = programs.read_source(source)
-    return {m[1]: int(m[2], 0) for m in re.finditer(r"^\.equ (\w+), (\S+)", text, re.M)}

@@ -13,7 +13,6 @@ from almostism_dos.emulators import REGISTRY
 from almostism_dos.programs import PROGRAMS
 from almostism_dos.scripture import Verdict
 from tests.conftest import FUZZ_DEFAULTS
-from tests.images import equates
 from vm.fault_matrix import CASES, HOSTS
 
 DASH = "\N{EN DASH}"  # how the README writes a range, 0\N{EN DASH}7
@@ -93,10 +92,6 @@ def test_program_sizes_quoted_are_the_assembled_ones() -> None:
     assert f"(`asm/poweroff.asm`, {len(programs.code('poweroff'))} bytes)" in README
     assert f"**{len(programs.code('embedded'))} bytes in all**" in README
 
-
-def test_the_quirks_table_quotes_the_pause() -> None:
-    pause = equates("apm.inc")["APM_PAUSE_ROUNDS"]
-    assert f"`APM_PAUSE_ROUNDS` = {pause} x 65536 LOOPs" in README
 
 
 def test_the_setup_packages_are_quoted() -> None:

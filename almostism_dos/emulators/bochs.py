@@ -11,9 +11,12 @@ No path of the user's reaches the configuration file: Bochs runs in a private di
 ``floppy.img`` links to the image, so a name holding a quote or a line break cannot add a line to it.
 
 The guest's APM power-off reaches Bochs's shutdown port; Bochs ends with "Shutdown port: shutdown
-requested", the orderly exit. Bochs's term display redraws from video memory 40 times a second of
-emulated time, so the floppy pauses for a count of instructions before switching off (``asm/apm.inc``)
-and the result line is on the screen when it ends.
+requested", the orderly exit. Its term display redraws from video memory only 40 times a second of
+emulated time, and what it drew last is lost when Bochs exits before we have read it (a pseudo-terminal
+drops unread output when its far end closes): measured, on a loaded machine (two test workers on two
+cores) a boot now and then ended with the result line missing. So, as QEMU's wrapper does, the last
+screen comes from video memory: a debugger breakpoint stops Bochs where its BIOS's APM code is about to
+switch off (:func:`power_off_entries`), ``writemem`` copies B8000h, and only then does Bochs quit.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import re
 import tempfile
 import termios
+import threading
 import tty
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..fat12 import ImageError
 from ..formats import FORMATS
-from ..text_screen import COLUMNS, ROWS
+from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY, text_rows
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
 
@@ -45,7 +49,8 @@ VGA_ROM = Path("/usr/share/vgabios/vgabios.bin")  # the LGPL VGA BIOS, from vgab
 TERM_DISPLAY = "/usr/lib/*/bochs/plugins/libbx_term_gui.so"  # the term display, from bochs-term
 SHUTDOWN = "Shutdown port: shutdown requested"  # Bochs's last words after an APM power-off
 _CONNECTED = r'Bochs connected to screen "([^"]+)"'
-_PROMPT = r"<bochs:1> "
+_PROMPT = r"<bochs:\d+> "
+_TEXT_SCREEN = "text-screen.bin"  # video memory at the power-off, in Bochs's working directory
 _START_TIMEOUT = 30.0  # seconds for Bochs to reach its first debugger prompt
 
 # Every floppy size we build, by Bochs's name for that medium (and a drive that takes it): "360k" below a
@@ -97,6 +102,18 @@ def configuration(image: Path, log: Path, write_protected: bool = False, kilobyt
     )
 
 
+def power_off_entries(rom: bytes) -> list[int]:
+    """The linear addresses where the BIOS in ``rom`` (mapped to end at 1 MB) switches the machine off:
+    each 16-bit copy of its APM code's ``cli; mov dx, 8900h; mov ax, ...`` before the "Shutdown" string
+    goes to Bochs's shutdown port. Empty for a BIOS without one (then Bochs's own exit ends the boot)."""
+    pattern = b"\xfa\xba\x00\x89\xb8"
+    found, at = [], rom.find(pattern)
+    while at >= 0:
+        found.append(0x100000 - len(rom) + at)
+        at = rom.find(pattern, at + 1)
+    return found
+
+
 def _open_screen(path: str) -> int:
     """Open the far end of Bochs's screen terminal: raw, so nothing is echoed back or held for a line."""
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
@@ -129,6 +146,7 @@ class Bochs(Emulator):
         from pexpect import fdpexpect
 
         from ..console import follow
+        from ..result_line import result_in
 
         with tempfile.TemporaryDirectory(prefix="almostism-bochs-") as scratch:
             work = Path(scratch)
@@ -155,13 +173,32 @@ class Bochs(Emulator):
                 except pexpect.TIMEOUT:
                     screen.feed(str(bochs.before))  # what Bochs said, for the last lines
                     return None, False
+                for address in power_off_entries(ROM.read_bytes()):
+                    bochs.sendline(f"lb {address:#x}")  # stop where the BIOS switches off
+                    bochs.expect(_PROMPT, timeout=min(timeout, _START_TIMEOUT))
                 display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
+                followed: list[tuple[int | None, bool]] = []
+                drawing = threading.Thread(
+                    target=lambda: followed.append(follow(display, screen, timeout, observer, stop=bochs))
+                )
                 bochs.sendline("c")  # continue: the machine runs until it switches itself off
-                errorlevel, ended = follow(display, screen, timeout, observer, stop=bochs)
+                drawing.start()
+                switching_off = bochs.expect([_PROMPT, pexpect.EOF, pexpect.TIMEOUT], timeout=timeout) == 0
+                if switching_off:  # at the breakpoint: the last screen, from video memory
+                    bochs.sendline(f'writemem "{_TEXT_SCREEN}" {TEXT_MEMORY:#x} {TEXT_BYTES}')
+                    bochs.expect(_PROMPT, timeout=_START_TIMEOUT)
+                    bochs.sendline("q")
+                drawing.join()
+                errorlevel, ended = followed[0] if followed else (None, False)
                 with contextlib.suppress(pexpect.TIMEOUT):
                     bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
                 last_words = str(bochs.before)
+                if (work / _TEXT_SCREEN).is_file():
+                    screen.show(text_rows((work / _TEXT_SCREEN).read_bytes()))
+                    errorlevel = result_in(screen.text())
+                    if observer is not None:
+                        observer(screen)
             finally:
                 bochs.terminate(force=True)
                 bochs.close()
-        return errorlevel, ended and SHUTDOWN in last_words
+        return errorlevel, (ended and SHUTDOWN in last_words) or switching_off

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from ..text_screen import COLUMNS, ROWS, text_rows
+from ..text_screen import TEXT_BYTES, TEXT_MEMORY, text_rows
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
 
@@ -119,9 +119,6 @@ class Qmp:
     Listening before QEMU starts means there is no race for the socket.
     """
 
-    TEXT_SCREEN = 0xB8000  # where a PC's colour text screen lies in memory
-    TEXT_SCREEN_SIZE = COLUMNS * ROWS * 2  # character and attribute for each cell
-
     def __init__(self, path: Path) -> None:
         self.error: str | None = None  # what QEMU answered to the screendump, if it refused it
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -146,7 +143,7 @@ class Qmp:
             reader.readline()  # greeting
             self._ask(connection, reader, {"execute": "qmp_capabilities"})
             self._until(reader, lambda message: message.get("event") == "SHUTDOWN")
-            memory = {"val": self.TEXT_SCREEN, "size": self.TEXT_SCREEN_SIZE, "filename": str(text_screen)}
+            memory = {"val": TEXT_MEMORY, "size": TEXT_BYTES, "filename": str(text_screen)}
             self._ask(connection, reader, {"execute": "pmemsave", "arguments": memory})
             if png is not None:
                 picture = {"filename": str(png), "format": "png"}
