@@ -22,10 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import sync_playwright
-
 from almostism_dos import reference
-from almostism_dos.emulators.browser import Browser
+from almostism_dos.emulators.browser import Browser, session
 from almostism_dos.floppy import embedded_floppy
 from almostism_dos.formats import FORMATS
 from almostism_dos.web.serve import serving, url
@@ -59,9 +57,8 @@ def main() -> None:
         bare = work / "bare"
         shutil.copytree(liturgy, bare)
         shutil.copyfile(bare_boot_image(work), bare / IMAGE)
-        with serving(work) as running, sync_playwright() as playwright:
-            browser = Browser().launch(playwright)
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
+        with serving(work) as running:
+            page = session(Browser().executable()).new_page(viewport={"width": 1100, "height": 900})
             screen = "emulator.screen_adapter && emulator.screen_adapter.get_text_screen()"
             booted = f"{screen} && {screen}.some(line => line.includes({BOOTING!r}))"
             web, baseline = [], []
@@ -73,8 +70,7 @@ def main() -> None:
             page.goto(url(running, f"liturgy/{PAGE}"))
             page.wait_for_function("window.almostism !== undefined", timeout=60_000)
             page.screenshot(path=str(args.screenshot), full_page=True)
-            version = browser.version
-            browser.close()
+            version = page.context.browser.version
     seconds, base = statistics.median(web), statistics.median(baseline)
     print(f"Machine: {platform.machine()}; Chromium {version} headless; median of {args.repeat} page loads\n")
     print("| measured | median | baseline (same browser session) | median | ratio |")

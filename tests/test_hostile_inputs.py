@@ -525,10 +525,9 @@ def test_chromium_runs_sandboxed_unless_root(monkeypatch: pytest.MonkeyPatch) ->
     class FakePlaywright:
         chromium = FakeChromium()
 
-    monkeypatch.setattr(browser.Browser, "executable", lambda self: "/usr/bin/chromium")
     for uid, expected in ((1000, []), (0, ["--no-sandbox"])):
         monkeypatch.setattr(os, "geteuid", lambda uid=uid: uid)
-        browser.Browser().launch(FakePlaywright())
+        browser.launch(FakePlaywright(), "/usr/bin/chromium")
         assert launched[-1] == expected
 
 

@@ -93,7 +93,6 @@ def test_program_sizes_quoted_are_the_assembled_ones() -> None:
     assert f"**{len(programs.code('embedded'))} bytes in all**" in README
 
 
-
 def test_the_setup_packages_are_quoted() -> None:
     setup = (Path(__file__).resolve().parent.parent / "setup.sh").read_text()
     packages = re.search(r"^packages=\((.*)\)$", setup, re.M)

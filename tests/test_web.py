@@ -24,7 +24,7 @@ import pytest
 from almostism_dos import reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import EmulatorMissing
-from almostism_dos.emulators.browser import Browser
+from almostism_dos.emulators.browser import Browser, session
 from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
@@ -138,19 +138,15 @@ def v86_build() -> v86.V86:
         pytest.skip(str(reason))
 
 
-@pytest.fixture(scope="module")  # closed before other modules: one sync Playwright per thread at a time
-def chromium() -> Iterator[Any]:
+@pytest.fixture
+def chromium() -> Any:
+    """The browser emulator's own Chromium for this thread (one sync Playwright per thread)."""
     try:
-        Browser().executable()
+        program = Browser().executable()
     except EmulatorMissing as missing:
         pytest.skip(str(missing))
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright's Python package is missing"
-    )
-    with playwright_api.sync_playwright() as playwright:
-        launched = Browser().launch(playwright)
-        yield launched
-        launched.close()
+    pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is missing")
+    return session(program)
 
 
 def site_for(image: Path, directory: Path) -> web_site.Site:
