@@ -386,27 +386,62 @@ def test_screenshot_replaces_nothing_without_force_and_writes_through_no_link(
     assert existing.read_bytes() == b"mine"
 
 
-def test_a_screendump_qemu_refuses_is_not_a_screenshot(tmp_path: Path) -> None:
+def play_qemu(tmp_path: Path, conversation: list[tuple[str, str]]) -> str | None:
+    """Play QEMU's side of QMP against the watcher: each line QEMU says, then what it must be asked next.
+    What the watcher heard QEMU refuse, once it has finished."""
     from almostism_dos.emulators.qemu import Qmp
 
     server = Qmp(tmp_path / "qmp.sock")
     saver = threading.Thread(target=server.at_shutdown, args=(tmp_path / "t.bin", tmp_path / "s.png", 10))
     saver.start()
-    with socket.socket(socket.AF_UNIX) as qemu:  # plays QEMU's side of QMP
+    with socket.socket(socket.AF_UNIX) as qemu:
         qemu.connect(str(tmp_path / "qmp.sock"))
         replies = qemu.makefile("rw")
-        conversation = [  # what QEMU says, then what it must be asked next
-            ('{"QMP": {}}', "qmp_capabilities"),
-            ('{"return": {}}\n{"event": "SHUTDOWN"}', "pmemsave"),
-            ('{"return": {}}', "screendump"),
-            ('{"error": {"class": "GenericError", "desc": "no screen"}}', "quit"),
-        ]
         for said, asked in conversation:
             replies.write(said + "\n")
             replies.flush()
             assert asked in replies.readline()
+        replies.close()  # (with the socket: QEMU has quit)
     saver.join(10)
-    assert server.error is not None and "no screen" in server.error
+    assert not saver.is_alive()
+    return server.error
+
+
+def test_a_screendump_qemu_refuses_is_not_a_screenshot(tmp_path: Path) -> None:
+    refused = play_qemu(
+        tmp_path,
+        [
+            ('{"QMP": {}}', "qmp_capabilities"),
+            ('{"return": {}}', "query-status"),
+            ('{"return": {"status": "running"}}\n{"event": "SHUTDOWN"}', "pmemsave"),
+            ('{"return": {}}', "screendump"),
+            ('{"error": {"class": "GenericError", "desc": "no screen"}}', "quit"),
+        ],
+    )
+    assert refused is not None and "no screen" in refused
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        '{"return": {"status": "shutdown"}}',  # switched off before the capabilities: no event will come
+        '{"event": "SHUTDOWN"}\n{"return": {"status": "shutdown"}}',  # the event came before the answer
+    ],
+)
+def test_a_guest_that_switched_off_before_the_watcher_asked_is_read_at_once(
+    tmp_path: Path, answer: str
+) -> None:
+    refused = play_qemu(
+        tmp_path,
+        [
+            ('{"QMP": {}}', "qmp_capabilities"),
+            ('{"return": {}}', "query-status"),
+            (answer, "pmemsave"),
+            ('{"return": {}}', "screendump"),
+            ('{"return": {}}', "quit"),
+        ],
+    )
+    assert refused is None
 
 
 @pytest.mark.vm
