@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..console import follow
 from ..fat12 import ImageError
 from ..formats import FORMATS
+from ..result_line import result_in
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY, text_rows
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
@@ -144,9 +146,6 @@ class Bochs(Emulator):
     ) -> tuple[int | None, bool]:
         import pexpect
         from pexpect import fdpexpect
-
-        from ..console import follow
-        from ..result_line import result_in
 
         with tempfile.TemporaryDirectory(prefix="almostism-bochs-") as scratch:
             work = Path(scratch)

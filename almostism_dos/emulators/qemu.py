@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
+from ..console import follow
+from ..result_line import result_in
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY, text_rows
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
@@ -74,8 +76,6 @@ class Qemu(Emulator):
     def _boot(
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
-        from ..console import follow
-        from ..result_line import result_in
 
         with tempfile.TemporaryDirectory(prefix="almostism-qemu-") as scratch:
             work = Path(scratch)
