@@ -186,3 +186,17 @@ def test_run_keep_on_the_command_line_and_without_it(
     assert main(["run", str(image), "--quiet"]) == 0  # without --keep the liturgy consumes the image
     assert main(["run", str(image), "--quiet"]) == ExitCode.LITURGY_FAILED
     assert "errorlevel 1" in capsys.readouterr().err
+
+
+def test_the_power_off_breakpoints_are_where_the_bios_switches_off() -> None:
+    """Bochs's last screen is read at a breakpoint on its BIOS's APM power-off: the pattern is found where
+    it lies in a ROM mapped to end at 1 MB, and the installed BIOS has it (else the line could be lost)."""
+    from almostism_dos.emulators import bochs
+
+    rom = bytearray(0x20000)
+    rom[0x19581:0x19586] = b"\xfa\xba\x00\x89\xb8"
+    assert bochs.power_off_entries(bytes(rom)) == [0xF9581]
+    assert bochs.power_off_entries(bytes(0x10000)) == []
+    if not bochs.ROM.exists():
+        pytest.skip(f"Bochs's BIOS is not installed (Debian/Ubuntu: sudo apt-get install {bochs.PACKAGE})")
+    assert bochs.power_off_entries(bochs.ROM.read_bytes())
