@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .result_line import result_in
+from .text_screen import text_rows
 
 if TYPE_CHECKING:
     import pexpect
@@ -77,3 +78,13 @@ def follow(
     if observer is not None:
         observer(screen)
     return result_in(screen.text()), exited
+
+
+def show_video_memory(memory: bytes, screen: Screen, observer: Observer | None = None) -> int | None:
+    """Show the text screen as video memory held it when the machine switched off (QEMU and Bochs save
+    it there, since their own displays can lose the last line), tell the observer, and return the
+    errorlevel of its last result line (None: none)."""
+    screen.show(text_rows(memory))
+    if observer is not None:
+        observer(screen)
+    return result_in(screen.text())

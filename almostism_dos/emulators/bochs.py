@@ -33,11 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from ..console import follow
+from ..console import follow, show_video_memory
 from ..fat12 import ImageError
 from ..formats import FORMATS
-from ..result_line import result_in
-from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY, text_rows
+from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
 
@@ -193,10 +192,7 @@ class Bochs(Emulator):
                     bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
                 last_words = str(bochs.before)
                 if (work / _TEXT_SCREEN).is_file():
-                    screen.show(text_rows((work / _TEXT_SCREEN).read_bytes()))
-                    errorlevel = result_in(screen.text())
-                    if observer is not None:
-                        observer(screen)
+                    errorlevel = show_video_memory((work / _TEXT_SCREEN).read_bytes(), screen, observer)
             finally:
                 bochs.terminate(force=True)
                 bochs.close()

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from ..console import follow
-from ..result_line import result_in
-from ..text_screen import TEXT_BYTES, TEXT_MEMORY, text_rows
+from ..console import follow, show_video_memory
+from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
 
@@ -92,10 +91,7 @@ class Qemu(Emulator):
             if exited and errorlevel is None and child.exitstatus:  # QEMU refused to start: it says why
                 raise EmulatorExited(self.title, child.exitstatus, screen.text())
             if (work / "text-screen.bin").is_file():  # what the guest showed when it switched off
-                screen.show(text_rows((work / "text-screen.bin").read_bytes()))
-                errorlevel = result_in(screen.text())
-                if observer is not None:
-                    observer(screen)
+                errorlevel = show_video_memory((work / "text-screen.bin").read_bytes(), screen, observer)
             if picture is not None and self.screenshot is not None:
                 self._keep_screenshot(qmp, picture, self.screenshot)
             return errorlevel, exited
