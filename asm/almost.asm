@@ -54,8 +54,8 @@
 
 ; -----------------------------------------------------------------------------
 ; start - scratch memory cleared, INT 24h ours; then, falling through one
-;         routine after another, take_path, read_file, judge and act: the
-;         liturgy from the command tail to the exit code
+;         routine after another, take_path, read_file, judge, judged and act:
+;         the liturgy from the command tail to the exit code
 ; Entry:   as DOS starts a .COM: CS = DS = ES = SS = PSP segment, IP = 0100h
 ; Output:  exits through DOS 4Ch with the verdict as return code
 ; Affects: everything; restores nothing (DOS restores INT 24h)
