@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .emulators import DEFAULT, REGISTRY, TIMEOUT
+from .emulators import BOOT_AS, DEFAULT, REGISTRY, TIMEOUT
 from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
 from .programs import PROGRAMS
@@ -192,13 +192,14 @@ class _Accepting:
     """For a help text: the emulators that honour a run option, looked up only when the help is printed
     (that imports every emulator's module, which no other use of the parser should pay for)."""
 
-    def __init__(self, option: str) -> None:
+    def __init__(self, option: str, boot_as: str = "floppy") -> None:
         self.option = option
+        self.boot_as = boot_as
 
     def __str__(self) -> str:
         from .emulators import accepting
 
-        return ", ".join(accepting(self.option))
+        return ", ".join(accepting(self.option, self.boot_as))
 
 
 def _naming_emulators(action: argparse.Action, option: str) -> None:
@@ -213,12 +214,14 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
     chosen = emulator_class(args.emulator)
     try:
-        return chosen.configured(RunOptions(args.screenshot, args.write_protected))
+        return chosen.configured(RunOptions(args.screenshot, args.write_protected, boot_as=args.boot_as))
     except UnsupportedOption as error:
-        option = str(error)
-        raise CliError(
-            f"--{option.replace('_', '-')} needs --emulator {' or '.join(accepting(option))}", ExitCode.USAGE
-        ) from None
+        medium = f"--as {error.boot_as}"
+        flag = medium if error.option == "boot_as" else f"--{error.option.replace('_', '-')}"
+        flag += f" {medium}" if error.boot_as != "floppy" and error.option != "boot_as" else ""
+        capable = accepting(error.option, error.boot_as)
+        needs = f"needs --emulator {' or '.join(capable)}" if capable else "is beyond every emulator here"
+        raise CliError(f"{flag} {needs}", ExitCode.USAGE) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -413,6 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-protected", action="store_true", help="a write-protected floppy (%(emulators)s)"
     )
     _naming_emulators(protected, "write_protected")
+    medium = running.add_argument(
+        "--as",
+        dest="boot_as",
+        choices=list(BOOT_AS),
+        default="floppy",
+        help="boot IMG from drive A: (the default), a hard disk (%(disk)s) or a USB stick (%(usb)s)",
+    )
+    for value in BOOT_AS:
+        setattr(medium, value, _Accepting("boot_as", value))
     running.set_defaults(run=_run)
 
     getting = commands.add_parser("freedos", help="get FreeDOS into the user cache")

@@ -1,27 +1,35 @@
 ; =============================================================================
 ; boot.asm - the self-booting Almostism floppy: boot sector, then the host
 ;
-; cpu 8086 (an 8088 PC with any floppy drive the BIOS knows)
+; cpu 8086 (an 8088 PC; any floppy drive the BIOS knows, or any BIOS hard
+; disk: a USB stick, a CF card, an XT-IDE card)
 ;
 ; One program, assembled at 0000:7C00: its first 512 bytes are the boot
 ; sector, the rest is the host (host.asm), stored in the reserved sectors
 ; right after the boot sector and loaded right behind it, at 0000:7E00.
-; The boot sector's spare bytes hold routines the host calls: disk, print,
-; putc, find_entry, cluster_sector, fat_next and apm_off; the boot half
-; itself calls only print (and reads the host with INT 13h directly).
+; The boot sector holds the routines that reach the disk and the screen:
+; sector_io, disk, print, putc and apm_off; the boot half itself calls
+; sector_io and print.
 ;
 ; The BIOS loads the boot sector to 0000:7C00 (some enter at 07C0:0000: the
 ; first jump makes CS = 0). Bytes 3..61 hold the OEM name and the BPB,
-; written by the builder for the floppy's size. The host takes the BPB's
-; reserved sectors minus one, all on cylinder 0, head 0: they are read in
-; one INT 13h call (three tries with a controller reset between, as DOS
-; does), then the host runs.
+; written by the builder for the volume's size. From a floppy (DL < 80h)
+; the BPB's geometry is the drive's, as it always was. From a hard disk
+; (DL >= 80h: the BIOS may present a USB stick or a CF card so, with the
+; same image on it) the BIOS's geometry replaces the BPB's heads and
+; sectors a track in memory (INT 13h AH=08h), and where the BIOS has the
+; EDD packet calls (AH=41h) every sector goes by LBA (AH=42h/43h). Every
+; sector number is the volume's, plus the BPB's hidden sectors (0 on a
+; floppy; where the volume starts, on a partitioned disk). The host is the
+; reserved sectors after this one, read one at a time (three tries with a
+; reset between, as DOS does), then it runs.
 ;
-; Memory:  0000:7C00 boot sector (its BPB stays readable), 0000:7E00 host,
-;          stack below 0000:7C00 (see host.asm for the rest)
+; Memory:  0000:7C00 boot sector (its BPB stays readable, the drive's own
+;          geometry in it), 0000:7E00 host, stack below 0000:7C00 (see
+;          host.asm for the rest)
 ; Entry:   as the BIOS starts a boot sector: DL = boot drive
-; Output:  runs the host with DL = boot drive, CS = DS = ES = SS = 0; on a
-;          disk error prints a message and halts
+; Output:  runs the host with CS = DS = ES = SS = 0, [drive] = the boot
+;          drive; on a disk error prints a message and halts
 ; Affects: everything
 ; =============================================================================
 
@@ -45,33 +53,62 @@ boot_cs0:
     mov sp, 0x7c00              ; stack below this sector
     sti                         ; interrupts back on
     cld                         ; string instructions count upward
-    mov si, 3                   ; three tries
-boot_read:
-    mov ax, [BPB_RESERVED_SECTORS] ; AX = reserved sectors
-    dec ax                      ; AL = host sectors (all but this one)
-    mov ah, 0x02                ; BIOS: read sectors
-    mov cx, 0x0002              ; cylinder 0, sector 2
-    xor dh, dh                  ; head 0 (DL = boot drive, from the BIOS)
+    mov [drive], dl             ; every disk call names this drive
+    test dl, dl                 ; a floppy (DL < 80h)?
+    jns boot_load               ; yes: its BPB's geometry is the drive's
+
+; --- A hard disk (a USB stick, a CF card): the BIOS's geometry, not the
+; BPB's, and LBA when the BIOS has the EDD packet calls ---------------------
+    mov ah, 0x08                ; BIOS: drive parameters
+    int 0x13                    ; CL bits 0-5 = sectors a track, DH = last head
+    push ds                     ; some BIOSes point ES:DI at a table
+    pop es                      ;   even for a hard disk: ES = 0 again
+    jc boot_edd                 ; no answer: the BPB's geometry
+    and cx, 0x3f                ; CX = sectors a track
+    mov [BPB_SECTORS_PER_TRACK], cx
+    mov al, dh                  ; AX = last head (AH = 0: no error)
+    inc ax                      ; AX = heads
+    mov [BPB_HEADS], ax
+boot_edd:
+    mov ah, 0x41                ; EDD: installation check
+    mov bx, 0x55aa
+    mov dl, [drive]             ; (AH=08h left the drive count in DL)
+    int 0x13
+    jc boot_load                ; no EDD
+    cmp bx, 0xaa55              ; answered by an EDD BIOS?
+    jne boot_load
+    shr cl, 1                   ; bit 0: the packet calls 42h and 43h
+    jnc boot_load               ; without them: CHS
+    inc byte ptr [edd]          ; LBA from now on
+
+; --- The host: the reserved sectors after this one, one at a time ----------
+boot_load:
+    mov cx, [BPB_RESERVED_SECTORS] ; CX = host sectors + 1
+    dec cx                      ; CX = host sectors
+    mov si, 1                   ; the first is sector 1 of the volume
     mov bx, HOST_LOAD           ; ES:BX = 0000:7E00
-    int 0x13                    ; read the host
-    jnc boot_loaded             ; done
-    xor ah, ah                  ; BIOS: reset the disk system
-    int 0x13                    ; recalibrate before trying again
-    dec si                      ; one try fewer
-    jnz boot_read               ; try again
+    mov byte ptr [disk_op], 2   ; reading
+boot_read:
+    push cx                     ; sector_io uses CX
+    call sector_io              ; one host sector
+    pop cx
+    jc boot_failed              ; three tries failed
+    inc si                      ; the next sector
+    add bx, SECTOR_SIZE         ;   512 bytes on
+    loop boot_read              ; every host sector
+    jmp near host               ; run the host
+boot_failed:
     mov si, boot_message        ; DS:SI = the message
     call print                  ; say it
 halt:
     cli                         ; nothing may wake us
     hlt                         ; stop
     jmp halt                    ; and stay stopped
-boot_loaded:
-    jmp near host               ; run the host
 
 ; -----------------------------------------------------------------------------
-; disk - one sector through INT 13h: three tries with a reset between, then
-;        INT 24h decides (retry, ignore, or fail)
-; Entry:   AX = sector (LBA), ES:BX = buffer, [disk_op] = 2 read, 3 write
+; disk - one sector (sector_io), then INT 24h decides: retry, ignore, fail
+; Entry:   AX = sector (LBA in the volume), ES:BX = buffer, [disk_op] = 2
+;          read, 3 write, DS = 0
 ; Output:  CF clear, AX kept; CF set: AX = DOS error code
 ; Affects: AX, flags
 ; -----------------------------------------------------------------------------
@@ -82,27 +119,8 @@ disk:
     push di
     mov si, ax                  ; SI = the sector
 disk_retry:
-    mov byte ptr [tries], 3     ; three tries
-disk_try:
-    mov ax, si                  ; AX = the sector
-    xor dx, dx                  ; DX:AX = it
-    div word ptr [BPB_SECTORS_PER_TRACK] ; AX = track, DX = sector in the track
-    mov cl, dl                  ; CL = sector number, from 1
-    inc cl                      ; CL = sector number, counted from 1
-    xor dx, dx                  ; DX:AX = track
-    div word ptr [BPB_HEADS]    ; AX = cylinder, DX = head
-    mov ch, al                  ; CH = cylinder (floppies have < 256)
-    mov dh, dl                  ; DH = head
-    mov dl, [drive]             ; DL = drive
-    mov ah, [disk_op]           ; AH = read or write
-    mov al, 1                   ; one sector
-    int 0x13                    ; to the BIOS
+    call sector_io              ; three tries
     jnc disk_ok                 ; done
-    mov [disk_status], ah       ; remember why
-    xor ah, ah                  ; BIOS: reset the disk system
-    int 0x13                    ; reset it before trying again
-    dec byte ptr [tries]        ; one try fewer
-    jnz disk_try                ; try again
 
 ; --- Tries spent: INT 24h decides. AH bit 0 = write, bits 1-2 = area (11:
 ; data), bits 3-5 = fail, retry, ignore allowed; DI = the error ------------
@@ -140,6 +158,77 @@ disk_out:
     ret
 
 ; -----------------------------------------------------------------------------
+; sector_io - one sector through INT 13h, three tries with a reset between:
+;             an LBA packet where the BIOS has EDD, else cylinder/head/sector
+; Entry:   SI = sector (LBA in the volume; the BPB's hidden sectors are
+;          added), ES:BX = buffer, [disk_op] = 2 read, 3 write, DS = 0
+; Output:  CF clear: done; CF set: [disk_status] = the BIOS's last error
+; Affects: AX, CX, DX, DI, flags
+; -----------------------------------------------------------------------------
+sector_io:
+    mov byte ptr [tries], 3     ; three tries
+sector_try:
+    push si                     ; kept for the next try
+    push ds                     ; DS = 0, back after the call
+    mov di, sp                  ; SP before any packet
+    mov ax, si                  ; DX:AX = the sector on the drive
+    xor dx, dx
+    add ax, [BPB_HIDDEN_SECTORS]
+    adc dx, [BPB_HIDDEN_SECTORS + 2]
+    cmp byte ptr [edd], 0       ; LBA?
+    jne sector_packet
+
+; --- Cylinder/head/sector; cylinder bits 8-9 go in CL's top two bits -------
+    div word ptr [BPB_SECTORS_PER_TRACK] ; AX = track, DX = sector in it
+    mov cl, dl                  ; CL = sector number, counted from 1
+    inc cx
+    xor dx, dx                  ; DX:AX = track
+    div word ptr [BPB_HEADS]    ; AX = cylinder, DX = head
+    mov ch, al                  ; CH = cylinder bits 0-7
+    ror ah, 1                   ; AH bits 6-7 = cylinder bits 8-9
+    ror ah, 1
+    or cl, ah
+    mov dh, dl                  ; DH = head
+    mov ah, [disk_op]           ; AH = read or write
+    mov al, 1                   ; one sector
+    jmp sector_call
+
+; --- An EDD packet on the stack: size 16, one sector, ES:BX, the LBA. The
+; stack is a program's under INT 21h, so DS follows SS for the call ---------
+sector_packet:
+    xor cx, cx                  ; LBA bits 32-63 = 0
+    push cx
+    push cx
+    push dx                     ; LBA bits 16-31
+    push ax                     ; LBA bits 0-15
+    push es                     ; the buffer
+    push bx
+    inc cx                      ; one sector
+    push cx
+    mov cl, 0x10                ; the packet's size
+    push cx
+    mov ax, 0x4000              ; AH = 42h read, 43h write; AL = 0: no verify
+    add ah, [disk_op]
+    push ss                     ; DS:SI = the packet
+    pop ds
+    mov si, sp
+sector_call:
+    mov dl, cs:[drive]          ; DL = the drive (DS may be SS here)
+    int 0x13                    ; to the BIOS
+    mov sp, di                  ; drop the packet, if any
+    pop ds                      ; DS = 0
+    pop si                      ; SI = the sector
+    jnc sector_done             ; done
+    mov [disk_status], ah       ; remember why
+    xor ah, ah                  ; BIOS: reset the disk system
+    int 0x13                    ; reset it before trying again
+    dec byte ptr [tries]        ; one try fewer
+    jnz sector_try              ; try again
+    stc                         ; three failed
+sector_done:
+    ret
+
+; -----------------------------------------------------------------------------
 ; print - print an ASCIIZ string through the BIOS
 ; putc  - print AL through the BIOS (SeaBIOS mirrors it to the serial port)
 ; Entry:   print: DS:SI = the string; putc: AL = the character
@@ -164,92 +253,6 @@ putc:
     pop ax
     ret
 
-; -----------------------------------------------------------------------------
-; find_entry - find fcb_name in the root directory
-; Entry:   fcb_name; DS = 0
-; Output:  CF clear: SI = the entry in SECTOR_BUFFER, [found_lba] = sector;
-;          CF set: AX = 2 (not found) or a disk error code
-; Affects: AX, CX, SI, DI, ES, flags
-; -----------------------------------------------------------------------------
-find_entry:
-    push ds                     ; ES = 0
-    pop es
-    mov ax, [root_start]        ; AX = first root sector
-    mov cx, [root_sectors]      ; CX = how many
-find_sector:
-    call read_buffer            ; the sector into the buffer
-    jc find_error               ; cannot read it
-    mov [found_lba], ax         ; remember which
-    mov si, SECTOR_BUFFER       ; SI = its first entry
-find_next:
-    cmp byte ptr [si], 0        ; the end of the directory?
-    je find_none                ; yes: not there
-    test byte ptr [si + DIR_ATTRIBUTES], ATTR_VOLUME ; a label or a long-name piece?
-    jnz find_skip               ; never a file
-    push si                     ; compare the 11-byte name
-    push cx
-    mov di, fcb_name            ; ES:DI = the wanted name
-    mov cx, DIR_NAME_SIZE       ; CX = 11 bytes of an 8.3 name
-    repe cmpsb                  ; equal?
-    pop cx
-    pop si
-    je find_found               ; yes
-find_skip:
-    add si, 32                  ; next entry
-    cmp si, SECTOR_BUFFER + SECTOR_SIZE ; past this sector?
-    jb find_next
-    inc ax                      ; next sector
-    loop find_sector            ; the whole root
-find_none:
-    mov ax, 2                   ; error 2: file not found
-    stc                         ; CF set: not found
-find_error:
-    ret                         ; CF set
-find_found:
-    clc                         ; found
-    ret
-
-; -----------------------------------------------------------------------------
-; cluster_sector - the first sector (LBA) of a data cluster
-; Entry:   AX = cluster (2..max)
-; Output:  AX = sector
-; Affects: AX, flags
-; -----------------------------------------------------------------------------
-cluster_sector:
-    push cx                     ; keep CX, DX
-    push dx
-    sub ax, FIRST_CLUSTER       ; clusters start at 2
-    mov cl, [BPB_SECTORS_PER_CLUSTER] ; CX = sectors in a cluster
-    xor ch, ch                  ; CX = sectors in a cluster
-    mul cx                      ; AX = sectors before it
-    add ax, [data_start]        ; after the root directory
-    pop dx                      ; restore DX, CX
-    pop cx
-    ret
-
-; -----------------------------------------------------------------------------
-; fat_next - read a FAT12 entry
-; Entry:   AX = cluster
-; Output:  AX = its entry (the next cluster, or FF8h..FFFh at the end)
-; Affects: AX, BX, flags
-; -----------------------------------------------------------------------------
-fat_next:
-    push cx                     ; keep CX
-    mov bx, ax                  ; BX = cluster * 3 / 2: where the
-    shr bx, 1                   ;   12 bits start
-    add bx, ax                  ; BX = cluster + cluster / 2
-    test al, 1                  ; odd cluster?
-    mov ax, [bx + FAT_BUFFER]   ; AX = the 16 bits holding it
-    jz fat_next_even            ; even: the low 12 bits
-    mov cl, 4                   ; odd: the high 12 bits
-    shr ax, cl                  ; AX = the high 12 bits
-    pop cx                      ; restore CX
-    ret
-fat_next_even:
-    and ax, 0x0fff              ; the low 12 bits
-    pop cx                      ; restore CX
-    ret
-
     .include "apm.inc"
 
 mark:
@@ -260,6 +263,11 @@ boot_message:
 msg_remove:
     .ascii NO_APM_LINE
     .byte 13, 10, 0             ; CR LF, end
+drive:      .byte 0             ; the boot drive (80h and up: a hard disk)
+edd:        .byte 0             ; 1: the BIOS takes LBA packets
+disk_op:    .byte 0             ; 2 read, 3 write
+disk_status: .byte 0            ; the BIOS's last error
+tries:      .byte 0             ; tries left
     .pad_to start, SIGNATURE_OFFSET
     .word BOOT_SIGNATURE
 

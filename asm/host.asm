@@ -5,12 +5,12 @@
 ;
 ; Part of boot.asm's program (included after the boot signature): loaded
 ; from the reserved sectors to 0000:7E00, right behind the boot sector,
-; whose spare bytes hold routines it calls (disk, print, putc, find_entry,
-; cluster_sector, fat_next, apm_off). It gives ALMOST.COM exactly the DOS
-; it needs, on the FAT12 floppy it booted from:
-;   INT 20h, and INT 21h functions 02h 09h 25h 30h 35h 3Dh 3Eh 3Fh 40h 41h
-;   42h 4Ch 4Dh, with DOS's conventions: CF clear on success, CF set and
-;   AX = error code on failure; anything else returns CF set, AX = 1.
+; whose routines it calls (disk, print, putc, apm_off). It gives ALMOST.COM
+; exactly the DOS it calls, on the FAT12 volume it booted from (a floppy,
+; or a disk the BIOS boots):
+;   INT 20h, and INT 21h functions 09h 25h 3Dh 3Eh 3Fh 40h 41h 42h 4Ch,
+;   with DOS's conventions: CF clear on success, CF set and AX = error
+;   code on failure; anything else returns CF set, AX = 1.
 ; Files are in the root directory only (a path naming a directory gets
 ; error 3). Reads and writes go through one sector buffer, writes only within
 ; the clusters a file already has (past them a write comes back short, as
@@ -36,21 +36,18 @@
 .equ FAT_BUFFER, 0x1800         ; the first FAT, whole
 .equ SECTOR_BUFFER, 0x2a00      ; one sector of the root or of a file
 .equ HANDLE, 5                  ; the one file handle we hand out
-.equ FRAME_BX, 0                ; caller's registers in the INT 21h frame
-.equ FRAME_DX, 4                ;   (offsets from BP)
-.equ FRAME_DS, 12               ; caller's DS
-.equ FRAME_ES, 14               ; caller's ES
+.equ FRAME_DX, 4                ; the caller's DX and DS in the INT 21h
+.equ FRAME_DS, 12               ;   frame (offsets from BP)
 
 ; -----------------------------------------------------------------------------
 ; host - the volume's geometry from the BPB; then, falling through one
 ;        routine after another, install_vectors, load_fat, load_program and
 ;        run_program: ALMOST.COM runs, and its exit continues at program_exit
-; Entry:   DL = boot drive, DS = ES = SS = 0, CS = 0 (from boot.asm)
+; Entry:   DS = ES = SS = 0, CS = 0 (from boot.asm)
 ; Output:  fat_start, root_start, root_sectors, data_start, max_cluster set
 ; Affects: AX, BX, CX, DX
 ; -----------------------------------------------------------------------------
 host:
-    mov [drive], dl             ; the drive we booted from
     mov ax, [BPB_RESERVED_SECTORS] ; the first FAT follows the reserved sectors
     mov [fat_start], ax
     mov al, [BPB_FAT_COUNT]     ; AL = number of FATs
@@ -75,20 +72,20 @@ host:
     mov [max_cluster], ax
 
 ; -----------------------------------------------------------------------------
-; install_vectors - INT 20h, 21h, 23h and 24h point at the host
-; Entry:   DS = 0
-; Output:  the four vectors set, in segment 0
-; Affects: nothing else
+; install_vectors - INT 20h to 24h point at the host's handlers, in segment 0
+; Entry:   DS = ES = 0
+; Output:  the five vectors set
+; Affects: AX, CX, SI, DI
 ; -----------------------------------------------------------------------------
 install_vectors:
-    mov word ptr [0x80], int20  ; INT 20h: terminate
-    mov word ptr [0x82], 0      ;   in segment 0
-    mov word ptr [0x84], int21  ; INT 21h: our DOS
-    mov word ptr [0x86], 0      ;   in segment 0
-    mov word ptr [0x8c], int23  ; INT 23h: Ctrl-Break does nothing
-    mov word ptr [0x8e], 0
-    mov word ptr [0x90], int24  ; INT 24h: our default, "fail"
-    mov word ptr [0x92], 0
+    mov si, handlers            ; DS:SI = the offsets, INT 20h first
+    mov di, 0x20 * 4            ; ES:DI = INT 20h's vector
+    mov cx, 5                   ; INT 20h, 21h, 22h, 23h, 24h
+install_vector:
+    movsw                       ; the offset
+    xor ax, ax                  ; the segment: 0
+    stosw
+    loop install_vector
 
 ; -----------------------------------------------------------------------------
 ; load_fat - the first FAT, whole, into FAT_BUFFER
@@ -100,15 +97,9 @@ load_fat:
     mov ax, [fat_start]         ; AX = first FAT sector
     mov cx, [BPB_SECTORS_PER_FAT] ; CX = its sectors
     mov bx, FAT_BUFFER          ; ES:BX = where the FAT goes
-host_fat:
-    mov byte ptr [disk_op], 2
-    call disk                   ; one FAT sector
-    jnc host_fat_read
-    jmp near host_disk_error    ; cannot read the floppy
-host_fat_read:
-    inc ax
-    add bx, SECTOR_SIZE         ; next 512 bytes of the buffer
-    loop host_fat               ; the whole FAT
+    mov byte ptr [disk_op], 2   ; reading, from here to the program's start
+    call sectors                ; the whole FAT
+    jc host_disk_error          ; cannot read the disk
 
 ; -----------------------------------------------------------------------------
 ; load_program - find ALMOST.COM in the root and load its chain at
@@ -140,16 +131,9 @@ host_cluster:
     push ax                     ; keep the cluster
     call cluster_sector         ; AX = its first sector
     mov cl, [BPB_SECTORS_PER_CLUSTER] ; CX = sectors in a cluster
-    xor ch, ch                  ; CX = sectors in a cluster
-host_sector:
-    mov byte ptr [disk_op], 2
-    call disk                   ; one sector of the program
-    jnc host_sector_read
-    jmp near host_disk_error    ; cannot read the floppy
-host_sector_read:
-    inc ax
-    add bx, SECTOR_SIZE         ; next 512 bytes
-    loop host_sector            ; the whole cluster
+    xor ch, ch
+    call sectors                ; the whole cluster
+    jc host_disk_error          ; cannot read the disk
     pop ax                      ; AX = the cluster
     push bx                     ; fat_next uses BX
     call fat_next               ; AX = the next cluster
@@ -204,10 +188,10 @@ program_exit:
     mov ss, bx                  ; back to our stack
     mov sp, [host_sp]           ; SP = the host's stack pointer, saved at start
     sti                         ; interrupts back on
-    mov [exit_code], al         ; for INT 21h 4Dh
+    push ax                     ; keep the code
     mov si, msg_result          ; "ALMOSTISM RESULT errorlevel="
     call print
-    mov al, [exit_code]         ; AL = the code
+    pop ax                      ; AL = the code
     xor ah, ah                  ; AX = it
     mov bx, 10                  ; decimal
     xor cx, cx                  ; CX = digits pushed
@@ -277,8 +261,7 @@ int21_find:
     add si, 3                   ; next entry
     cmp si, functions_end       ; past the last?
     jb int21_find               ; no: keep looking
-    mov ax, 1                   ; error 1: invalid function
-    jmp fail                    ; not one of ours
+    jmp near unsupported        ; not one of ours
 int21_found:
     jmp word ptr [si + 1]       ; to the function
 
@@ -313,11 +296,6 @@ leave:
 carry_on:
     ret                         ; to the function that called fail_if_carry
 
-fn_print_char:                  ; 02h: print DL
-    mov al, dl                  ; AL = the character
-    call putc
-    jmp ok                      ; AL = the character, as DOS returns
-
 fn_print_string:                ; 09h: print DS:DX up to '$'
     mov es, [bp + FRAME_DS]     ; ES = the caller's DS
     mov si, dx                  ; ES:SI = the string
@@ -339,26 +317,6 @@ fn_set_vector:                  ; 25h: vector AL = DS:DX
     mov [bx], dx                ; offset
     mov ax, [bp + FRAME_DS]     ; AX = the caller's DS
     mov [bx + 2], ax            ; segment
-    jmp ok
-
-fn_version:                     ; 30h: DOS version
-    mov ax, 0x0005              ; "5.0"
-    jmp ok
-
-fn_get_vector:                  ; 35h: ES:BX = vector AL
-    mov bl, al
-    xor bh, bh
-    shl bx, 1                   ; times 4: its place in the table
-    shl bx, 1                   ; times 4 (two shifts)
-    mov ax, [bx]                ; offset
-    mov [bp + FRAME_BX], ax     ;   returned in BX
-    mov ax, [bx + 2]            ; segment
-    mov [bp + FRAME_ES], ax     ;   returned in ES
-    jmp ok
-
-fn_get_code:                    ; 4Dh: the last exit code
-    mov al, [exit_code]         ; AL = it
-    xor ah, ah                  ; AH = 0: a normal exit
     jmp ok
 
 fn_exit:                        ; 4Ch: exit with code AL
@@ -407,6 +365,7 @@ open_invalid:
     mov ax, 0x0c                ; error 0Ch: invalid access mode
     jmp near fail               ; fail with it
 open_denied:
+denied:
     mov ax, 5                   ; error 5: access denied
     jmp near fail
 
@@ -453,8 +412,7 @@ seek_add:
     mov ax, si                  ; AX = its low word
     jmp near ok
 seek_invalid:
-    mov ax, 1                   ; error 1: invalid function
-    jmp near fail
+    jmp near unsupported        ; no such method
 seek_negative:
     mov ax, 0x19                ; error 19h: seek error
     jmp near fail
@@ -497,8 +455,7 @@ fn_write:                       ; 40h: write CX bytes from DS:DX
     call check_handle
     cmp byte ptr [open_mode], 0 ; opened for reading only?
     jne write_allowed
-    mov ax, 5                   ; error 5: access denied
-    jmp near fail
+    jmp near denied             ; opened for reading only
 write_allowed:
     jcxz write_unsupported      ; truncation: not done here
     mov si, dx                  ; SI = the caller's bytes
@@ -536,6 +493,7 @@ write_done:
     sub ax, [bp + FRAME_DX]     ; minus where the buffer started
     jmp near ok
 write_unsupported:
+unsupported:
     mov ax, 1                   ; error 1: not a function we do
     jmp near fail
 
@@ -546,8 +504,7 @@ fn_delete:                      ; 41h: delete DS:DX
     call fail_if_carry          ; not found (or a disk error)
     test byte ptr [si + DIR_ATTRIBUTES], ATTR_UNWRITABLE ; read-only, directory or label?
     jz delete_allowed
-    mov ax, 5
-    jmp near fail
+    jmp near denied             ; read-only, a directory or a label
 delete_allowed:
     push word ptr [si + DIR_FIRST_CLUSTER] ; keep its first cluster
     mov byte ptr [si], DELETED  ; the entry is free
@@ -576,16 +533,10 @@ delete_fats:
     jmp near ok
 
 functions:                      ; function, handler
-    .byte 0x02                  ; print character
-    .word fn_print_char
     .byte 0x09                  ; print string
     .word fn_print_string
     .byte 0x25                  ; set vector
     .word fn_set_vector
-    .byte 0x30                  ; version
-    .word fn_version
-    .byte 0x35                  ; get vector
-    .word fn_get_vector
     .byte 0x3d                  ; open
     .word fn_open
     .byte 0x3e                  ; close
@@ -600,8 +551,6 @@ functions:                      ; function, handler
     .word fn_seek
     .byte 0x4c                  ; exit
     .word fn_exit
-    .byte 0x4d                  ; exit code
-    .word fn_get_code
 functions_end:
 
 ; -----------------------------------------------------------------------------
@@ -789,17 +738,13 @@ write_fats:
     pop es
     mov ax, [fat_start]         ; AX = first FAT sector
     mov cl, [BPB_FAT_COUNT]     ; CL = copies
+    mov byte ptr [disk_op], 3   ; writing
 write_fats_copy:
     push cx                     ; keep the copies left
     mov bx, FAT_BUFFER          ; ES:BX = the FAT
     mov cx, [BPB_SECTORS_PER_FAT] ; CX = its sectors
-write_fats_sector:
-    mov byte ptr [disk_op], 3   ; writing
-    call disk                   ; one sector
+    call sectors                ; the whole FAT
     jc write_fats_failed
-    inc ax
-    add bx, SECTOR_SIZE         ; next 512 bytes
-    loop write_fats_sector      ; the whole FAT
     pop cx                      ; CL = copies left
     dec cl                      ; one done
     jnz write_fats_copy         ; the next copy follows on the disk
@@ -811,6 +756,24 @@ write_fats_out:
     pop es                      ; restore ES, CX, BX
     pop cx
     pop bx
+    ret
+
+; -----------------------------------------------------------------------------
+; sectors - consecutive sectors through disk
+; Entry:   AX = first sector, CX = how many (not 0), ES:BX = buffer,
+;          [disk_op] = 2 read, 3 write
+; Output:  CF clear: AX = the sector after them, BX past them;
+;          CF set: AX = DOS error code
+; Affects: AX, BX, CX, flags
+; -----------------------------------------------------------------------------
+sectors:
+    call disk                   ; one sector
+    jc sectors_done             ; refused: AX = the error
+    inc ax                      ; the next sector
+    add bx, SECTOR_SIZE         ;   512 bytes on
+    loop sectors
+    clc                         ; all done
+sectors_done:
     ret
 
 ; -----------------------------------------------------------------------------
@@ -844,7 +807,95 @@ buffer_failed:
     mov word ptr [buffered_lba], 0xffff ; the buffer holds nothing sure
     ret                         ; CF set
 
+; -----------------------------------------------------------------------------
+; find_entry - find fcb_name in the root directory
+; Entry:   fcb_name; DS = 0
+; Output:  CF clear: SI = the entry in SECTOR_BUFFER, [found_lba] = sector;
+;          CF set: AX = 2 (not found) or a disk error code
+; Affects: AX, CX, SI, DI, ES, flags
+; -----------------------------------------------------------------------------
+find_entry:
+    push ds                     ; ES = 0: the wanted name
+    pop es
+    mov ax, [root_start]        ; AX = first root sector
+    mov cx, [root_sectors]      ; CX = how many
+find_sector:
+    call read_buffer            ; the sector into the buffer
+    jc find_error               ; a disk error
+    mov [found_lba], ax         ; remember which
+    mov si, SECTOR_BUFFER       ; SI = its first entry
+find_next:
+    cmp byte ptr [si], 0        ; the end of the directory?
+    je find_none                ; yes: not there
+    test byte ptr [si + DIR_ATTRIBUTES], ATTR_VOLUME ; a label or a long-name piece?
+    jnz find_skip               ; never a file
+    push si                     ; compare the 11-byte name
+    push cx
+    mov di, fcb_name            ; ES:DI = the wanted name
+    mov cx, DIR_NAME_SIZE       ; CX = 11 bytes of an 8.3 name
+    repe cmpsb                  ; equal?
+    pop cx
+    pop si
+    je find_found               ; yes
+find_skip:
+    add si, 32                  ; next entry
+    cmp si, SECTOR_BUFFER + SECTOR_SIZE ; past this sector?
+    jb find_next
+    inc ax                      ; next sector
+    loop find_sector            ; the whole root
+find_none:
+    mov ax, 2                   ; error 2: file not found
+    stc                         ; CF set: not found
+find_error:
+    ret                         ; CF set
+find_found:
+    clc                         ; found
+    ret
+
+; -----------------------------------------------------------------------------
+; cluster_sector - the first sector (LBA) of a data cluster
+; Entry:   AX = cluster (2..max)
+; Output:  AX = sector
+; Affects: AX, flags
+; -----------------------------------------------------------------------------
+cluster_sector:
+    push cx                     ; keep CX, DX
+    push dx
+    sub ax, FIRST_CLUSTER       ; clusters start at 2
+    mov cl, [BPB_SECTORS_PER_CLUSTER] ; CX = sectors in a cluster
+    xor ch, ch
+    mul cx                      ; AX = sectors before it
+    add ax, [data_start]        ; after the root directory
+    pop dx
+    pop cx
+    ret
+
+; -----------------------------------------------------------------------------
+; fat_next - read a FAT12 entry
+; Entry:   AX = cluster
+; Output:  AX = its entry (the next cluster, or FF8h..FFFh at the end)
+; Affects: AX, BX, flags
+; -----------------------------------------------------------------------------
+fat_next:
+    push cx                     ; keep CX
+    mov bx, ax                  ; BX = cluster * 3 / 2: where the
+    shr bx, 1                   ;   12 bits start
+    add bx, ax                  ; BX = cluster + cluster / 2
+    test al, 1                  ; odd cluster?
+    mov ax, [bx + FAT_BUFFER]   ; AX = the 16 bits holding it
+    jz fat_next_even            ; even: the low 12 bits
+    mov cl, 4                   ; odd: the high 12 bits
+    shr ax, cl                  ; AX = the high 12 bits
+    pop cx                      ; restore CX
+    ret
+fat_next_even:
+    and ax, 0x0fff              ; the low 12 bits
+    pop cx
+    ret
+
 ; --- Data -----------------------------------------------------------------------
+handlers:                       ; INT 20h, 21h, 22h (terminate address), 23h, 24h
+    .word int20, int21, int20, int23, int24
 program_name:
     .ascii PROGRAM_NAME
 msg_result:
@@ -858,11 +909,6 @@ msg_no_program:
 msg_disk_error:
     .ascii "Disk error"             ; cannot read the floppy at boot
     .byte 13, 10, 0
-drive:          .byte 0             ; the boot drive
-disk_op:        .byte 0             ; 2 read, 3 write
-disk_status:    .byte 0             ; the BIOS's last error
-tries:          .byte 0             ; tries left
-exit_code:      .byte 0             ; the program's exit code
 handle_open:    .byte 0             ; 1 while our handle is open
 open_mode:      .byte 0             ; 0 read, 1 write, 2 both
 grew:           .byte 0             ; 1 if a write made the file longer

@@ -11,7 +11,7 @@ import pytest
 
 from almostism_dos import programs
 from almostism_dos.assembler import Assembly
-from almostism_dos.emulators import REGISTRY, TIMEOUT, emulator_class
+from almostism_dos.emulators import BOOT_AS, REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import Emulator, RunOptions
 from almostism_dos.run import RunReport, run_image
 from vm.dos import Disk, RunResult, run_com
@@ -69,6 +69,11 @@ class EmulatorUnderTest:
         """Skip, saying why, unless this emulator honours the :class:`RunOptions` field ``option``."""
         if option not in self.kind.accepts():
             pytest.skip(f"{self.kind.title} has no {option.replace('_', '-')} option")
+
+    def needs_medium(self, boot_as: str) -> None:
+        """Skip, saying why, unless this emulator boots an image as ``boot_as`` (run --as)."""
+        if not self.kind.honours("boot_as", boot_as):
+            pytest.skip(f"{self.kind.title} boots no image as a {BOOT_AS[boot_as]}")
 
     def run(
         self, image: Path, options: RunOptions | None = None, timeout: float = TIMEOUT, keep: bool = False

@@ -126,3 +126,24 @@ def test_a_missing_emulator_names_its_debian_package(
     for kind in all_emulators():
         assert main(["run", str(image), "--emulator", kind.name]) == ExitCode.UNAVAILABLE
         assert f"apt-get install {kind.package}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--emulator", "dosbox", "--as", "disk"], "--as disk needs --emulator qemu or bochs"),
+        (["--emulator", "bochs", "--as", "usb"], "--as usb needs --emulator qemu"),
+        (["--as", "disk", "--write-protected"], "--write-protected --as disk is beyond every emulator here"),
+        (["--emulator", "bochs", "--as", "disk", "--write-protected"], "is beyond every emulator here"),
+    ],
+)
+def test_a_medium_the_emulator_cannot_boot_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], said: str
+) -> None:
+    """Said before anything starts, and the image is untouched."""
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
+    before = image.read_bytes()
+    capsys.readouterr()
+    assert main(["run", str(image), *options]) == ExitCode.USAGE
+    assert said in capsys.readouterr().err and image.read_bytes() == before

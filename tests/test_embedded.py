@@ -18,7 +18,7 @@ from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image, first_sector_of, fsck, only_the_scripture_changed
-from vm.pc import Stop, boot
+from vm.pc import HardDisk, Stop, boot
 
 
 def fsck_clean(image: bytes, tmp_path: Path) -> bool:
@@ -28,15 +28,47 @@ def fsck_clean(image: bytes, tmp_path: Path) -> bool:
     return checked.returncode == 0 and "differ" not in checked.stdout.lower()
 
 
+DRIVES = {  # how a BIOS may present the image: drive A:, or hard disk 80h with a geometry of its own
+    "floppy": None,
+    "disk, EDD": HardDisk(),
+    "disk, CHS, 16 heads": HardDisk(edd=False),
+    "disk, CHS, 255 heads": HardDisk(heads=255, sectors_per_track=63, edd=False),
+}
+
+
+@pytest.mark.parametrize("drive", list(DRIVES))
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
-def test_liturgy_on_every_size(kilobytes: int, tmp_path: Path) -> None:
+def test_liturgy_on_every_size(kilobytes: int, drive: str, tmp_path: Path) -> None:
     before = embedded_image(reference.build(0xC3), kilobytes)
-    result, floppy = boot(before)
+    result, floppy = boot(before, hard_disk=DRIVES[drive])
     assert result.stop == Stop.POWEROFF
     assert f"{scripture.CREED_LINE}\r\nInstance byte: 0xC3\r\n" in result.output
     assert result_in(result.output) == 0
     only_the_scripture_changed(before, bytes(floppy.image))
     assert fsck_clean(bytes(floppy.image), tmp_path)
+
+
+@pytest.mark.parametrize("edd", [True, False])
+def test_a_hard_disk_is_read_by_lba_where_the_bios_has_edd(edd: bool) -> None:
+    """Packets only, where the BIOS has EDD; cylinder/head/sector only, where it has not."""
+    result, disk = boot(embedded_image(reference.build(0x44)), hard_disk=HardDisk(edd=edd))
+    assert result_in(result.output) == 0
+    calls = disk.packet_calls, disk.chs_calls
+    assert calls[0] > 0 and calls[1] == 0 if edd else calls[0] == 0 and calls[1] > 0
+
+
+def test_files_past_cylinder_255_on_a_chs_disk(tmp_path: Path) -> None:
+    """Cylinder bits 8-9 go in CL's top bits: on a 2.88 MB image seen as 2 heads x 9 sectors, files at
+    the end of the disk lie on cylinders 300 and more."""
+    image = bytearray(embedded_image(reference.build(0x2E), 2880))
+    last = Fat12Image.parse(bytes(image)).layout.cluster_count + 1
+    place_chain(image, SCRIPTURE_FILE, [last])
+    place_chain(image, ALMOST, [last - 1])
+    before = bytes(image)
+    result, disk = boot(before, hard_disk=HardDisk(heads=2, sectors_per_track=9, edd=False))
+    assert result_in(result.output) == 0, result.output
+    only_the_scripture_changed(before, bytes(disk.image))
+    assert fsck_clean(bytes(disk.image), tmp_path)
 
 
 @pytest.mark.parametrize("kilobytes", [720, 1440])
@@ -127,25 +159,21 @@ def test_boot_sector_and_host_fit_the_budget() -> None:
 
 PROBE = """
 start:
-    mov ah, 0x99                ; an INT 21h function the host does not have
-    int 0x21                    ;
+    mov ah, 0x30                ; an INT 21h function the host does not have
+    int 0x21                    ;   (version: ALMOST.COM never asks)
     jnc bad                     ; must fail
     cmp ax, 1                   ; with error 1
-    jne bad                     ;
-    mov ah, 0x30                ; version
-    int 0x21                    ;
-    cmp al, 5                   ;
     jne bad                     ;
     mov dx, 0x1234              ; set vector 60h to DS:1234
     mov ax, 0x2560              ;
     int 0x21                    ;
-    mov ax, 0x3560              ; and read it back into ES:BX
-    int 0x21                    ;
-    cmp bx, 0x1234              ;
+    jc bad                      ;
+    mov cx, ds                  ; CX = our segment
+    xor ax, ax                  ; ES = 0: the vector table
+    mov es, ax                  ;
+    cmp word ptr es:[0x180], 0x1234 ; the offset
     jne bad                     ;
-    mov ax, es                  ;
-    mov cx, ds                  ;
-    cmp ax, cx                  ;
+    cmp es:[0x182], cx          ; the segment
     jne bad                     ;
     jmp files                   ; over the failure exit, in the middle
 bad:

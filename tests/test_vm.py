@@ -10,6 +10,8 @@ import pytest
 
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
+from almostism_dos.emulators import BOOT_AS
+from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.result_line import last_lines
@@ -94,14 +96,18 @@ def test_dosbox_performs_the_liturgy(dosbox: EmulatorUnderTest, fake_source: Pat
 
 
 @pytest.mark.vm
+@pytest.mark.parametrize("boot_as", list(BOOT_AS))
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
 def test_embedded_floppy_boots_the_liturgy(
-    booting: EmulatorUnderTest, tmp_path: Path, kilobytes: int
+    booting: EmulatorUnderTest, tmp_path: Path, kilobytes: int, boot_as: str
 ) -> None:
+    """The same image from drive A:, from a hard disk (DL = 80h, the BIOS's geometry, EDD) and from a
+    USB stick, wherever the emulator can boot it so."""
+    booting.needs_medium(boot_as)
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes),
                  "--unique-byte", "0x3C"]) == 0  # fmt: skip
-    report = booting.run(image)
+    report = booting.run(image, RunOptions(boot_as=boot_as))
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0x3C" in report.console

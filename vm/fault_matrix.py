@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from almostism_dos import freedos, programs, reference, scripture
-from almostism_dos.emulators import REGISTRY, TIMEOUT, emulator_class
+from almostism_dos.emulators import BOOT_AS, REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import embedded_image, freedos_files
@@ -28,7 +28,7 @@ from almostism_dos.result_line import result_in
 from almostism_dos.scripture import CREED, PARSER_OFFSET, SCRIPTURE_FILE, SIZE, UNIQUE_OFFSET, Verdict
 from vm.disk_changes import DESTROYING, filler, free_clusters, unexpected_changes
 from vm.dos import Disk, Stop, run_com
-from vm.pc import boot
+from vm.pc import HardDisk, boot
 
 BYSTANDER = ImageFile("LETTER.TXT", b"A bystander, never to be touched.\r\n")
 VALID = reference.build(0x5A)
@@ -265,13 +265,17 @@ def _embedded_image(case: Case) -> bytes:
     )
 
 
-def run_embedded_unicorn(case: Case) -> Observed:
-    """The self-booting floppy in the Unicorn PC (vm/pc.py)."""
-    if case.needs_tail:
-        raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
-    before = _embedded_image(case)
-    result, floppy = boot(before, write_protected=case.write_protected)
-    return _image_outcome(case, before, bytes(floppy.image), result_in(result.output), result.output, False)
+def embedded_unicorn(hard_disk: HardDisk | None = None) -> Callable[[Case], Observed]:
+    """The self-booting floppy in the Unicorn PC (vm/pc.py), as drive A: or as ``hard_disk``."""
+
+    def run(case: Case) -> Observed:
+        if case.needs_tail:
+            raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
+        before = _embedded_image(case)
+        result, disk = boot(before, write_protected=case.write_protected, hard_disk=hard_disk)
+        return _image_outcome(case, before, bytes(disk.image), result_in(result.output), result.output, False)
+
+    return run
 
 
 def _boot(
@@ -292,19 +296,19 @@ def _boot(
         return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console, stamped)
 
 
-def _run_booting(emulator: str, stamped: bool) -> Callable[[Case, bytes], Observed]:
+def _run_booting(emulator: str, stamped: bool, boot_as: str = "floppy") -> Callable[[Case, bytes], Observed]:
     def run(case: Case, before: bytes) -> Observed:
-        if case.write_protected and "write_protected" not in emulator_class(emulator).accepts():
-            raise NotExpressible(f"{emulator} has no write-protect tab to set")
-        options = RunOptions(write_protected=case.write_protected)
+        if case.write_protected and not emulator_class(emulator).honours("write_protected", boot_as):
+            raise NotExpressible(f"{emulator} cannot write-protect a {boot_as}")
+        options = RunOptions(write_protected=case.write_protected, boot_as=boot_as)
         return _boot(case, before, emulator, options, stamped, timeout=20)
 
     return run
 
 
-def embedded_on(emulator: str) -> Callable[[Case], Observed]:
-    """The self-booting floppy in an emulator that boots it."""
-    boot_it = _run_booting(emulator, stamped=False)
+def embedded_on(emulator: str, boot_as: str = "floppy") -> Callable[[Case], Observed]:
+    """The self-booting floppy in an emulator that boots it, as ``boot_as`` (a floppy, a disk, a stick)."""
+    boot_it = _run_booting(emulator, stamped=False, boot_as=boot_as)
 
     def run(case: Case) -> Observed:
         if case.needs_tail:
@@ -361,7 +365,8 @@ def _hosts() -> dict[str, Callable[[Case], Observed]]:
     boot system, one with its own DOS a column of its own."""
     hosts: dict[str, Callable[[Case], Observed]] = {
         "Unicorn DOS": run_unicorn_dos,
-        "embedded, Unicorn PC": run_embedded_unicorn,
+        "embedded, Unicorn PC": embedded_unicorn(),
+        "embedded, Unicorn PC, as a CHS disk": embedded_unicorn(HardDisk(edd=False)),
     }
     for name in REGISTRY:
         kind = emulator_class(name)
@@ -370,6 +375,8 @@ def _hosts() -> dict[str, Callable[[Case], Observed]]:
                 f"embedded, {kind.title}": embedded_on(name),
                 f"FreeDOS, {kind.title}": freedos_on(name),
             }
+            for medium in kind.boots_as[1:]:  # (a floppy first, then the disks it boots)
+                hosts[f"embedded, {kind.title}, as a {BOOT_AS[medium]}"] = embedded_on(name, medium)
         else:
             hosts[kind.title] = own_dos_on(name)
     return hosts

@@ -2,7 +2,8 @@
 
 The BIOS is Python: INT 10h (teletype output; the video mode, cursor and character queries answer for
 an 80x25 colour text screen), INT 11h and 12h (one floppy drive, 640 KB), INT 13h (reset, read and write
-sectors of the image, with write-protect and injected errors; drive parameters; no disk change, no EDD),
+sectors of the image, with write-protect and injected errors; drive parameters; no disk change; the image
+as drive A:, or as hard disk 80h with a geometry of its own and, if asked, the EDD packet calls),
 INT 15h AH=53h (APM, present or not), INT 16h (no key is ever pressed: a program that waits for one is
 stopped, as a boot test would hang there), INT 1Ah AH=00h (a tick count that advances by one at every
 read: time passes only when someone looks; no real-time clock). Every other interrupt is delivered as
@@ -15,6 +16,7 @@ Used by the tests and benchmarks; not shipped with the package.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 from unicorn import UC_HOOK_INTR
@@ -25,9 +27,11 @@ from unicorn.x86_const import (
     UC_X86_REG_BX,
     UC_X86_REG_CS,
     UC_X86_REG_CX,
+    UC_X86_REG_DS,
     UC_X86_REG_DX,
     UC_X86_REG_ES,
     UC_X86_REG_FLAGS,
+    UC_X86_REG_SI,
     UC_X86_REG_SP,
     UC_X86_REG_SS,
 )
@@ -35,7 +39,7 @@ from unicorn.x86_const import (
 from almostism_dos.formats import BOOT_LOAD_ADDRESS, SECTOR, BootParameters
 from vm.machine import Machine, Stop
 
-__all__ = ["Floppy", "Pc", "PcResult", "Stop", "boot"]
+__all__ = ["Floppy", "HardDisk", "Pc", "PcResult", "Stop", "boot"]
 UNSET = (0xF000, 0xFFF0)  # where every vector points until someone sets it: no handler
 
 
@@ -49,6 +53,17 @@ class Floppy:
     reads: list[int] = field(default_factory=list)  # every sector read, in order
     failed_reads: list[int] = field(default_factory=list)  # every sector whose read failed, in order
     writes: list[int] = field(default_factory=list)  # every sector written, in order
+    packet_calls: int = 0  # reads and writes asked for through EDD packets (AH=42h/43h)
+    chs_calls: int = 0  # reads and writes asked for by cylinder, head and sector (AH=02h/03h)
+
+
+@dataclass(frozen=True)
+class HardDisk:
+    """How the BIOS presents the image when it boots it as hard disk 80h (a USB stick, a CF card)."""
+
+    heads: int = 16
+    sectors_per_track: int = 63
+    edd: bool = True  # INT 13h AH=41h/42h/43h
 
 
 @dataclass
@@ -64,10 +79,17 @@ class PcResult:
 class Pc(Machine):
     """One boot of one floppy: the core with a BIOS in Python."""
 
-    def __init__(self, floppy: Floppy, apm: bool = True, cut_after: int | None = None) -> None:
+    def __init__(
+        self,
+        floppy: Floppy,
+        apm: bool = True,
+        cut_after: int | None = None,
+        hard_disk: HardDisk | None = None,
+    ) -> None:
         super().__init__()
         self.floppy = floppy
         self.apm = apm
+        self.hard_disk = hard_disk
         self.cut_after = cut_after  # power cut once this many INT 21h calls have been made
         self.int21_calls = 0
         self.parameters = BootParameters.unpack(bytes(floppy.image[:SECTOR]))
@@ -77,12 +99,12 @@ class Pc(Machine):
         self.ticks = 0  # the BIOS tick count (INT 1Ah)
 
     def boot(self, instruction_limit: int = 20_000_000) -> PcResult:
-        """Load sector 0 to 0000:7C00 and run it with DL = 0 (drive A:)."""
+        """Load sector 0 to 0000:7C00 and run it with DL = 0 (drive A:), or 80h (a hard disk)."""
         self.uc.mem_write(BOOT_LOAD_ADDRESS, bytes(self.floppy.image[:SECTOR]))
         for register in (UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_ES):
             self._set(register, 0)
         self._set(UC_X86_REG_SP, 0x7000)
-        self._set(UC_X86_REG_DX, 0)
+        self._set(UC_X86_REG_DX, 0x80 if self.hard_disk else 0)
         self.uc.hook_add(UC_HOOK_INTR, self._interrupt)
         stop = self._run(BOOT_LOAD_ADDRESS, instruction_limit)
         return PcResult(stop, self.output.decode("cp437"), self.int21_calls, self.detail)
@@ -171,30 +193,68 @@ class Pc(Machine):
             self._set(UC_X86_REG_AX, 0x0200 | ax & 0xFF)
             self._carry(False)
             return
+        drive = self._reg(UC_X86_REG_DX) & 0xFF
+        if drive != (0x80 if self.hard_disk else 0):
+            self._set(UC_X86_REG_AX, 0x0100)  # no such drive
+            self._carry(True)
+            return
         if function == 0x08:
             self._parameters()
             return
-        if function not in (0x02, 0x03):  # (41h, EDD: none)
+        if function in (0x41, 0x42, 0x43) and self.hard_disk and self.hard_disk.edd:
+            self._extended(function)
+            return
+        if function not in (0x02, 0x03):
             self._set(UC_X86_REG_AX, 0x0100)  # invalid function
             self._carry(True)
             return
+        self.floppy.chs_calls += 1
         cx, dx = self._reg(UC_X86_REG_CX), self._reg(UC_X86_REG_DX)
         cylinder, sector, head = cx >> 8 | (cx & 0xC0) << 2, cx & 0x3F, dx >> 8
-        p = self.parameters
-        lba = (cylinder * p.heads + head) * p.sectors_per_track + sector - 1
-        address = self._reg(UC_X86_REG_ES) * 16 + self._reg(UC_X86_REG_BX)
-        status = self._transfer(function, lba, count, address)
+        heads, per_track = self._geometry()
+        if sector == 0 or sector > per_track or head >= heads:
+            status = 0x04  # sector not found: the caller's geometry is not the drive's
+        else:
+            lba = (cylinder * heads + head) * per_track + sector - 1
+            address = self._reg(UC_X86_REG_ES) * 16 + self._reg(UC_X86_REG_BX)
+            status = self._transfer(function, lba, count, address)
         self._set(UC_X86_REG_AX, status << 8 | (0 if status else count))
         self._carry(status != 0)
 
+    def _geometry(self) -> tuple[int, int]:
+        """Heads and sectors per track as the BIOS sees the drive: the BPB's for a floppy."""
+        if self.hard_disk:
+            return self.hard_disk.heads, self.hard_disk.sectors_per_track
+        return self.parameters.heads, self.parameters.sectors_per_track
+
+    def _extended(self, function: int) -> None:
+        """INT 13h AH=41h (EDD 3.0, packet calls only), 42h read and 43h write through a packet at DS:SI."""
+        if function == 0x41:
+            if self._reg(UC_X86_REG_BX) != 0x55AA:
+                self._set(UC_X86_REG_AX, 0x0100)
+                self._carry(True)
+                return
+            self._set(UC_X86_REG_AX, 0x3000)
+            self._set(UC_X86_REG_BX, 0xAA55)
+            self._set(UC_X86_REG_CX, 0x0001)  # the packet calls (42h, 43h, 44h, 47h, 48h)
+            self._carry(False)
+            return
+        self.floppy.packet_calls += 1
+        packet = self._read(self._linear(UC_X86_REG_DS, self._reg(UC_X86_REG_SI)), 16)
+        size, count, offset, segment, lba = packet[0], *struct.unpack_from("<HHHQ", packet, 2)
+        status = 0x01 if size < 16 else self._transfer(function - 0x40, lba, count, segment * 16 + offset)
+        self._set(UC_X86_REG_AX, status << 8)
+        self._carry(status != 0)
+
     def _parameters(self) -> None:
-        """INT 13h AH=08h: the drive's geometry, the floppy's own (its BPB's)."""
-        p = self.parameters
-        last = p.total_sectors // (p.heads * p.sectors_per_track) - 1  # the last cylinder
+        """INT 13h AH=08h: the drive's geometry (a floppy's is its BPB's)."""
+        heads, per_track = self._geometry()
+        last = max(len(self.floppy.image) // SECTOR // (heads * per_track), 1) - 1  # the last cylinder
         self._set(UC_X86_REG_AX, 0)
-        self._set(UC_X86_REG_BX, 0x0004)  # a 1.44 MB drive
-        self._set(UC_X86_REG_CX, (last & 0xFF) << 8 | (last >> 2 & 0xC0) | p.sectors_per_track)
-        self._set(UC_X86_REG_DX, (p.heads - 1) << 8 | 1)  # one drive
+        if not self.hard_disk:
+            self._set(UC_X86_REG_BX, 0x0004)  # a 1.44 MB drive
+        self._set(UC_X86_REG_CX, (last & 0xFF) << 8 | (last >> 2 & 0xC0) | per_track)
+        self._set(UC_X86_REG_DX, (heads - 1) << 8 | 1)  # one drive
         self._carry(False)
 
     def _transfer(self, function: int, lba: int, count: int, address: int) -> int:
@@ -222,8 +282,13 @@ class Pc(Machine):
 
 
 def boot(
-    image: bytes | bytearray, *, apm: bool = True, cut_after: int | None = None, **faults: object
+    image: bytes | bytearray,
+    *,
+    apm: bool = True,
+    cut_after: int | None = None,
+    hard_disk: HardDisk | None = None,
+    **faults: object,
 ) -> tuple[PcResult, Floppy]:
-    """Boot ``image`` (copied) and return what happened and the floppy afterwards."""
+    """Boot ``image`` (copied) as drive A: or as ``hard_disk``; what happened, and the disk afterwards."""
     floppy = Floppy(bytearray(image), **faults)  # type: ignore[arg-type]
-    return Pc(floppy, apm, cut_after).boot(), floppy
+    return Pc(floppy, apm, cut_after, hard_disk).boot(), floppy

@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
     "browser": "browser:Browser",
 }
 DEFAULT = "qemu"
+BOOT_AS = {"floppy": "floppy", "disk": "hard disk", "usb": "USB stick"}  # run --as VALUE: what it boots as
 TIMEOUT = 60.0  # seconds a boot may take before it counts as hung (run --timeout, and every caller)
 
 
@@ -35,6 +36,7 @@ def all_emulators() -> list[type[Emulator]]:
     return [emulator_class(name) for name in REGISTRY]
 
 
-def accepting(option: str) -> list[str]:
-    """The names of the emulators that honour the :class:`~.base.RunOptions` field ``option``."""
-    return [kind.name for kind in all_emulators() if option in kind.accepts()]
+def accepting(option: str, boot_as: str = "floppy") -> list[str]:
+    """The names of the emulators that honour the :class:`~.base.RunOptions` field ``option`` booting an
+    image as ``boot_as``."""
+    return [kind.name for kind in all_emulators() if kind.honours(option, boot_as)]

@@ -33,7 +33,12 @@ class EmulatorExited(Exception):
 
 
 class UnsupportedOption(Exception):
-    """An option this emulator cannot honour; the message names the emulators that can."""
+    """An option (a :class:`RunOptions` field) this emulator cannot honour on the medium asked for."""
+
+    def __init__(self, option: str, boot_as: str) -> None:
+        super().__init__(option)
+        self.option = option
+        self.boot_as = boot_as
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class RunOptions:
     screenshot: Path | None = None  # save the final text screen as PNG
     write_protected: bool = False  # the floppy's write-protect tab set
     arguments: str = ""  # ALMOST.COM's command tail (only where we start ALMOST.COM ourselves)
+    boot_as: str = "floppy"  # the drive the BIOS boots the image from: "floppy", "disk" or "usb"
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class Emulator(ABC):
     program: ClassVar[str]  # the executable
     package: ClassVar[str]  # the Debian package that provides it
     boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
+    boots_as: ClassVar[tuple[str, ...]] = ("floppy",)  # the RunOptions.boot_as values it honours
+    protects_as: ClassVar[tuple[str, ...]] = ("floppy",)  # where it honours write_protected, if at all
     unsaved: str | None  # set by a boot that could not save an output asked of it (see Outcome)
 
     @classmethod
@@ -81,13 +89,24 @@ class Emulator(ABC):
         return frozenset(own & {field.name for field in fields(RunOptions)})
 
     @classmethod
+    def honours(cls, option: str, boot_as: str = "floppy") -> bool:
+        """True when it honours the :class:`RunOptions` field ``option`` booting the image as ``boot_as``."""
+        if boot_as not in cls.boots_as:
+            return False
+        if option == "write_protected":
+            return boot_as in cls.protects_as and option in cls.accepts()
+        return option == "boot_as" or option in cls.accepts()
+
+    @classmethod
     def configured(cls, options: RunOptions) -> Emulator:
         """An instance set up for ``options``; :class:`UnsupportedOption` for one it cannot honour."""
         default = RunOptions()
-        accepted = cls.accepts()
+        if not cls.honours("boot_as", options.boot_as):
+            raise UnsupportedOption("boot_as", options.boot_as)
         for field in fields(options):
-            if getattr(options, field.name) != getattr(default, field.name) and field.name not in accepted:
-                raise UnsupportedOption(field.name)
+            asked = getattr(options, field.name) != getattr(default, field.name)
+            if asked and not cls.honours(field.name, options.boot_as):
+                raise UnsupportedOption(field.name, options.boot_as)
         return cls.create(options)
 
     @classmethod

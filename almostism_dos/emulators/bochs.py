@@ -63,8 +63,7 @@ megs: 16
 romimage: file="{rom}"
 vgaromimage: file="{vga_rom}"
 vga: extension=none, update_freq=40, realtime=0
-floppya: {media}="{image}", status=inserted, write_protected={protected}
-boot: floppy
+{drive}
 display_library: term
 speaker: enabled=0
 sound: driver=dummy
@@ -79,27 +78,58 @@ info: action=report
 _SAFE_NAME = re.compile(r"[\w./-]+")  # what a path in the configuration may hold: nothing to quote
 
 
-def configuration(image: Path, log: Path, write_protected: bool = False, kilobytes: int | None = None) -> str:
-    """The bochsrc for booting ``image`` from drive A:, emulated time running as fast as it can.
+def disk_geometry(sectors: int) -> tuple[int, int, int]:
+    """Cylinders, heads and sectors per track for a flat disk of exactly ``sectors`` sectors, as Bochs
+    wants them (their product is the image's size): the most sectors per track (at most 63), then the
+    most heads (at most 16), so a floppy booted as a disk has a geometry that is not the floppy's.
+    :class:`~almostism_dos.fat12.ImageError` when no such geometry exists."""
+    for per_track in range(63, 0, -1):
+        for heads in range(16, 0, -1):
+            if sectors % (per_track * heads) == 0 and sectors // (per_track * heads) <= 1024:
+                return sectors // (per_track * heads), heads, per_track
+    raise ImageError(f"{sectors} sectors: no cylinder/head/sector geometry Bochs can give a disk")
 
-    ``image`` and ``log`` must be plain names (letters, digits, ``_ . / -``); :class:`ValueError` else.
-    ``kilobytes``: the floppy's size, when ``image`` is not yet there to measure; a size that is no
-    floppy Bochs knows is an :class:`~almostism_dos.fat12.ImageError`."""
-    for path in (image, log):
-        if not _SAFE_NAME.fullmatch(str(path)):
-            raise ValueError(f"{path}: not a name to write into a Bochs configuration")
-    kilobytes = image.stat().st_size // 1024 if kilobytes is None else kilobytes
+
+def _drive(image: Path, write_protected: bool, size: int, boot_as: str) -> str:
+    """The bochsrc lines attaching ``image`` (``size`` bytes) as ``boot_as`` and booting from it."""
+    if boot_as == "disk":
+        if write_protected:  # (Bochs.protects_as keeps the command line from asking)
+            raise ValueError("Bochs has no write-protected hard disk")
+        if size % 512:
+            raise ImageError(f"{image}: {size} bytes is not whole sectors")
+        cylinders, heads, per_track = disk_geometry(size // 512)
+        return (
+            f'ata0-master: type=disk, path="{image}", mode=flat, '
+            f"cylinders={cylinders}, heads={heads}, spt={per_track}\nboot: disk"
+        )
+    kilobytes = size // 1024
     if kilobytes not in MEDIA:
         raise ImageError(
             f"{image}: {kilobytes} KB is no floppy size Bochs knows ({', '.join(map(str, MEDIA))})"
         )
+    status = f"status=inserted, write_protected={int(write_protected)}"
+    return f'floppya: {MEDIA[kilobytes]}="{image}", {status}\nboot: floppy'
+
+
+def configuration(
+    image: Path,
+    log: Path,
+    write_protected: bool = False,
+    kilobytes: int | None = None,
+    boot_as: str = "floppy",
+) -> str:
+    """The bochsrc for booting ``image`` as ``boot_as`` (drive A:, or the first ATA disk), emulated time
+    running as fast as it can.
+
+    ``image`` and ``log`` must be plain names (letters, digits, ``_ . / -``); :class:`ValueError` else.
+    ``kilobytes``: the image's size, when ``image`` is not yet there to measure; a size that is no
+    floppy Bochs knows (or, as a disk, no geometry) is an :class:`~almostism_dos.fat12.ImageError`."""
+    for path in (image, log):
+        if not _SAFE_NAME.fullmatch(str(path)):
+            raise ValueError(f"{path}: not a name to write into a Bochs configuration")
+    size = image.stat().st_size if kilobytes is None else kilobytes * 1024
     return _CONFIG.format(
-        rom=ROM,
-        vga_rom=VGA_ROM,
-        media=MEDIA[kilobytes],
-        image=image,
-        protected=int(write_protected),
-        log=log,
+        rom=ROM, vga_rom=VGA_ROM, drive=_drive(image, write_protected, size, boot_as), log=log
     )
 
 
@@ -132,6 +162,8 @@ class Bochs(Emulator):
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
     write_protected: bool = False  # the floppy's write-protect tab set (Bochs's write_protected=1)
+    boot_as: str = "floppy"  # or "disk": the first ATA disk, with a geometry of its own
+    boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk")
 
     def executable(self) -> str:
         path = require(PROGRAM, PACKAGE)
@@ -150,7 +182,9 @@ class Bochs(Emulator):
             work = Path(scratch)
             (work / "floppy.img").symlink_to(image.resolve())  # (our own link, in our own directory)
             kilobytes = image.stat().st_size // 1024
-            rc = configuration(Path("floppy.img"), Path("bochs.log"), self.write_protected, kilobytes)
+            rc = configuration(
+                Path("floppy.img"), Path("bochs.log"), self.write_protected, kilobytes, self.boot_as
+            )
             (work / "bochsrc").write_text(rc)
             environment = {
                 "TERM": "vt100",

@@ -39,12 +39,32 @@ def drive_value(path: Path) -> str:
     return str(path).replace(",", ",,")
 
 
+def drives(image: Path, boot_as: str = "floppy", read_only: bool = False) -> list[str]:
+    """QEMU's options attaching ``image`` as ``boot_as`` (drive A:, the first IDE disk, or a USB stick on
+    an EHCI controller) and booting from it: SeaBIOS gives a disk DL = 80h and its own geometry."""
+    file = f"file={drive_value(image)},format=raw" + (",readonly=on" if read_only else "")
+    if boot_as == "floppy":
+        return ["-drive", f"{file},if=floppy,index=0", "-boot", "order=a"]
+    if boot_as == "disk":
+        return ["-drive", f"{file},if=ide,index=0", "-boot", "order=c"]
+    if boot_as == "usb":
+        return [
+            "-device", "usb-ehci,id=ehci",
+            "-drive", f"if=none,id=stick,{file}",
+            "-device", "usb-storage,bus=ehci.0,drive=stick,bootindex=0",
+        ]  # fmt: skip
+    raise ValueError(f"{boot_as}: QEMU boots a floppy, a disk or a USB stick")
+
+
 def command(
-    image: Path, read_only: bool = False, qmp: Path | None = None, program: str | None = None
+    image: Path,
+    read_only: bool = False,
+    qmp: Path | None = None,
+    program: str | None = None,
+    boot_as: str = "floppy",
 ) -> list[str]:
-    """The QEMU command line for booting ``image`` from drive A:; with ``qmp``, QEMU connects there and
+    """The QEMU command line for booting ``image`` as ``boot_as``; with ``qmp``, QEMU connects there and
     waits, powered off, to be told to quit (without it, QEMU alone: it ends at the power-off)."""
-    drive = f"file={drive_value(image)},format=raw,if=floppy,index=0" + (",readonly=on" if read_only else "")
     line = [
         program or require(PROGRAM, PACKAGE),
         "-nographic",  # no window; the serial console (and SeaBIOS's text mirror) on stdio
@@ -52,8 +72,7 @@ def command(
         "-machine", "pc",
         "-m", "16",
         "-nic", "none",  # no network, no option ROM to wait for
-        "-drive", drive,
-        "-boot", "order=a",
+        *drives(image, boot_as, read_only),
         "-no-reboot",  # a reset (triple fault) ends QEMU instead of booting again
     ]  # fmt: skip
     if qmp is not None:
@@ -71,6 +90,9 @@ class Qemu(Emulator):
     package: ClassVar[str] = PACKAGE
     screenshot: Path | None = None  # save the final VGA text screen here (QMP screendump)
     write_protected: bool = False  # attach the floppy read-only, as a write-protect tab does
+    boot_as: str = "floppy"  # or "disk" (IDE) or "usb" (a stick on EHCI)
+    boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk", "usb")
+    protects_as: ClassVar[tuple[str, ...]] = ("floppy", "usb")  # (an IDE disk: "Block node is read-only")
 
     def _boot(
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
@@ -84,7 +106,7 @@ class Qemu(Emulator):
                 target=qmp.at_shutdown, args=(work / "text-screen.bin", picture, timeout), daemon=True
             )
             watcher.start()
-            child = spawn(command(image, self.write_protected, work / "qmp.sock", program))
+            child = spawn(command(image, self.write_protected, work / "qmp.sock", program, self.boot_as))
             errorlevel, exited = follow(child, screen, timeout, observer)
             qmp.stop()
             watcher.join(timeout=5)
