@@ -259,6 +259,18 @@ class BootParameters:
         return None
 
 
+def disk_geometry(sectors: int) -> tuple[int, int, int]:
+    """Cylinders, heads and sectors per track for a disk of exactly ``sectors`` sectors, for an emulator
+    that wants them to multiply to the image's size (Bochs's flat disk, QEMU's SCSI stick): the most
+    sectors per track (at most 63), then the most heads (at most 16), so a floppy booted as a disk has a
+    geometry that is not the floppy's. :class:`ValueError` when there is none (a prime over 1024)."""
+    for per_track in range(63, 0, -1):
+        for heads in range(16, 0, -1):
+            if sectors % (per_track * heads) == 0 and sectors // (per_track * heads) <= 1024:
+                return sectors // (per_track * heads), heads, per_track
+    raise ValueError(f"{sectors} sectors: no cylinder/head/sector geometry multiplies to that")
+
+
 def boot_sector(code: bytes, parameters: BootParameters) -> bytes:
     """A boot sector: ``code``'s jump (bytes 0..2) and boot code (62..509), our OEM name and BPB."""
     if len(code) != SECTOR or code[SIGNATURE_OFFSET:] != BOOT_SIGNATURE:

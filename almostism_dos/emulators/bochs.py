@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..console import follow, show_video_memory
 from ..fat12 import ImageError
-from ..formats import FORMATS
+from ..formats import FORMATS, disk_geometry
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
@@ -78,18 +78,6 @@ info: action=report
 _SAFE_NAME = re.compile(r"[\w./-]+")  # what a path in the configuration may hold: nothing to quote
 
 
-def disk_geometry(sectors: int) -> tuple[int, int, int]:
-    """Cylinders, heads and sectors per track for a flat disk of exactly ``sectors`` sectors, as Bochs
-    wants them (their product is the image's size): the most sectors per track (at most 63), then the
-    most heads (at most 16), so a floppy booted as a disk has a geometry that is not the floppy's.
-    :class:`~almostism_dos.fat12.ImageError` when no such geometry exists."""
-    for per_track in range(63, 0, -1):
-        for heads in range(16, 0, -1):
-            if sectors % (per_track * heads) == 0 and sectors // (per_track * heads) <= 1024:
-                return sectors // (per_track * heads), heads, per_track
-    raise ImageError(f"{sectors} sectors: no cylinder/head/sector geometry Bochs can give a disk")
-
-
 def _drive(image: Path, write_protected: bool, size: int, boot_as: str) -> str:
     """The bochsrc lines attaching ``image`` (``size`` bytes) as ``boot_as`` and booting from it."""
     if boot_as == "disk":
@@ -97,7 +85,10 @@ def _drive(image: Path, write_protected: bool, size: int, boot_as: str) -> str:
             raise ValueError("Bochs has no write-protected hard disk")
         if size % 512:
             raise ImageError(f"{image}: {size} bytes is not whole sectors")
-        cylinders, heads, per_track = disk_geometry(size // 512)
+        try:
+            cylinders, heads, per_track = disk_geometry(size // 512)
+        except ValueError as error:
+            raise ImageError(f"{image}: {error}") from None
         return (
             f'ata0-master: type=disk, path="{image}", mode=flat, '
             f"cylinders={cylinders}, heads={heads}, spt={per_track}\nboot: disk"

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from ..console import follow, show_video_memory
+from ..fat12 import ImageError
+from ..formats import disk_geometry
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
@@ -39,19 +41,36 @@ def drive_value(path: Path) -> str:
     return str(path).replace(",", ",,")
 
 
-def drives(image: Path, boot_as: str = "floppy", read_only: bool = False) -> list[str]:
-    """QEMU's options attaching ``image`` as ``boot_as`` (drive A:, the first IDE disk, or a USB stick on
-    an EHCI controller) and booting from it: SeaBIOS gives a disk DL = 80h and its own geometry."""
+def drives(
+    image: Path, boot_as: str = "floppy", read_only: bool = False, size: int | None = None
+) -> list[str]:
+    """QEMU's options attaching ``image`` (``size`` bytes, if it is not there yet to measure) as
+    ``boot_as`` (drive A:, the first IDE disk, or a USB stick on an EHCI controller) and booting from it:
+    SeaBIOS gives a disk DL = 80h and its own geometry.
+
+    The stick is a SCSI disk with a geometry of its own behind a USB bulk-only transport, not QEMU's plain
+    ``usb-storage``: SeaBIOS takes a stick's geometry from its SCSI mode page only where the sector count
+    divides evenly by its heads x cylinders, and QEMU's guess for an image without a partition table
+    (2 cylinders x 16 heads below 1008 sectors) leaves 180 and 360 KB images unbootable ("could not read
+    the boot disk", measured). An image no geometry fits is an :class:`~almostism_dos.fat12.ImageError`."""
     file = f"file={drive_value(image)},format=raw" + (",readonly=on" if read_only else "")
     if boot_as == "floppy":
         return ["-drive", f"{file},if=floppy,index=0", "-boot", "order=a"]
     if boot_as == "disk":
         return ["-drive", f"{file},if=ide,index=0", "-boot", "order=c"]
     if boot_as == "usb":
+        try:
+            cylinders, heads, per_track = disk_geometry(
+                (image.stat().st_size if size is None else size) // 512
+            )
+        except ValueError as error:
+            raise ImageError(f"{image}: {error}") from None
+        geometry = f"cyls={cylinders},heads={heads},secs={per_track}"
         return [
             "-device", "usb-ehci,id=ehci",
-            "-drive", f"if=none,id=stick,{file}",
-            "-device", "usb-storage,bus=ehci.0,drive=stick,bootindex=0",
+            "-device", "usb-bot,id=stick,bus=ehci.0",
+            "-drive", f"if=none,id=stick-disk,{file}",
+            "-device", f"scsi-hd,bus=stick.0,drive=stick-disk,bootindex=0,{geometry}",
         ]  # fmt: skip
     raise ValueError(f"{boot_as}: QEMU boots a floppy, a disk or a USB stick")
 
