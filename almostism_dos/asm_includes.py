@@ -1,11 +1,11 @@
 """The include files the assembly shares with Python, written from the Python definitions.
 
 ``scripture.inc`` (the scripture's layout, the verdicts, the judge's findings and words, the steps),
-``fat12.inc`` (the BPB and directory-entry fields, the attributes) and ``floppy.inc`` (what a floppy
-prints last, the self-booting floppy's mark, where its host runs the program) are not files in
-``asm/``: :func:`generated` writes them from the modules that define each fact, when the assembler reads
-them. They are ``.equ`` lines only, numbers
-and strings, so a listing (``almostism-dos listing NAME``) shows every value where it is used.
+``fat12.inc`` (the BPB and directory-entry fields, the attributes), ``floppy.inc`` (what a floppy
+prints last, the self-booting floppy's mark, where its host runs the program) and ``partition.inc`` (a
+hard disk's partition table, where the MBR runs) are not files in ``asm/``: :func:`generated` writes
+them from the modules that define each fact, when the assembler reads them. They are ``.equ`` lines
+only, numbers and strings, so a listing (``almostism-dos listing NAME``) shows every value where it is used.
 """
 
 from __future__ import annotations
@@ -34,6 +34,16 @@ from .formats import (
     FIRST_CLUSTER,
     SECTOR,
     SIGNATURE_OFFSET,
+)
+from .partition import (
+    ACTIVE,
+    MBR_ORIGIN,
+    PART_FIRST_CHS,
+    PART_FIRST_LBA,
+    PART_STATUS,
+    PARTITION_COUNT,
+    PARTITION_ENTRY,
+    PARTITION_TABLE,
 )
 from .result_line import NO_APM_LINE, RESULT_PREFIX
 from .scripture import (
@@ -67,6 +77,8 @@ _HEX = (
     "DELETED",
     "BOOT_SIGNATURE",
     "PROGRAM_SEGMENT",
+    "MBR_ORIGIN",
+    "PARTITION_ACTIVE",
 )  # bit patterns and addresses
 DOS_END = "$"  # DOS 09h prints up to this character: no word may contain it
 
@@ -187,10 +199,26 @@ def floppy_inc(program_file: str) -> str:
     return _render(title, "result_line.py, formats.py, asm_includes.py", facts)
 
 
+def partition_inc() -> str:
+    """``partition.inc``: the partition table as the MBR reads it, and where the MBR runs."""
+    facts: list[Fact] = [
+        ("MBR_ORIGIN", MBR_ORIGIN, "where the MBR moves itself"),
+        ("PARTITION_TABLE", PARTITION_TABLE, "the table's place in the MBR"),
+        ("PARTITION_ENTRY", PARTITION_ENTRY, "bytes in an entry"),
+        ("PARTITION_COUNT", PARTITION_COUNT, "entries in the table"),
+        ("PARTITION_ACTIVE", ACTIVE, "an entry's status: the partition to boot"),
+        ("PART_STATUS", PART_STATUS, "entry: status (a byte)"),
+        ("PART_FIRST_CHS", PART_FIRST_CHS, "entry: first sector as head, sector, cylinder"),
+        ("PART_FIRST_LBA", PART_FIRST_LBA, "entry: first sector (LBA, a double word)"),
+    ]
+    return _render("partition.inc - a hard disk's partition table", "partition.py", facts)
+
+
 def generated(program_file: str) -> dict[str, Callable[[], str]]:
     """Every generated include by name (``program_file``: the file the host runs, ``ALMOST.COM``)."""
     return {
         "scripture.inc": scripture_inc,
         "fat12.inc": fat12_inc,
         "floppy.inc": lambda: floppy_inc(program_file),
+        "partition.inc": partition_inc,
     }

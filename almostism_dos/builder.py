@@ -1,7 +1,8 @@
-"""``almostism-dos build``: choose the boot system, build the floppy's bytes, write them atomically.
+"""``almostism-dos build``: choose the boot system and the medium, build the bytes, write them atomically.
 
 ``--boot auto`` uses FreeDOS when one is configured (flag, environment, cache) and the embedded host
-otherwise; ``freedos`` requires FreeDOS; ``embedded`` never looks for it.
+otherwise; ``freedos`` requires FreeDOS; ``embedded`` never looks for it. ``--media floppy`` (``--size``
+in KB) makes a floppy image; ``disk`` (``--size`` in MB) a partitioned hard-disk image.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import freedos, reference, scripture
+from .disk import embedded_disk, freedos_disk
 from .floppy import embedded_floppy, freedos_floppy
 from .formats import FORMATS
 from .image import build_epoch
@@ -21,7 +23,8 @@ class Built:
     """What was built."""
 
     path: Path
-    kilobytes: int
+    amount: str  # "1440 KB", "8 MB"
+    media: str  # "floppy" or "disk"
     boot: str
     source: str
     unique: int
@@ -30,24 +33,32 @@ class Built:
 
 def build(
     output: Path,
-    kilobytes: int,
+    size: int,
     freedos_path: Path | None,
     unique: int | None,
     force: bool = False,
     boot: str = "auto",
+    media: str = "floppy",
 ) -> Built:
-    """Build an Almostism floppy at ``output``. Raises FreeDosError, OutputError, BuildError."""
+    """Build an Almostism image at ``output``: a floppy of ``size`` KB, or a disk of ``size`` MB.
+    Raises FreeDosError, OutputError, BuildError (and PartitionError for a disk size out of range)."""
     chosen = unique or scripture.random_unique()
     holy = reference.build(chosen)
-    floppy = FORMATS[kilobytes]
+    amount = f"{size} MB" if media == "disk" else f"{size} KB"
     located = None if boot == "embedded" else freedos.locate(freedos_path)
     if located is None and boot == "freedos":
         raise freedos.FreeDosNotFound(freedos.HOW_TO_GET)
     if located is None:
-        data = embedded_floppy(floppy, holy, build_epoch())
+        if media == "disk":
+            data = embedded_disk(size, holy, build_epoch())
+        else:
+            data = embedded_floppy(FORMATS[size], holy, build_epoch())
         write_atomically(output, data, force)
-        return Built(output, kilobytes, "embedded", "the built-in host, no FreeDOS", chosen, len(data))
+        return Built(output, amount, media, "embedded", "the built-in host, no FreeDOS", chosen, len(data))
     system = freedos.load(located)
-    data = freedos_floppy(floppy, system, holy, build_epoch())
+    if media == "disk":
+        data = freedos_disk(size, system, holy, build_epoch())
+    else:
+        data = freedos_floppy(FORMATS[size], system, holy, build_epoch())
     write_atomically(output, data, force)
-    return Built(output, kilobytes, "FreeDOS", system.source, chosen, len(data))
+    return Built(output, amount, media, "FreeDOS", system.source, chosen, len(data))

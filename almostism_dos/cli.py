@@ -18,6 +18,7 @@ from . import __version__
 from .emulators import BOOT_AS, DEFAULT, REGISTRY, TIMEOUT
 from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
+from .partition import DEFAULT_MEGABYTES, FAT12_LIMIT_MB, SMALLEST_MB, DiskLayout, PartitionError
 from .programs import PROGRAMS
 from .scripture import check_unique
 
@@ -122,8 +123,24 @@ def _build(args: argparse.Namespace) -> int:
     from .builder import build
     from .image import BuildError
 
+    size = (
+        args.size
+        if args.size is not None
+        else DEFAULT_MEGABYTES
+        if args.media == "disk"
+        else DEFAULT_KILOBYTES
+    )
+    if args.media == "floppy" and size not in FORMATS:
+        raise CliError(
+            f"unknown floppy size {size} KB; choose from {', '.join(map(str, FORMATS))}", ExitCode.USAGE
+        )
+    if args.media == "disk":
+        try:
+            DiskLayout.for_megabytes(size)
+        except PartitionError as error:
+            raise CliError(str(error), ExitCode.USAGE) from None
     try:
-        built = build(args.output, args.size, args.freedos, args.unique_byte, args.force, args.boot)
+        built = build(args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media)
     except freedos.FreeDosNotFound as error:
         raise CliError(str(error), ExitCode.NO_INPUT) from None
     except freedos.FreeDosError as error:
@@ -133,7 +150,7 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as error:
         raise CliError(str(error), ExitCode.DATA) from None
     print(
-        f"built {built.path}: {built.kilobytes} KB {built.boot} floppy ({built.source}), "
+        f"built {built.path}: {built.amount} {built.boot} {built.media} ({built.source}), "
         f"unique byte 0x{built.unique:02X}"
     )
     return 0
@@ -147,11 +164,11 @@ def _input_error(error: Exception) -> CliError:
 
 
 def _read_image(path: Path) -> bytes:
-    from .formats import LARGEST_IMAGE
     from .inputs import InputError, read_input
+    from .partition import LARGEST_READ
 
     try:
-        return read_input(path, LARGEST_IMAGE, "floppy image")
+        return read_input(path, LARGEST_READ, "floppy or disk image")
     except InputError as error:
         raise _input_error(error) from None
 
@@ -170,6 +187,12 @@ def _inspect(args: argparse.Namespace) -> int:
     geometry = report.geometry
     image, label = printable(str(args.image)), printable(str(report.label))
     print(f"{image}: {report.format}, boot: {report.boot}, label {label}, serial {report.serial}")
+    for entry in report.partitions:
+        last = entry.first_sector + entry.sectors - 1
+        print(
+            f"  partition {entry.number}: {'active, ' if entry.active else ''}type {entry.type:02X}h, "
+            f"sectors {entry.first_sector}..{last} ({entry.sectors * 512 // 1024} KB)"
+        )
     print(
         f"  geometry: {geometry['heads']} heads, {geometry['sectors_per_track']} sectors/track, "
         f"{geometry['total_sectors']} sectors, {geometry['reserved_sectors']} reserved, "
@@ -230,9 +253,16 @@ def _run(args: argparse.Namespace) -> int:
     from .inputs import InputError
     from .live import LiveView
     from .outputs import check_output
+    from .partition import has_partition_table
     from .run import run_image
 
-    _read_image(args.image)  # a regular file no larger than a floppy, or one line and an exit code
+    data = _read_image(args.image)  # a regular file no larger than an image, or one line and an exit code
+    if args.boot_as is None:  # a disk boots as a disk; a floppy from drive A:
+        args.boot_as = "disk" if has_partition_table(data) else "floppy"
+    elif args.boot_as == "floppy" and has_partition_table(data):
+        raise CliError(
+            f"{args.image}: a partitioned disk image boots as a disk (--as disk or usb)", ExitCode.USAGE
+        )
     if args.image.is_symlink() and not args.keep:
         raise CliError(
             f"{args.image}: is a symbolic link; run changes the image in place and writes through no link "
@@ -348,12 +378,9 @@ def _port(text: str) -> int:
 
 def _size(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        value = -1
-    if value not in FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown size {text!r}; choose from {', '.join(map(str, FORMATS))}")
-    return value
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,7 +406,17 @@ def build_parser() -> argparse.ArgumentParser:
     building = commands.add_parser("build", help="build a bootable floppy image that performs the liturgy")
     building.add_argument("-o", "--output", type=Path, required=True, metavar="IMG")
     building.add_argument(
-        "--size", type=_size, default=DEFAULT_KILOBYTES, metavar="KB", help="|".join(map(str, FORMATS))
+        "--media",
+        choices=("floppy", "disk"),
+        default="floppy",
+        help="a floppy image, or a hard-disk image (USB stick, CF card) with one partition",
+    )
+    building.add_argument(
+        "--size",
+        type=_size,
+        metavar="N",
+        help=f"floppy: KB, one of {'|'.join(map(str, FORMATS))} (default {DEFAULT_KILOBYTES}); "
+        f"disk: MB, {SMALLEST_MB}..{FAT12_LIMIT_MB - 1} (default {DEFAULT_MEGABYTES})",
     )
     building.add_argument(
         "--freedos", type=Path, metavar="PATH", help="FreeDOS boot floppy image or directory"
@@ -420,8 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--as",
         dest="boot_as",
         choices=list(BOOT_AS),
-        default="floppy",
-        help="boot IMG from drive A: (the default), a hard disk (%(disk)s) or a USB stick (%(usb)s)",
+        help="boot IMG from drive A: (a floppy image's default), a hard disk (a disk image's default; "
+        "%(disk)s) or a USB stick (%(usb)s)",
     )
     for value in BOOT_AS:
         setattr(medium, value, _Accepting("boot_as", value))

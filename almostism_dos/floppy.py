@@ -27,7 +27,7 @@ FDCONFIG = "\r\n".join(
         "SWITCHES=/N /F",  # no F5/F8 prompt, no boot delay
         "FILES=20",
         "BUFFERS=20",
-        "SHELL=A:\\COMMAND.COM A:\\ /E:512 /P=A:\\AUTOEXEC.BAT",
+        "SHELL=\\COMMAND.COM /E:512 /P=\\AUTOEXEC.BAT",  # the boot drive: A: or C:
         "",
     ]
 )
@@ -39,11 +39,11 @@ def autoexec(tail: str = "") -> str:
     return "\r\n".join(
         [
             "@ECHO OFF",
-            f"A:\\{ALMOST} {tail}".rstrip(),
+            f"\\{ALMOST} {tail}".rstrip(),
             f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
-            f"IF EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still on the floppy",  # (DIR: +0.26 s)
-            f"IF NOT EXIST A:\\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
-            f"A:\\{POWEROFF}",
+            f"IF EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still there",  # (DIR: +0.26 s)
+            f"IF NOT EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
+            f"\\{POWEROFF}",
             "",
         ]
     )

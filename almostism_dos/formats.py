@@ -60,6 +60,8 @@ class FloppyFormat:
     media: int
     reserved_sectors: int = 1
     fat_count: int = 2
+    hidden_sectors: int = 0  # sectors before the volume: 0 on a floppy; a partition's first sector
+    drive_number: int = 0  # the BIOS drive the BPB names: 0 a floppy, 80h a hard disk
 
     @property
     def size(self) -> int:
@@ -182,6 +184,8 @@ class BootParameters:
             floppy.sectors_per_fat,
             floppy.sectors_per_track,
             floppy.heads,
+            floppy.hidden_sectors,
+            floppy.drive_number,
             serial=serial,
             label=label,
         )
@@ -257,6 +261,29 @@ class BootParameters:
             ):
                 return floppy
         return None
+
+
+def fat12_volume(
+    sectors: int, heads: int, sectors_per_track: int, hidden_sectors: int, media: int, root_entries: int
+) -> FloppyFormat:
+    """A FAT12 volume of ``sectors`` sectors on a hard disk, as FORMAT lays one out: the smallest
+    clusters that keep the count within FAT12's 4084, and a FAT just large enough for them.
+    :class:`ValueError` when even 64-sector clusters are too many for FAT12."""
+    root_sectors = -(-root_entries * DIRECTORY_ENTRY // SECTOR)
+    for per_cluster in (1, 2, 4, 8, 16, 32, 64):
+        per_fat = 1
+        while True:
+            clusters = (sectors - 1 - 2 * per_fat - root_sectors) // per_cluster
+            needed = -(-((clusters + FIRST_CLUSTER) * 3 // 2 + 1) // SECTOR)
+            if needed <= per_fat:
+                break
+            per_fat = needed
+        if clusters <= 4084:
+            return FloppyFormat(
+                sectors // 2, sectors, per_cluster, root_entries, per_fat, sectors_per_track, heads, media,
+                hidden_sectors=hidden_sectors, drive_number=0x80,
+            )  # fmt: skip
+    raise ValueError(f"{sectors} sectors is too large for FAT12")
 
 
 def disk_geometry(sectors: int) -> tuple[int, int, int]:

@@ -138,8 +138,9 @@ def _check_capacity(floppy: FloppyFormat, files: list[ImageFile]) -> None:
     if needed > layout.cluster_count:
         names = ", ".join(item.name for item in files)
         missing, room = (needed - layout.cluster_count) * cluster, layout.cluster_count * cluster
+        what = "partition" if floppy.hidden_sectors else "floppy"
         raise BuildError(
-            f"{names} do not fit a {floppy.kilobytes} KB floppy: {missing} bytes missing "
+            f"{names} do not fit a {floppy.kilobytes} KB {what}: {missing} bytes missing "
             f"({needed * cluster} bytes in {cluster}-byte clusters; room for {room})"
         )
     if len(files) + 1 > floppy.root_entries:

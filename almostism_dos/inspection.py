@@ -1,4 +1,5 @@
-"""What is on an image: format, geometry, boot system, files, and the scripture's state."""
+"""What is on an image: format, geometry, boot system, files, and the scripture's state; on a hard-disk
+image, its partition table first, then the active partition as a floppy is shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ from . import reference, scripture
 from .fat12 import Fat12Image, ImageError
 from .formats import EMBEDDED_MARK
 from .freedos import KERNEL_NAME_IN_BOOT_CODE
+from .partition import partitions, volume
 from .scripture import SCRIPTURE_FILE
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """One entry of a hard disk's partition table."""
+
+    number: int  # 1..4, as FDISK numbers them
+    active: bool
+    type: int
+    first_sector: int
+    sectors: int
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,7 @@ class Inspection:
     files: list[FileInfo] = field(default_factory=list)
     scripture: ScriptureState = ScriptureState(Presence.ABSENT)
     fats_equal: bool = True
+    partitions: list[PartitionInfo] = field(default_factory=list)  # a hard disk's table; empty: a floppy
 
     def as_dict(self) -> dict[str, object]:
         """For --json: enums as their values."""
@@ -81,10 +95,20 @@ def scripture_state(image: Fat12Image) -> ScriptureState:
 
 
 def inspect(data: bytes) -> Inspection:
-    """Inspect an image's bytes; raise :class:`ImageError` if they are not a FAT12 floppy."""
-    image = Fat12Image.parse(data)
+    """Inspect an image's bytes; raise :class:`ImageError` if they are not a FAT12 floppy or a hard disk
+    whose active partition is FAT12."""
+    partition, holding = volume(data)
+    image = Fat12Image.parse(holding)
     bpb = image.parameters
     floppy = image.floppy
+    table = [
+        PartitionInfo(entry.index + 1, entry.active, entry.type, entry.first, entry.sectors)
+        for entry in (partitions(data) if partition is not None else [])
+    ]
+    if partition is not None:
+        described = f"{len(data) / 1048576:.1f} MB hard disk, FAT12 partition {partition.index + 1}"
+    else:
+        described = f"{floppy.kilobytes} KB floppy" if floppy else "non-standard FAT12"
     geometry = {
         "bytes_per_sector": bpb.bytes_per_sector,
         "sectors_per_cluster": bpb.sectors_per_cluster,
@@ -96,9 +120,10 @@ def inspect(data: bytes) -> Inspection:
         "sectors_per_fat": bpb.sectors_per_fat,
         "sectors_per_track": bpb.sectors_per_track,
         "heads": bpb.heads,
+        "hidden_sectors": bpb.hidden_sectors,
     }
     return Inspection(
-        f"{floppy.kilobytes} KB floppy" if floppy else "non-standard FAT12",
+        described,
         geometry,
         boot_system(image),
         image.volume_label(),
@@ -106,4 +131,5 @@ def inspect(data: bytes) -> Inspection:
         [FileInfo(entry.name, entry.size, entry.attribute_letters) for entry in image.entries()],
         scripture_state(image),
         image.fats_equal(),
+        table,
     )

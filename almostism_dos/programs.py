@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .asm_includes import generated
 from .formats import BOOT_LOAD_ADDRESS, BOOT_SIGNATURE, SECTOR, SIGNATURE_OFFSET
 from .outputs import OutputError, write_atomically
+from .partition import MBR_ORIGIN, PARTITION_TABLE
 from .paths import cache_dir
 from .scripture import PARSER_SIZE, SIZE
 
@@ -55,6 +56,7 @@ PROGRAMS: dict[str, Program] = {
         Program("almost", "almost.asm", COM_ORIGIN, SIZE, "ALMOST.COM, the liturgy", "ALMOST.COM"),
         Program("poweroff", "poweroff.asm", COM_ORIGIN, None, "POWEROFF.COM, APM power-off", "POWEROFF.COM"),
         Program("embedded", "boot.asm", BOOT_ORIGIN, 2048, "the self-booting floppy: boot sector and host"),
+        Program("mbr", "mbr.asm", MBR_ORIGIN, PARTITION_TABLE, "a hard disk's master boot record (its code)"),
     )
 }
 ALMOST = PROGRAMS["almost"].file_name or ""

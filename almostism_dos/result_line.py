@@ -12,7 +12,7 @@ RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
 # A whole line, blanks around it allowed; the web page uses the same pattern (and the same < 256 check).
 RESULT_PATTERN = rf"^\s*{re.escape(RESULT_PREFIX)}(\d{{1,3}})\s*$"
 _RESULT = re.compile(RESULT_PATTERN)
-NO_APM_LINE = "The liturgy is over; the floppy may be removed."  # the last line where nothing switches off
+NO_APM_LINE = "The liturgy is over; the PC may be switched off."  # the last line where nothing switches off
 
 
 def parse_result(line: str) -> int | None:

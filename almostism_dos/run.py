@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from .emulators import TIMEOUT
 from .emulators.base import Emulator, EmulatorExited, Outcome
 from .fat12 import Fat12Image
-from .formats import LARGEST_IMAGE
 from .inputs import read_input
 from .inspection import boot_system
+from .partition import LARGEST_READ, volume
 from .result_line import last_lines
 from .scripture import SCRIPTURE_FILE
 
@@ -50,7 +50,8 @@ class RunReport:
 
 
 def _parsed(image: Path) -> Fat12Image:
-    return Fat12Image.parse(read_input(image, LARGEST_IMAGE, "floppy image"))
+    """The FAT12 volume on ``image``: the floppy, or the disk's active partition."""
+    return Fat12Image.parse(volume(read_input(image, LARGEST_READ, "floppy or disk image"))[1])
 
 
 def run_image(

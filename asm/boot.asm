@@ -260,7 +260,7 @@ mark:
 boot_message:
     .ascii "No host"            ; the host sectors cannot be read
     .byte 13, 10, 0             ; CR LF, end
-msg_remove:
+msg_no_apm:
     .ascii NO_APM_LINE
     .byte 13, 10, 0             ; CR LF, end
 drive:      .byte 0             ; the boot drive (80h and up: a hard disk)

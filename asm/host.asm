@@ -20,11 +20,11 @@
 ; INT 24h (the program's handler, if it installed one, else ours: "fail");
 ; a write-protected floppy (INT 13h status 03h) thus fails the write.
 ; After ALMOST.COM exits it prints "ALMOSTISM RESULT errorlevel=N" and
-; powers off by APM; without APM it says the floppy may be removed, halts.
+; powers off by APM; without APM it says the PC may be switched off, halts.
 ;
 ; Memory (all in segment 0 but the program):
 ;   0000:0400  BIOS data
-;   0000:1800  FAT buffer (<= 9 sectors)      0000:2A00  sector buffer
+;   0000:1800  FAT buffer (<= 12 sectors)     0000:3000  sector buffer
 ;   0000:7C00  boot sector (BPB, shared routines); host stack below it
 ;   0000:7E00  this host
 ;   1000:0000  PSP of ALMOST.COM, its code at 1000:0100, stack 1000:FFFE
@@ -33,8 +33,8 @@
 ; caller's DS and ES are read from its stack frame (BP).
 ; =============================================================================
 
-.equ FAT_BUFFER, 0x1800         ; the first FAT, whole
-.equ SECTOR_BUFFER, 0x2a00      ; one sector of the root or of a file
+.equ FAT_BUFFER, 0x1800         ; the first FAT, whole (FAT12: 12 sectors at most)
+.equ SECTOR_BUFFER, 0x3000      ; one sector of the root or of a file
 .equ HANDLE, 5                  ; the one file handle we hand out
 .equ FRAME_DX, 4                ; the caller's DX and DS in the INT 21h
 .equ FRAME_DS, 12               ;   frame (offsets from BP)
@@ -211,7 +211,7 @@ exit_print:
     call print
 power_off:
     call apm_off                ; off, where the PC has APM
-    mov si, msg_remove          ; no APM: the floppy may be removed
+    mov si, msg_no_apm          ; no APM: the PC may be switched off
     call print
     jmp near halt               ; and stop (boot.asm)
 

@@ -7,7 +7,7 @@
 ; connects the real-mode interface, declares APM 1.2 and sets the power
 ; state of all devices to "off". QEMU exits when the guest powers off,
 ; which is how a boot test knows the machine is done. A PC without APM
-; (or one that refuses) prints that the floppy may be removed and halts
+; (or one that refuses) prints that the PC may be switched off and halts
 ; with interrupts off: there is nothing left to do.
 ;
 ; Memory:  a .COM program; uses only its own segment and the stack DOS gave

@@ -106,10 +106,25 @@ def test_build_from_a_bad_source(maker: object, tmp_path: Path, capsys: pytest.C
     assert left == ["bad.img"]  # no image, no leftover part file
 
 
-def test_unknown_size_is_a_usage_error(source: Path, tmp_path: Path) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["build", "-o", str(tmp_path / "a.img"), "--freedos", str(source), "--size", "1000"])
-    assert exit_info.value.code == ExitCode.USAGE
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--size", "1000"], "unknown floppy size 1000 KB"),
+        (["--size", "x"], "not a size"),
+        (["--media", "disk", "--size", "16"], "16 MB: a disk image here is 1 to 15 MB"),
+        (["--media", "disk", "--size", "0"], "0 MB: a disk image here is 1 to 15 MB"),
+    ],
+)
+def test_unknown_size_is_a_usage_error(
+    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], said: str
+) -> None:
+    line = ["build", "-o", str(tmp_path / "a.img"), "--freedos", str(source), *options]
+    try:
+        code = main(line)
+    except SystemExit as stopped:  # (argparse's own usage errors)
+        code = int(stopped.code or 0)
+    assert code == ExitCode.USAGE and said in capsys.readouterr().err
+    assert not (tmp_path / "a.img").exists()
 
 
 def test_existing_output_is_kept_without_force(

@@ -131,7 +131,7 @@ def test_a_missing_emulator_names_its_debian_package(
 @pytest.mark.parametrize(
     ("options", "said"),
     [
-        (["--emulator", "dosbox", "--as", "disk"], "--as disk needs --emulator qemu or bochs"),
+        (["--emulator", "dosbox", "--as", "usb"], "--as usb needs --emulator qemu"),
         (["--emulator", "bochs", "--as", "usb"], "--as usb needs --emulator qemu"),
         (["--as", "disk", "--write-protected"], "--write-protected --as disk is beyond every emulator here"),
         (["--emulator", "bochs", "--as", "disk", "--write-protected"], "is beyond every emulator here"),

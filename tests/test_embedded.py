@@ -123,7 +123,7 @@ def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
 def test_without_apm_it_says_so_and_halts() -> None:
     result, _ = boot(embedded_image(reference.build(1)), apm=False)
     assert result.stop == Stop.HALT
-    assert result.output.endswith("The liturgy is over; the floppy may be removed.\r\n")
+    assert result.output.endswith("The liturgy is over; the PC may be switched off.\r\n")
 
 
 def test_a_program_whose_chain_leaves_the_volume_is_no_program() -> None:

@@ -105,7 +105,10 @@ def test_a_device_a_pipe_and_a_huge_file_are_refused_in_one_line(
             assert returned == ExitCode.DATA
         else:
             assert returned == (code or ExitCode.NO_INPUT)
-        assert ("more than any floppy image" if path == sparse else "not a regular file") in line
+        too_large = (
+            "more than any floppy image" if command[0] == "freedos" else "more than any floppy or disk image"
+        )
+        assert (too_large if path == sparse else "not a regular file") in line
 
 
 def test_build_from_a_huge_freedos_is_refused(

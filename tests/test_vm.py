@@ -14,6 +14,7 @@ from almostism_dos.emulators import BOOT_AS
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
+from almostism_dos.partition import volume
 from almostism_dos.result_line import last_lines
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from tests.conftest import EmulatorUnderTest
@@ -158,6 +159,56 @@ def test_embedded_write_protected(
     out = capsys.readouterr()
     assert "I/O failure: write" in out.out and "errorlevel 5" in out.err
     assert image.read_bytes() == before
+
+
+# --- --media disk: a partitioned hard-disk image, both boot systems, every emulator ---------------------
+
+DISK_RUNS = [  # (system, emulator, --as, MB): the smallest, default and largest sizes in QEMU
+    (system, emulator, boot_as, megabytes)
+    for system in ("embedded", "FreeDOS")
+    for emulator, boot_as, megabytes in [
+        ("qemu", "disk", 1),
+        ("qemu", "disk", 8),
+        ("qemu", "disk", 15),
+        ("qemu", "usb", 8),
+        ("bochs", "disk", 8),
+        ("browser", "disk", 8),
+        ("dosbox", "disk", 8),
+    ]
+]
+
+
+@pytest.mark.vm
+@pytest.mark.parametrize(
+    ("system", "emulator", "boot_as", "megabytes"),
+    [
+        pytest.param(
+            *run, marks=[pytest.mark.freedos] if run[0] == "FreeDOS" else [], id="-".join(map(str, run))
+        )
+        for run in DISK_RUNS
+    ],
+)
+def test_a_disk_image_completes_the_liturgy(
+    system: str, emulator: str, boot_as: str, megabytes: int, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``build --media disk`` boots from its MBR to errorlevel 0 with the file gone, the partition clean."""
+    under_test: EmulatorUnderTest = request.getfixturevalue(emulator)
+    image = tmp_path / "stick.img"
+    line = ["build", "-o", str(image), "--media", "disk", "--size", str(megabytes), "--unique-byte", "0x5D"]
+    if system == "FreeDOS":
+        line += ["--freedos", str(request.getfixturevalue("configured_freedos"))]
+    else:
+        line += ["--boot", "embedded"]
+    assert main(line) == 0
+    report = under_test.run(image, RunOptions(boot_as=boot_as))
+    assert report.exited, report.problem
+    assert (report.errorlevel, report.vanished) == (0, True), report.console
+    assert report.os == under_test.kind.create(RunOptions()).operating_system(system)
+    assert "Instance byte: 0x5D" in report.console
+    partition = tmp_path / "partition.img"
+    partition.write_bytes(volume(image.read_bytes())[1])
+    checked = fsck(partition)
+    assert checked.returncode == 0, checked.stdout
 
 
 # --- --keep: one artifact, several emulators ---------------------------------------------------------

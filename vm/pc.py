@@ -274,7 +274,11 @@ class Pc(Machine):
             where = slice(sector * SECTOR, (sector + 1) * SECTOR)
             if function == 0x02:
                 self.floppy.reads.append(sector)
-                self.uc.mem_write(address + index * SECTOR, bytes(image[where]))
+                target = address + index * SECTOR
+                self.uc.mem_write(target, bytes(image[where]))
+                # Code translated from these addresses before (the MBR, read over by the partition's
+                # boot sector at 7C00h) must not run again: a real CPU fetches what memory now holds.
+                self.uc.ctl_remove_cache(target, target + SECTOR)
             else:
                 self.floppy.writes.append(sector)
                 image[where] = bytes(self.uc.mem_read(address + index * SECTOR, SECTOR))

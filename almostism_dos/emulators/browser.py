@@ -35,8 +35,8 @@ PROGRAM = "chromium"
 PACKAGE = "chromium npm seabios vgabios"
 _CHANGES = "window.almostismScreenChanges || 0"  # the page counts the characters put on its screen
 _SCREEN = "emulator.screen_adapter ? emulator.screen_adapter.get_text_screen() : []"
-_DISK = """() => {
-  const disk = emulator.get_disk_fda();
+_DISK = """async () => {
+  const disk = await currentImage();
   let text = "";
   for (let i = 0; i < disk.length; i += 0x8000) text += String.fromCharCode(...disk.subarray(i, i + 0x8000));
   return btoa(text);
@@ -98,6 +98,8 @@ class Browser(Emulator):
     title: ClassVar[str] = "v86 in Chromium"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
+    boot_as: str = "floppy"  # or "disk": v86's first hard disk (a disk image always boots so)
+    boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk")
 
     @classmethod
     def unavailable(cls) -> str | None:
@@ -122,7 +124,7 @@ class Browser(Emulator):
         deadline = time.monotonic() + timeout
         with tempfile.TemporaryDirectory(prefix="almostism-browser-") as scratch:
             try:
-                site = write_site(image, Path(scratch) / "site")
+                site = write_site(image, Path(scratch) / "site", boot_as=self.boot_as)
             except (V86Unavailable, BiosMissing) as error:
                 raise EmulatorMissing(str(error)) from None
             with serving(site.directory) as running:
