@@ -12,9 +12,10 @@
 ;   with DOS's conventions: CF clear on success, CF set and AX = error
 ;   code on failure; anything else returns CF set, AX = 1.
 ; Files are in the root directory only (a path naming a directory gets
-; error 3). Reads and writes go through one sector buffer, writes only within
-; the clusters a file already has (past them a write comes back short, as
-; on a full disk), a zero-byte write (truncation) is unsupported (AX = 1).
+; error 3). Reads and writes go through one sector buffer; writes stay
+; inside the file (past its end a write comes back short, as on a full
+; disk: no file changes size here, so close has nothing to record), and a
+; zero-byte write (truncation) is unsupported (AX = 1).
 ; Delete marks the entry E5h, then frees the chain in every FAT copy.
 ; Disk errors are retried three times with a reset, then reported through
 ; INT 24h (the program's handler, if it installed one, else ours: "fail");
@@ -344,9 +345,6 @@ open_free:
     cmp byte ptr [open_mode], 0 ; reading only?
     jne open_denied             ; no: denied
 open_allowed:
-    mov [entry_at], si          ; where the entry is in its sector
-    mov ax, [found_lba]         ; and which sector
-    mov [entry_lba], ax         ; remember the entry's sector
     mov ax, [si + DIR_FIRST_CLUSTER] ; first cluster
     mov [first_cluster], ax     ; remember the first cluster
     mov ax, [si + DIR_SIZE_LOW] ; size, low word
@@ -356,7 +354,6 @@ open_allowed:
     xor ax, ax                  ; AX = 0
     mov [position], ax          ; at the start
     mov [position_high], ax     ; high word of the position, 0
-    mov [grew], al              ; not grown
     inc ax                      ; AX = 1
     mov [handle_open], al       ; the handle is taken
     mov ax, HANDLE              ; AX = the handle
@@ -371,20 +368,8 @@ denied:
 
 fn_close:                       ; 3Eh: close handle BX
     call check_handle           ; ours and open (else fails)
-    cmp byte ptr [grew], 0      ; did a write make it longer?
-    je close_done               ; no: nothing to record
-    mov ax, [entry_lba]         ; AX = its directory sector
-    call read_buffer            ; into the buffer
-    call fail_if_carry          ; cannot read it
-    mov si, [entry_at]          ; SI = the entry
-    mov bx, [size_low]          ; the new size
-    mov [si + DIR_SIZE_LOW], bx ; store the size, low word
-    mov bx, [size_high]         ; the new size, high word
-    mov [si + DIR_SIZE_HIGH], bx
-    call write_buffer           ; the entry back to the disk
-    call fail_if_carry          ; cannot write it
-close_done:
-    mov byte ptr [handle_open], 0 ; the handle is free
+    mov byte ptr [handle_open], 0 ; free: writes went to the disk as made,
+    jmp near ok                 ;   and no write changed the file's size
     jmp near ok
 
 fn_seek:                        ; 42h: move the pointer, AL = method
@@ -421,18 +406,7 @@ fn_read:                        ; 3Fh: read CX bytes to DS:DX
     call check_handle
     mov es, [bp + FRAME_DS]     ; ES:DI = the caller's buffer
     mov di, dx                  ; DI = the buffer's offset
-    mov ax, [size_low]          ; DX:AX = size - position
-    mov dx, [size_high]         ; high word of the size
-    sub ax, [position]          ; minus the position, low word
-    sbb dx, [position_high]     ; minus the position, high word (with borrow)
-    jb read_done                ; past the end: nothing
-    test dx, dx                 ; 64 KiB or more left?
-    jz read_clamp
-    mov ax, 0xffff              ; as good as
-read_clamp:
-    cmp ax, cx                  ; fewer left than asked?
-    jae read_next
-    mov cx, ax                  ; yes: read what is there
+    call clamp_to_end           ; no further than the file's end
 read_next:
     jcxz read_done              ; all read
     call next_chunk             ; BX = offset in the buffer, DX = bytes
@@ -459,6 +433,7 @@ fn_write:                       ; 40h: write CX bytes from DS:DX
 write_allowed:
     jcxz write_unsupported      ; truncation: not done here
     mov si, dx                  ; SI = the caller's bytes
+    call clamp_to_end           ; a file never grows here: short past its end
 write_next:
     jcxz write_done             ; all written
     call next_chunk             ; AX = sector, BX = offset, DX = bytes
@@ -478,15 +453,6 @@ write_next:
     sub cx, dx                  ; minus this chunk
     add [position], dx          ; the pointer moves on
     adc word ptr [position_high], 0
-    mov ax, [position]          ; past the old end?
-    cmp word ptr [position_high], 0 ; position over 64 KiB?
-    jne write_next              ; (files this big do not grow here)
-    cmp word ptr [size_high], 0 ; size over 64 KiB?
-    jne write_next              ; yes: the size stays
-    cmp ax, [size_low]          ; position past the old size?
-    jbe write_next
-    mov [size_low], ax          ; yes: the file is longer now
-    mov byte ptr [grew], 1      ; record it at close
     jmp write_next              ; next chunk
 write_done:
     mov ax, si                  ; AX = bytes written
@@ -568,6 +534,30 @@ check_handle:
 check_handle_bad:
     mov ax, 6                   ; error 6: invalid handle
     jmp near fail               ; (fail resets SP from BP)
+
+; -----------------------------------------------------------------------------
+; clamp_to_end - a count no larger than what lies between the pointer and
+;                the open file's end
+; Entry:   CX = bytes asked for
+; Output:  CX = at most size - position (0 at or past the end)
+; Affects: AX, DX, flags
+; -----------------------------------------------------------------------------
+clamp_to_end:
+    mov ax, [size_low]          ; DX:AX = size - position
+    mov dx, [size_high]
+    sub ax, [position]
+    sbb dx, [position_high]
+    jb clamp_nothing            ; past the end: nothing
+    test dx, dx                 ; 64 KiB or more left?
+    jnz clamp_done              ; then any 16-bit count fits
+    cmp ax, cx                  ; fewer left than asked?
+    jae clamp_done
+    xchg cx, ax                 ; CX = what is left
+clamp_done:
+    ret
+clamp_nothing:
+    xor cx, cx                  ; nothing
+    ret
 
 ; -----------------------------------------------------------------------------
 ; next_chunk - the next piece of the open file, at its pointer, in the buffer
@@ -911,7 +901,6 @@ msg_disk_error:
     .byte 13, 10, 0
 handle_open:    .byte 0             ; 1 while our handle is open
 open_mode:      .byte 0             ; 0 read, 1 write, 2 both
-grew:           .byte 0             ; 1 if a write made the file longer
 fat_start:      .word 0             ; first FAT sector
 root_start:     .word 0             ; first root directory sector
 root_sectors:   .word 0             ; root directory sectors
@@ -920,9 +909,7 @@ max_cluster:    .word 0             ; highest cluster number
 host_sp:        .word 0             ; our stack while the program runs
 buffered_lba:   .word 0xffff        ; the sector in SECTOR_BUFFER
 found_lba:      .word 0             ; sector of the entry find_entry found
-entry_lba:      .word 0             ; the open file: its entry's sector,
-entry_at:       .word 0             ;   the entry in that sector,
-first_cluster:  .word 0             ;   its first cluster,
+first_cluster:  .word 0             ; the open file: its first cluster,
 size_low:       .word 0             ;   its size,
 size_high:      .word 0             ;   (the size's high word)
 position:       .word 0             ;   and the file pointer
