@@ -32,6 +32,7 @@ from .formats import (
     BPB_OFFSETS,
     EMBEDDED_MARK,
     FIRST_CLUSTER,
+    LINGER_OFFSET,
     SECTOR,
     SIGNATURE_OFFSET,
 )
@@ -45,7 +46,7 @@ from .partition import (
     PARTITION_ENTRY,
     PARTITION_TABLE,
 )
-from .result_line import NO_APM_LINE, RESULT_PREFIX
+from .result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, LONGEST_LINGER, NO_APM_LINE, RESULT_PREFIX
 from .scripture import (
     CREED,
     CREED_LINE,
@@ -191,6 +192,10 @@ def floppy_inc(program_file: str) -> str:
     facts: list[Fact] = [
         ("RESULT_PREFIX", RESULT_PREFIX, "then the exit code: the line every test waits for"),
         ("NO_APM_LINE", NO_APM_LINE, "the last line where nothing switches off"),
+        ("COUNTDOWN_PREFIX", COUNTDOWN_PREFIX, "--linger: before the seconds left"),
+        ("COUNTDOWN_SUFFIX", COUNTDOWN_SUFFIX, "--linger: after them"),
+        ("LINGER_OFFSET", LINGER_OFFSET, "the boot sector's byte that holds --linger's seconds"),
+        ("LONGEST_LINGER", LONGEST_LINGER, "--linger's most seconds (two digits)"),
         ("EMBEDDED_MARK", EMBEDDED_MARK, "inspect's sign of a self-booting floppy"),
         ("PROGRAM_NAME", directory_name(program_file), "the program, as the directory spells it"),
         ("PROGRAM_SEGMENT", PROGRAM_SEGMENT, "where the host runs it: its PSP at 1000:0000"),

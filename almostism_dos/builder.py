@@ -39,6 +39,7 @@ def build(
     force: bool = False,
     boot: str = "auto",
     media: str = "floppy",
+    linger: int = 0,
 ) -> Built:
     """Build an Almostism image at ``output``: a floppy of ``size`` KB, or a disk of ``size`` MB.
     Raises FreeDosError, OutputError, BuildError (and PartitionError for a disk size out of range)."""
@@ -50,15 +51,15 @@ def build(
         raise freedos.FreeDosNotFound(freedos.HOW_TO_GET)
     if located is None:
         if media == "disk":
-            data = embedded_disk(size, holy, build_epoch())
+            data = embedded_disk(size, holy, build_epoch(), linger=linger)
         else:
-            data = embedded_floppy(FORMATS[size], holy, build_epoch())
+            data = embedded_floppy(FORMATS[size], holy, build_epoch(), linger=linger)
         write_atomically(output, data, force)
         return Built(output, amount, media, "embedded", "the built-in host, no FreeDOS", chosen, len(data))
     system = freedos.load(located)
     if media == "disk":
-        data = freedos_disk(size, system, holy, build_epoch())
+        data = freedos_disk(size, system, holy, build_epoch(), linger=linger)
     else:
-        data = freedos_floppy(FORMATS[size], system, holy, build_epoch())
+        data = freedos_floppy(FORMATS[size], system, holy, build_epoch(), linger=linger)
     write_atomically(output, data, force)
     return Built(output, amount, media, "FreeDOS", system.source, chosen, len(data))

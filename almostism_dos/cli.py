@@ -20,6 +20,7 @@ from .formats import DEFAULT_KILOBYTES, FORMATS
 from .outputs import OutputError
 from .partition import DEFAULT_MEGABYTES, FAT12_LIMIT_MB, SMALLEST_MB, DiskLayout, PartitionError
 from .programs import PROGRAMS
+from .result_line import LONGEST_LINGER
 from .scripture import check_unique
 
 if TYPE_CHECKING:
@@ -140,7 +141,9 @@ def _build(args: argparse.Namespace) -> int:
         except PartitionError as error:
             raise CliError(str(error), ExitCode.USAGE) from None
     try:
-        built = build(args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media)
+        built = build(
+            args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media, args.linger
+        )
     except freedos.FreeDosNotFound as error:
         raise CliError(str(error), ExitCode.NO_INPUT) from None
     except freedos.FreeDosError as error:
@@ -376,6 +379,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _linger(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= LONGEST_LINGER:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds from 0 to {LONGEST_LINGER}")
+    return value
+
+
 def _size(text: str) -> int:
     try:
         return int(text)
@@ -422,6 +435,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--freedos", type=Path, metavar="PATH", help="FreeDOS boot floppy image or directory"
     )
     building.add_argument("--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random)")
+    building.add_argument(
+        "--linger",
+        type=_linger,
+        default=0,
+        metavar="SECONDS",
+        help=f"keep the verdict on screen this long before switching off, a key cutting it short "
+        f"(0..{LONGEST_LINGER}; default 0, for CI)",
+    )
     building.add_argument("--force", action="store_true", help="replace an existing image")
     building.add_argument(
         "--boot",

@@ -42,16 +42,26 @@ def disk_image(layout: DiskLayout, volume: bytes) -> bytes:
 
 
 def embedded_disk(
-    megabytes: int, scripture: bytes | None, epoch: int, extra: Sequence[ImageFile] = ()
+    megabytes: int,
+    scripture: bytes | None,
+    epoch: int,
+    extra: Sequence[ImageFile] = (),
+    linger: int = 0,
 ) -> bytes:
     """A self-booting disk of about ``megabytes`` MB: the host in the partition's reserved sectors."""
     layout = DiskLayout.for_megabytes(megabytes)
-    return disk_image(layout, embedded_floppy(partition_volume(layout), scripture, epoch, extra))
+    return disk_image(layout, embedded_floppy(partition_volume(layout), scripture, epoch, extra, linger))
 
 
 def freedos_disk(
-    megabytes: int, freedos: FreeDos, scripture: bytes | None, epoch: int, extra: Sequence[ImageFile] = ()
+    megabytes: int,
+    freedos: FreeDos,
+    scripture: bytes | None,
+    epoch: int,
+    extra: Sequence[ImageFile] = (),
+    linger: int = 0,
 ) -> bytes:
     """A FreeDOS disk of about ``megabytes`` MB: FreeDOS's boot sector on the partition, booting C:."""
     layout = DiskLayout.for_megabytes(megabytes)
-    return disk_image(layout, freedos_floppy(partition_volume(layout), freedos, scripture, epoch, extra))
+    volume = freedos_floppy(partition_volume(layout), freedos, scripture, epoch, extra, linger)
+    return disk_image(layout, volume)

@@ -15,11 +15,11 @@ from dataclasses import replace
 
 from . import programs
 from .fat12 import ATTR_ARCHIVE
-from .formats import SECTOR, FloppyFormat
+from .formats import LINGER_OFFSET, SECTOR, FloppyFormat
 from .freedos import FreeDos
 from .image import ImageFile, build_image
 from .programs import ALMOST, POWEROFF
-from .result_line import RESULT_PREFIX
+from .result_line import LONGEST_LINGER, RESULT_PREFIX
 from .scripture import SCRIPTURE_FILE
 
 FDCONFIG = "\r\n".join(
@@ -33,9 +33,9 @@ FDCONFIG = "\r\n".join(
 )
 
 
-def autoexec(tail: str = "") -> str:
+def autoexec(tail: str = "", linger: int = 0) -> str:
     """AUTOEXEC.BAT: ALMOST.COM (with command tail ``tail``), the result line, whether the scripture is
-    still there, the power-off."""
+    still there, the power-off (after a countdown of ``linger`` seconds)."""
     return "\r\n".join(
         [
             "@ECHO OFF",
@@ -43,7 +43,7 @@ def autoexec(tail: str = "") -> str:
             f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
             f"IF EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still there",  # (DIR: +0.26 s)
             f"IF NOT EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
-            f"\\{POWEROFF}",
+            f"\\{POWEROFF} {linger}" if linger else f"\\{POWEROFF}",
             "",
         ]
     )
@@ -58,13 +58,16 @@ def liturgy_files(scripture: bytes | None) -> list[ImageFile]:
     return files + ([ImageFile(SCRIPTURE_FILE, scripture)] if scripture is not None else [])
 
 
-def freedos_files(freedos: FreeDos, scripture: bytes | None, tail: str = "") -> list[ImageFile]:
-    """Everything on a FreeDOS Almostism floppy, in directory order; ``tail``: ALMOST.COM's command tail."""
+def freedos_files(
+    freedos: FreeDos, scripture: bytes | None, tail: str = "", linger: int = 0
+) -> list[ImageFile]:
+    """Everything on a FreeDOS Almostism floppy, in directory order; ``tail``: ALMOST.COM's command tail;
+    ``linger``: seconds of countdown before the power-off."""
     return [
         ImageFile("KERNEL.SYS", freedos.kernel, freedos.kernel_attributes),
         ImageFile("COMMAND.COM", freedos.shell, ATTR_ARCHIVE),
         ImageFile("FDCONFIG.SYS", FDCONFIG.encode("ascii")),
-        ImageFile("AUTOEXEC.BAT", autoexec(tail).encode("ascii")),
+        ImageFile("AUTOEXEC.BAT", autoexec(tail, linger).encode("ascii")),
         *liturgy_files(scripture),
         ImageFile(POWEROFF, programs.code("poweroff")),
     ]
@@ -76,9 +79,11 @@ def freedos_floppy(
     scripture: bytes | None,
     epoch: int,
     extra: Sequence[ImageFile] = (),
+    linger: int = 0,
 ) -> bytes:
     """The bytes of a FreeDOS Almostism floppy carrying ``scripture`` (and ``extra`` files after it)."""
-    return build_image(floppy, freedos.boot_code, [*freedos_files(freedos, scripture), *extra], epoch)
+    files = [*freedos_files(freedos, scripture, linger=linger), *extra]
+    return build_image(floppy, freedos.boot_code, files, epoch)
 
 
 def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
@@ -87,14 +92,22 @@ def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
     return replace(floppy, reserved_sectors=1 + -(-len(host) // SECTOR))
 
 
-def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int) -> bytes:
-    """A self-booting floppy: boot sector, the host in the reserved sectors, ``files`` in the root."""
+def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int, linger: int = 0) -> bytes:
+    """A self-booting floppy: boot sector (holding ``linger``, the countdown's seconds), the host in the
+    reserved sectors, ``files`` in the root."""
+    if not 0 <= linger <= LONGEST_LINGER:
+        raise ValueError(f"a countdown of {linger} s: 0 to {LONGEST_LINGER}")
     system = programs.code("embedded")
-    return build_image(embedded_format(floppy), system[:SECTOR], files, epoch, reserved=system[SECTOR:])
+    sector = system[:LINGER_OFFSET] + bytes([linger]) + system[LINGER_OFFSET + 1 : SECTOR]
+    return build_image(embedded_format(floppy), sector, files, epoch, reserved=system[SECTOR:])
 
 
 def embedded_floppy(
-    floppy: FloppyFormat, scripture: bytes | None, epoch: int, extra: Sequence[ImageFile] = ()
+    floppy: FloppyFormat,
+    scripture: bytes | None,
+    epoch: int,
+    extra: Sequence[ImageFile] = (),
+    linger: int = 0,
 ) -> bytes:
     """A self-booting Almostism floppy: ALMOST.COM and ``scripture`` (and ``extra`` files after it)."""
-    return embedded_image(floppy, [*liturgy_files(scripture), *extra], epoch)
+    return embedded_image(floppy, [*liturgy_files(scripture), *extra], epoch, linger)

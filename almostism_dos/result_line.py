@@ -13,6 +13,11 @@ RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
 RESULT_PATTERN = rf"^\s*{re.escape(RESULT_PREFIX)}(\d{{1,3}})\s*$"
 _RESULT = re.compile(RESULT_PATTERN)
 NO_APM_LINE = "The liturgy is over; the PC may be switched off."  # the last line where nothing switches off
+# The countdown a floppy built with --linger shows before it switches off: PREFIX, the seconds, SUFFIX,
+# redrawn on one line each second (the suffix's last blank wipes a digit the count no longer has).
+COUNTDOWN_PREFIX = "Switching off in "
+COUNTDOWN_SUFFIX = " s - press a key to switch off now "
+LONGEST_LINGER = 99  # seconds: two digits
 
 
 def parse_result(line: str) -> int | None:

@@ -8,8 +8,8 @@
 ; sector, the rest is the host (host.asm), stored in the reserved sectors
 ; right after the boot sector and loaded right behind it, at 0000:7E00.
 ; The boot sector holds the routines that reach the disk and the screen:
-; sector_io, disk, print, putc and apm_off; the boot half itself calls
-; sector_io and print.
+; sector_io, disk, print and putc; the boot half itself calls sector_io and
+; print.
 ;
 ; The BIOS loads the boot sector to 0000:7C00 (some enter at 07C0:0000: the
 ; first jump makes CS = 0). Bytes 3..61 hold the OEM name and the BPB,
@@ -253,8 +253,6 @@ putc:
     pop ax
     ret
 
-    .include "apm.inc"
-
 mark:
     .ascii EMBEDDED_MARK
 boot_message:
@@ -268,7 +266,9 @@ edd:        .byte 0             ; 1: the BIOS takes LBA packets
 disk_op:    .byte 0             ; 2 read, 3 write
 disk_status: .byte 0            ; the BIOS's last error
 tries:      .byte 0             ; tries left
-    .pad_to start, SIGNATURE_OFFSET
+    .pad_to start, LINGER_OFFSET
+linger:
+    .byte 0                     ; seconds to show the verdict (build --linger)
     .word BOOT_SIGNATURE
 
     .include "host.asm"         ; sector 2 on: the host, at 0000:7E00

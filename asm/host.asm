@@ -5,7 +5,7 @@
 ;
 ; Part of boot.asm's program (included after the boot signature): loaded
 ; from the reserved sectors to 0000:7E00, right behind the boot sector,
-; whose routines it calls (disk, print, putc, apm_off). It gives ALMOST.COM
+; whose routines it calls (disk, print, putc). It gives ALMOST.COM
 ; exactly the DOS it calls, on the FAT12 volume it booted from (a floppy,
 ; or a disk the BIOS boots):
 ;   INT 20h, and INT 21h functions 09h 25h 3Dh 3Eh 3Fh 40h 41h 42h 4Ch,
@@ -211,6 +211,9 @@ exit_print:
     mov si, msg_crlf            ; end the line
     call print
 power_off:
+    mov al, [linger]            ; BP = the seconds to show the screen first
+    cbw                         ;   (build --linger: 0..99)
+    xchg bp, ax
     call apm_off                ; off, where the PC has APM
     mov si, msg_no_apm          ; no APM: the PC may be switched off
     call print
@@ -372,35 +375,17 @@ fn_close:                       ; 3Eh: close handle BX
     jmp near ok                 ;   and no write changed the file's size
     jmp near ok
 
-fn_seek:                        ; 42h: move the pointer, AL = method
+fn_seek:                        ; 42h: move the pointer to CX:DX, AL = 0
     call check_handle           ; ours and open (else fails)
-    xor si, si                  ; DI:SI = base 0 (method 0)
-    xor di, di                  ; DI:SI = 0
-    cmp al, 1                   ; which method?
-    jb seek_add                 ; 0: from the start
-    je seek_current             ; 1: from here
-    cmp al, 2                   ; 2: from the end
-    ja seek_invalid             ; nothing else
-    mov si, [size_low]          ; DI:SI = the size
-    mov di, [size_high]         ; high word of the size
-    jmp seek_add                ; add the offset to it
-seek_current:
-    mov si, [position]          ; DI:SI = where we are
-    mov di, [position_high]     ; high word of the position
-seek_add:
-    add si, dx                  ; DI:SI += CX:DX
-    adc di, cx                  ; carry into the high word
-    js seek_negative            ; before the start
-    mov [position], si          ; the new position
-    mov [position_high], di     ; high word of the new position
-    mov [bp + FRAME_DX], di     ; returned in DX:AX
-    mov ax, si                  ; AX = its low word
+    test al, al                 ; from the start (all ALMOST.COM asks)?
+    jnz seek_invalid            ; from here or from the end: not done here
+    mov [position], dx          ; the new position
+    mov [position_high], cx     ; high word of the new position
+    mov [bp + FRAME_DX], cx     ; returned in DX:AX
+    xchg ax, dx                 ; AX = its low word
     jmp near ok
 seek_invalid:
-    jmp near unsupported        ; no such method
-seek_negative:
-    mov ax, 0x19                ; error 19h: seek error
-    jmp near fail
+    jmp near unsupported        ; error 1
 
 fn_read:                        ; 3Fh: read CX bytes to DS:DX
     call check_handle
@@ -718,12 +703,10 @@ fat_set_store:
 ; write_fats - the FAT buffer to every FAT copy on the disk
 ; Entry:   DS = 0
 ; Output:  CF clear, or CF set and AX = DOS error code
-; Affects: AX, flags
+; Affects: AX, BX, CX, ES, flags (its one caller, delete, leaves through
+;          the INT 21h frame, which restores them)
 ; -----------------------------------------------------------------------------
 write_fats:
-    push bx                     ; keep BX, CX, ES
-    push cx
-    push es
     push ds                     ; ES = 0
     pop es
     mov ax, [fat_start]         ; AX = first FAT sector
@@ -734,19 +717,12 @@ write_fats_copy:
     mov bx, FAT_BUFFER          ; ES:BX = the FAT
     mov cx, [BPB_SECTORS_PER_FAT] ; CX = its sectors
     call sectors                ; the whole FAT
-    jc write_fats_failed
-    pop cx                      ; CL = copies left
+    pop cx                      ; CL = copies left (POP keeps CF)
+    jc write_fats_done          ; refused: AX = the error
     dec cl                      ; one done
     jnz write_fats_copy         ; the next copy follows on the disk
-    clc                         ; all written
-    jmp write_fats_out
-write_fats_failed:
-    pop cx                      ; drop the count (CF stays set)
-write_fats_out:
-    pop es                      ; restore ES, CX, BX
-    pop cx
-    pop bx
-    ret
+write_fats_done:
+    ret                         ; (DEC leaves CF as sectors left it: clear)
 
 ; -----------------------------------------------------------------------------
 ; sectors - consecutive sectors through disk
@@ -882,6 +858,8 @@ fat_next_even:
     and ax, 0x0fff              ; the low 12 bits
     pop cx
     ret
+
+    .include "apm.inc"
 
 ; --- Data -----------------------------------------------------------------------
 handlers:                       ; INT 20h, 21h, 22h (terminate address), 23h, 24h

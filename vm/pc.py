@@ -4,8 +4,9 @@ The BIOS is Python: INT 10h (teletype output; the video mode, cursor and charact
 an 80x25 colour text screen), INT 11h and 12h (one floppy drive, 640 KB), INT 13h (reset, read and write
 sectors of the image, with write-protect and injected errors; drive parameters; no disk change; the image
 as drive A:, or as hard disk 80h with a geometry of its own and, if asked, the EDD packet calls),
-INT 15h AH=53h (APM, present or not), INT 16h (no key is ever pressed: a program that waits for one is
-stopped, as a boot test would hang there), INT 1Ah AH=00h (a tick count that advances by one at every
+INT 15h AH=53h (APM, present or not), INT 16h (no key is pressed unless a test asks for one after so
+many looks at the keyboard; a program that waits for a key nobody presses is stopped, as a boot test
+would hang there), INT 1Ah AH=00h (a tick count that advances by one at every
 read: time passes only when someone looks; no real-time clock). Every other interrupt is delivered as
 real mode does it, through the interrupt vector table, so the embedded host's INT 21h and INT 24h, and
 FreeDOS's own, run as their code. That is enough BIOS for the self-booting floppy and for FreeDOS's
@@ -40,6 +41,7 @@ from almostism_dos.formats import BOOT_LOAD_ADDRESS, SECTOR, BootParameters
 from vm.machine import Machine, Stop
 
 __all__ = ["Floppy", "HardDisk", "Pc", "PcResult", "Stop", "boot"]
+SPACE_KEY = 0x3920  # the one key a test can press: scan code 39h, character 20h
 UNSET = (0xF000, 0xFFF0)  # where every vector points until someone sets it: no handler
 
 
@@ -85,8 +87,12 @@ class Pc(Machine):
         apm: bool = True,
         cut_after: int | None = None,
         hard_disk: HardDisk | None = None,
+        key_after: int | None = None,
     ) -> None:
         super().__init__()
+        self.key_after = key_after  # a key is waiting once INT 16h AH=01h has looked this many times
+        self.keyboard_looks = 0
+        self.keys_taken = 0
         self.floppy = floppy
         self.apm = apm
         self.hard_disk = hard_disk
@@ -153,10 +159,19 @@ class Pc(Machine):
 
     def _keyboard(self) -> None:
         function = self._reg(UC_X86_REG_AH)
-        if function in (0x01, 0x11):  # is a key waiting? never: ZF set
-            self._set(UC_X86_REG_FLAGS, self._reg(UC_X86_REG_FLAGS) | 0x0040)
+        waiting = self.key_after is not None and self.keyboard_looks >= self.key_after and not self.keys_taken
+        if function in (0x01, 0x11):  # is a key waiting? ZF clear and AX = the key if so
+            self.keyboard_looks += 1
+            flags = self._reg(UC_X86_REG_FLAGS) & ~0x0040
+            self._set(UC_X86_REG_FLAGS, flags if waiting else flags | 0x0040)
+            if waiting:
+                self._set(UC_X86_REG_AX, SPACE_KEY)
         elif function in (0x00, 0x10):
-            self._halt(Stop.KEY, "INT 16h: waits for a key")
+            if not waiting:
+                self._halt(Stop.KEY, "INT 16h: waits for a key")
+                return
+            self.keys_taken += 1
+            self._set(UC_X86_REG_AX, SPACE_KEY)
         elif function in (0x02, 0x12):  # shift flags: none
             self._set(UC_X86_REG_AX, self._reg(UC_X86_REG_AX) & 0xFF00)
 
@@ -291,8 +306,10 @@ def boot(
     apm: bool = True,
     cut_after: int | None = None,
     hard_disk: HardDisk | None = None,
+    key_after: int | None = None,
     **faults: object,
 ) -> tuple[PcResult, Floppy]:
-    """Boot ``image`` (copied) as drive A: or as ``hard_disk``; what happened, and the disk afterwards."""
+    """Boot ``image`` (copied) as drive A: or as ``hard_disk``, the space bar pressed once the keyboard has
+    been looked at ``key_after`` times; what happened, and the disk afterwards."""
     floppy = Floppy(bytearray(image), **faults)  # type: ignore[arg-type]
-    return Pc(floppy, apm, cut_after, hard_disk).boot(), floppy
+    return Pc(floppy, apm, cut_after, hard_disk, key_after).boot(), floppy
