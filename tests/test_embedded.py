@@ -112,11 +112,14 @@ def test_transient_read_errors_are_retried() -> None:
     assert floppy.reads.count(sector) >= 1  # ...and the third read it
 
 
-def test_a_persistent_read_error_reaches_int24_and_fails_the_read() -> None:
+@pytest.mark.parametrize("drive", list(DRIVES))
+def test_a_persistent_read_error_reaches_int24_and_fails_the_read(drive: str) -> None:
+    """On a floppy and on a hard disk alike: three tries, INT 24h, then ALMOST.COM's exit 5."""
     image = embedded_image(reference.build(0x15))
     sector = first_sector_of(image, SCRIPTURE_FILE)
-    result, floppy = boot(image, failing_reads={sector: 1000})
+    result, floppy = boot(image, failing_reads={sector: 1000}, hard_disk=DRIVES[drive])
     assert "I/O failure: read" in result.output and result_in(result.output) == 5
+    assert floppy.failed_reads.count(sector) % 3 == 0 and floppy.failed_reads.count(sector) >= 3
     assert bytes(floppy.image) == image
 
 
