@@ -200,12 +200,25 @@ files:
     int 0x21                    ;
     jc bad                      ;
     xchg bx, ax                 ; BX = handle
-    mov ax, 0x4202              ; seek to the end
+    mov ax, 0x4202              ; seek from the end: not done here
     xor cx, cx                  ;
     xor dx, dx                  ;
     int 0x21                    ;
+    jnc bad                     ;
+    cmp ax, 1                   ; error 1
+    jne bad                     ;
+    mov ax, 0x4200              ; seek from the start, to byte 1022
+    mov dx, 1022                ;
+    int 0x21                    ;
     jc bad                      ;
-    cmp ax, 1023                ; the size
+    cmp ax, 1022                ; the new position
+    jne bad                     ;
+    mov ah, 0x3f                ; read two bytes there: one is left
+    mov cx, 2                   ;
+    mov dx, missing             ;   (into a string we no longer need)
+    int 0x21                    ;
+    jc bad                      ;
+    cmp ax, 1                   ;
     jne bad                     ;
     mov ah, 0x40                ; write on a read-only handle
     mov cx, 1                   ;
@@ -221,7 +234,30 @@ files:
     jnc bad                     ;
     cmp ax, 6                   ; error 6: invalid handle
     jne bad                     ;
+    mov dx, scripture           ; open it for writing
+    mov ax, 0x3d02              ;
+    int 0x21                    ;
+    jc late                     ;
+    xchg bx, ax                 ; BX = handle
+    mov ax, 0x4200              ; to its end, byte 1023
+    xor cx, cx                  ;
+    mov dx, 1023                ;
+    int 0x21                    ;
+    jc late                     ;
+    mov ah, 0x40                ; a write there: nothing is written,
+    mov cx, 1                   ;   the file never grows here
+    mov dx, missing             ;
+    int 0x21                    ;
+    jc late                     ;
+    test ax, ax                 ; no byte written
+    jnz late                    ;
+    mov ah, 0x3e                ; close
+    int 0x21                    ;
+    jc late                     ;
     mov ax, 0x4c2a              ; all as DOS does: exit 42
+    int 0x21                    ;
+late:
+    mov ax, 0x4c63              ; something differed: exit 99
     int 0x21                    ;
 missing:
     .asciz "NOTHERE.TXT"        ;
@@ -244,5 +280,6 @@ def test_the_host_keeps_dos_conventions() -> None:
     start = parsed.layout.cluster_offset(entry.first_cluster)
     image[start : start + len(probe)] = probe  # the probe, booted in ALMOST.COM's place
     image[entry.offset + 28 : entry.offset + 32] = len(probe).to_bytes(4, "little")
-    result, _ = boot(bytes(image))
+    result, after = boot(bytes(image))
     assert result_in(result.output) == 42, result.output
+    assert bytes(after.image) == bytes(image)  # a write past the end changed nothing, not even the size
