@@ -7,7 +7,7 @@ name no drive, so the same files serve both media.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import programs
 from .floppy import embedded_floppy, freedos_floppy
@@ -41,6 +41,12 @@ def disk_image(layout: DiskLayout, volume: bytes) -> bytes:
     return record + bytes((partition.first - 1) * SECTOR) + volume
 
 
+def _disk(megabytes: int, volume: Callable[[FloppyFormat], bytes]) -> bytes:
+    """A disk of about ``megabytes`` MB whose partition holds the volume ``volume`` builds for its format."""
+    layout = DiskLayout.for_megabytes(megabytes)
+    return disk_image(layout, volume(partition_volume(layout)))
+
+
 def embedded_disk(
     megabytes: int,
     scripture: bytes | None,
@@ -49,8 +55,7 @@ def embedded_disk(
     linger: int = 0,
 ) -> bytes:
     """A self-booting disk of about ``megabytes`` MB: the host in the partition's reserved sectors."""
-    layout = DiskLayout.for_megabytes(megabytes)
-    return disk_image(layout, embedded_floppy(partition_volume(layout), scripture, epoch, extra, linger))
+    return _disk(megabytes, lambda volume: embedded_floppy(volume, scripture, epoch, extra, linger))
 
 
 def freedos_disk(
@@ -62,6 +67,4 @@ def freedos_disk(
     linger: int = 0,
 ) -> bytes:
     """A FreeDOS disk of about ``megabytes`` MB: FreeDOS's boot sector on the partition, booting C:."""
-    layout = DiskLayout.for_megabytes(megabytes)
-    volume = freedos_floppy(partition_volume(layout), freedos, scripture, epoch, extra, linger)
-    return disk_image(layout, volume)
+    return _disk(megabytes, lambda volume: freedos_floppy(volume, freedos, scripture, epoch, extra, linger))

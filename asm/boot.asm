@@ -228,30 +228,7 @@ sector_call:
 sector_done:
     ret
 
-; -----------------------------------------------------------------------------
-; print - print an ASCIIZ string through the BIOS
-; putc  - print AL through the BIOS (SeaBIOS mirrors it to the serial port)
-; Entry:   print: DS:SI = the string; putc: AL = the character
-; Output:  none
-; Affects: print: AX, SI, flags; putc: nothing
-; -----------------------------------------------------------------------------
-print:
-    lodsb                       ; AL = next character
-    test al, al                 ; the end?
-    jz print_done               ; yes
-    call putc                   ; print it
-    jmp print                   ; next character
-print_done:
-    ret
-putc:
-    push ax                     ; keep AX, BX
-    push bx
-    mov ah, 0x0e                ; BIOS: teletype output
-    mov bx, 0x0007              ; page 0, grey
-    int 0x10                    ; print it
-    pop bx                      ; restore BX, AX
-    pop ax
-    ret
+    .include "teletype.inc"
 
 mark:
     .ascii EMBEDDED_MARK

@@ -48,31 +48,7 @@ halt:
     hlt                         ; stop the CPU
     jmp halt                    ; an NMI woke it: stop again
 
-; -----------------------------------------------------------------------------
-; print - print an ASCIIZ string through the BIOS
-; putc  - print AL through the BIOS (apm.inc's countdown uses both)
-; Entry:   print: DS:SI = the string; putc: AL = the character
-; Output:  none
-; Affects: print: AX, SI, flags; putc: nothing
-; -----------------------------------------------------------------------------
-print:
-    lodsb                       ; AL = next character
-    test al, al                 ; the end?
-    jz print_done
-    call putc
-    jmp print                   ; next character
-print_done:
-    ret
-putc:
-    push ax                     ; keep AX, BX
-    push bx
-    mov ah, 0x0e                ; BIOS: teletype output
-    mov bx, 0x0007              ; page 0, grey
-    int 0x10
-    pop bx                      ; restore BX, AX
-    pop ax
-    ret
-
+    .include "teletype.inc"
     .include "apm.inc"
     .include "floppy.inc"
 

@@ -162,37 +162,27 @@ def test_inspect_reports_a_judged_scripture(
     assert "would get 2" in capsys.readouterr().out
 
 
-def test_a_freedos_too_big_for_160_kb_says_how_many_bytes_are_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("options", "shell_kilobytes", "medium"),
+    [
+        (["--size", "160"], 150, r"160 KB floppy"),  # no 160 KB floppy holds this shell
+        (["--media", "disk", "--size", "1"], 1100, r"\d+ KB partition"),  # nor a 1 MB disk this one
+    ],
+    ids=["160 KB floppy", "1 MB disk"],
+)
+def test_a_freedos_too_big_says_how_many_bytes_are_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], shell_kilobytes: int, medium: str
 ) -> None:
     source = tmp_path / "freedos"
     source.mkdir()
     (source / "KERNEL.SYS").write_bytes(FAKE_KERNEL)
-    (source / "COMMAND.COM").write_bytes(bytes(150 * 1024))  # no 160 KB floppy holds this shell
+    (source / "COMMAND.COM").write_bytes(bytes(shell_kilobytes * 1024))
     (source / "boot.bin").write_bytes(bytes(FAKE_BOOT))
     image = tmp_path / "a.img"
-    assert main(["build", "-o", str(image), "--freedos", str(source), "--size", "160"]) == ExitCode.DATA
+    assert main(["build", "-o", str(image), "--freedos", str(source), *options]) == ExitCode.DATA
     error = capsys.readouterr().err
-    missing = re.search(r"do not fit a 160 KB floppy: (\d+) bytes missing", error)
+    missing = re.search(rf"do not fit a {medium}: (\d+) bytes missing", error)
     assert missing is not None and int(missing[1]) > 0, error
     assert len(error.strip().splitlines()) == 1
     left = [path for path in tmp_path.iterdir() if path.name != "cache"]  # (cache: the fixture's)
     assert left == [source]  # nothing written, not even a partial file
-
-
-def test_a_freedos_too_big_for_a_1_mb_disk_says_how_many_bytes_are_missing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    source = tmp_path / "freedos"
-    source.mkdir()
-    (source / "KERNEL.SYS").write_bytes(FAKE_KERNEL)
-    (source / "COMMAND.COM").write_bytes(bytes(1100 * 1024))  # more than a 1 MB partition holds
-    (source / "boot.bin").write_bytes(bytes(FAKE_BOOT))
-    image = tmp_path / "stick.img"
-    line = ["build", "-o", str(image), "--freedos", str(source), "--media", "disk", "--size", "1"]
-    assert main(line) == ExitCode.DATA
-    error = capsys.readouterr().err
-    missing = re.search(r"do not fit a \d+ KB partition: (\d+) bytes missing", error)
-    assert missing is not None and int(missing[1]) > 0, error
-    left = [path for path in tmp_path.iterdir() if path.name != "cache"]  # (cache: the fixture's)
-    assert len(error.strip().splitlines()) == 1 and left == [source]
