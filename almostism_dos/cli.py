@@ -202,6 +202,8 @@ def _inspect(args: argparse.Namespace) -> int:
         f"media {geometry['media']:#04x}, "
         f"FATs {'equal' if report.fats_equal else 'DIFFER'}"
     )
+    if report.linger:
+        print(f"  switches off after a countdown of {report.linger} s (a key: at once)")
     for item in report.files:
         print(f"  {printable(item.name):<12} {item.size:>8}  {item.attributes}")
     state = report.scripture

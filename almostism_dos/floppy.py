@@ -19,37 +19,9 @@ from .formats import LINGER_OFFSET, SECTOR, FloppyFormat
 from .freedos import FreeDos
 from .image import ImageFile, build_image
 from .programs import ALMOST, POWEROFF
-from .result_line import LONGEST_LINGER, RESULT_PREFIX
+from .result_line import LONGEST_LINGER
 from .scripture import SCRIPTURE_FILE
-
-FDCONFIG = "\r\n".join(
-    [
-        "SWITCHES=/N /F",  # no F5/F8 prompt, no boot delay
-        "FILES=20",
-        "BUFFERS=20",
-        "SHELL=\\COMMAND.COM /E:512 /P=\\AUTOEXEC.BAT",  # the boot drive: A: or C:
-        "",
-    ]
-)
-
-
-def autoexec(tail: str = "", linger: int = 0) -> str:
-    """AUTOEXEC.BAT: ALMOST.COM (with command tail ``tail``), the result line, whether the scripture is
-    still there, the power-off (after a countdown of ``linger`` seconds)."""
-    return "\r\n".join(
-        [
-            "@ECHO OFF",
-            f"\\{ALMOST} {tail}".rstrip(),
-            f"ECHO {RESULT_PREFIX}%ERRORLEVEL%",
-            f"IF EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is still there",  # (DIR: +0.26 s)
-            f"IF NOT EXIST \\{SCRIPTURE_FILE} ECHO {SCRIPTURE_FILE} is gone",
-            f"\\{POWEROFF} {linger}" if linger else f"\\{POWEROFF}",
-            "",
-        ]
-    )
-
-
-AUTOEXEC = autoexec()
+from .startup import FDCONFIG, autoexec
 
 
 def liturgy_files(scripture: bytes | None) -> list[ImageFile]:

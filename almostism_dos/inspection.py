@@ -8,10 +8,11 @@ from enum import Enum
 
 from . import reference, scripture
 from .fat12 import Fat12Image, ImageError
-from .formats import EMBEDDED_MARK
+from .formats import EMBEDDED_MARK, LINGER_OFFSET
 from .freedos import KERNEL_NAME_IN_BOOT_CODE
 from .partition import partitions, volume
 from .scripture import SCRIPTURE_FILE
+from .startup import linger_in
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Inspection:
     scripture: ScriptureState = ScriptureState(Presence.ABSENT)
     fats_equal: bool = True
     partitions: list[PartitionInfo] = field(default_factory=list)  # a hard disk's table; empty: a floppy
+    linger: int = 0  # seconds of countdown before the power-off (build --linger)
 
     def as_dict(self) -> dict[str, object]:
         """For --json: enums as their values."""
@@ -77,6 +79,19 @@ def boot_system(image: Fat12Image) -> str:
     if KERNEL_NAME_IN_BOOT_CODE in code and image.find("KERNEL.SYS") is not None:
         return "FreeDOS"
     return "unknown"
+
+
+def linger(image: Fat12Image, system: str) -> int:
+    """The countdown's seconds: the self-booting boot sector's byte, or FreeDOS's POWEROFF.COM tail."""
+    if system == "embedded":
+        return image.data[LINGER_OFFSET]
+    entry = image.find("AUTOEXEC.BAT")
+    if system != "FreeDOS" or entry is None or entry.is_directory:
+        return 0
+    try:
+        return linger_in(image.read(entry).decode("ascii", "replace"))
+    except ImageError:
+        return 0
 
 
 def scripture_state(image: Fat12Image) -> ScriptureState:
@@ -122,14 +137,16 @@ def inspect(data: bytes) -> Inspection:
         "heads": bpb.heads,
         "hidden_sectors": bpb.hidden_sectors,
     }
+    system = boot_system(image)
     return Inspection(
         described,
         geometry,
-        boot_system(image),
+        system,
         image.volume_label(),
         f"{bpb.serial >> 16:04X}-{bpb.serial & 0xFFFF:04X}",
         [FileInfo(entry.name, entry.size, entry.attribute_letters) for entry in image.entries()],
         scripture_state(image),
         image.fats_equal(),
         table,
+        linger(image, system),
     )

@@ -136,7 +136,7 @@ def mtools_pipeline(source: freedos.FreeDos, work: Path) -> Callable[[], None]:
 def freedos_floor(source: freedos.FreeDos) -> bytes:
     """The FreeDOS floppy as ``build`` makes it, but ``AUTOEXEC.BAT`` only switches off."""
     files = [
-        ImageFile(f.name, f"@ECHO OFF\r\nA:\\{POWEROFF}\r\n".encode()) if f.name == "AUTOEXEC.BAT" else f
+        ImageFile(f.name, f"@ECHO OFF\r\n\\{POWEROFF}\r\n".encode()) if f.name == "AUTOEXEC.BAT" else f
         for f in freedos_files(source, reference.build(90))
     ]
     return build_image(FORMATS[1440], source.boot_code, files, 0)

@@ -12,12 +12,13 @@ import pytest
 
 from almostism_dos import freedos, programs, reference
 from almostism_dos.fat12 import DIR_DATE, DIR_TIME, Fat12Image, read_entry, write_entry
-from almostism_dos.floppy import AUTOEXEC, freedos_floppy
+from almostism_dos.floppy import freedos_floppy
 from almostism_dos.formats import DIRECTORY_ENTRY, FORMATS, BootParameters
 from almostism_dos.image import build_image, dos_timestamp
 from almostism_dos.programs import ALMOST, POWEROFF
 from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.scripture import SCRIPTURE_FILE
+from almostism_dos.startup import AUTOEXEC
 from tests.images import FAKE_BOOT, FAKE_KERNEL, KERNEL_ATTRIBUTES, fake_freedos_image, fsck, mtools
 
 EXPECTED_FILES = [

@@ -20,7 +20,9 @@ from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, NO_APM_LINE, result_in
 from almostism_dos.scripture import SCRIPTURE_FILE
+from almostism_dos.startup import autoexec, linger_in
 from tests.conftest import EmulatorUnderTest
+from tests.images import fake_freedos_image
 from vm.pc import Stop, boot
 
 
@@ -124,3 +126,24 @@ def test_in_qemu_the_countdown_shows_and_a_typed_key_ends_it(qemu: EmulatorUnder
             child.terminate(force=True)
             qmp.server.close()
     assert Fat12Image.parse(image.read_bytes()).find(SCRIPTURE_FILE) is None  # the liturgy came first
+
+
+@pytest.mark.parametrize("boot", ["embedded", "freedos"])
+def test_inspect_says_how_long_the_countdown_is(
+    boot: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    line = ["build", "-o", str(image), "--boot", boot, "--linger", "7"]
+    if boot == "freedos":
+        line += ["--freedos", str(fake_freedos_image(tmp_path / "fd.img"))]
+    assert main(line) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(image)]) == 0
+    assert "switches off after a countdown of 7 s" in capsys.readouterr().out
+    assert main(["inspect", str(image), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["linger"] == 7
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 99])
+def test_autoexec_carries_the_countdown_and_gives_it_back(seconds: int) -> None:
+    assert linger_in(autoexec(linger=seconds)) == seconds
