@@ -1,7 +1,8 @@
 ; =============================================================================
 ; host.asm - the resident host of the self-booting Almostism floppy
 ;
-; cpu 8086 (runs on an 8088; BIOS services only: INT 10h, 13h, 15h)
+; cpu 8086 (runs on an 8088; BIOS services only: INT 10h, 13h, 15h, and for
+; the --linger countdown 16h and 1Ah)
 ;
 ; Part of boot.asm's program (included after the boot signature): loaded
 ; from the reserved sectors to 0000:7E00, right behind the boot sector,
