@@ -2,7 +2,7 @@
 
 :class:`Fat12Image` reads any FAT12 volume (not only the standard formats) from bytes in memory, so an
 input image is never written. Every malformed image ends in one :class:`ImageError` naming the problem: a
-bad BPB, a FAT16 volume, a partition table, a truncated image, a cyclic or out-of-range cluster chain.
+bad BPB, a FAT16 volume, a truncated image, a cyclic or out-of-range cluster chain.
 (pyfatfs follows chains without a cycle check and would loop forever on such an image.)
 
 The 12-bit FAT entry is read and written here and nowhere else (:func:`read_entry`, :func:`write_entry`,
@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .formats import (
-    BOOT_SIGNATURE,
     DIRECTORY_ENTRY,
     FIRST_CLUSTER,
     SECTOR,
-    SIGNATURE_OFFSET,
     BootParameters,
     FloppyFormat,
     Layout,
@@ -113,13 +111,6 @@ class DirEntry:
         )
 
 
-def _looks_partitioned(data: bytes) -> bool:
-    if data[SIGNATURE_OFFSET:SECTOR] != BOOT_SIGNATURE:
-        return False
-    entries = [data[0x1BE + 16 * i : 0x1CE + 16 * i] for i in range(4)]
-    return any(entry[4] != 0 and entry[0] in (0x00, 0x80) for entry in entries)
-
-
 @dataclass(frozen=True)
 class Fat12Image:
     """A parsed FAT12 image."""
@@ -144,8 +135,6 @@ class Fat12Image:
             and bpb.total_sectors > 0
         )
         if not sane:
-            if _looks_partitioned(data):
-                raise ImageError("a hard-disk image with a partition table, not a floppy")
             raise ImageError("not a FAT floppy image (no valid BIOS parameter block)")
         layout = bpb.layout
         if layout.data_offset >= bpb.total_sectors * SECTOR:

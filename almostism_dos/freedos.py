@@ -18,6 +18,7 @@ from .fat12 import ATTR_ARCHIVE, ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM, Fat12
 from .formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR
 from .inputs import InputError, InputMissing, read_input
 from .outputs import OutputError, write_atomically
+from .partition import has_partition_table
 from .paths import cache_dir
 
 ENVIRONMENT = "ALMOSTISM_FREEDOS"
@@ -76,6 +77,8 @@ def _check_boot_code(code: bytes, where: str) -> bytes:
 
 
 def _from_image(path: Path, data: bytes) -> FreeDos:
+    if has_partition_table(data):
+        raise FreeDosError(f"{path}: a hard-disk image with a partition table, not a FreeDOS boot floppy")
     try:
         image = Fat12Image.parse(data)
         kernel = image.find("KERNEL.SYS")

@@ -41,11 +41,9 @@ def drive_value(path: Path) -> str:
     return str(path).replace(",", ",,")
 
 
-def drives(
-    image: Path, boot_as: str = "floppy", read_only: bool = False, size: int | None = None
-) -> list[str]:
-    """QEMU's options attaching ``image`` (``size`` bytes, if it is not there yet to measure) as
-    ``boot_as`` (drive A:, the first IDE disk, or a USB stick on an EHCI controller) and booting from it:
+def drives(image: Path, boot_as: str = "floppy", read_only: bool = False) -> list[str]:
+    """QEMU's options attaching ``image`` as ``boot_as`` (drive A:, the first IDE disk, or a USB stick on
+    an EHCI controller) and booting from it:
     SeaBIOS gives a disk DL = 80h and its own geometry.
 
     The stick is a SCSI disk with a geometry of its own behind a USB bulk-only transport, not QEMU's plain
@@ -60,9 +58,7 @@ def drives(
         return ["-drive", f"{file},if=ide,index=0", "-boot", "order=c"]
     if boot_as == "usb":
         try:
-            cylinders, heads, per_track = disk_geometry(
-                (image.stat().st_size if size is None else size) // 512
-            )
+            cylinders, heads, per_track = disk_geometry(image.stat().st_size // 512)
         except ValueError as error:
             raise ImageError(f"{image}: {error}") from None
         geometry = f"cyls={cylinders},heads={heads},secs={per_track}"
