@@ -147,3 +147,20 @@ def test_a_medium_the_emulator_cannot_boot_is_a_usage_error(
     capsys.readouterr()
     assert main(["run", str(image), *options]) == ExitCode.USAGE
     assert said in capsys.readouterr().err and image.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "command", ["export", "verify", "listing", "build", "inspect", "run", "freedos", "web"]
+)
+def test_each_command_has_its_help_and_the_top_level_names_them_all(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command's parser is built alone (the others are not needed to parse it); its help still comes,
+    and the top-level help still names every command."""
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: almostism-dos {command} ")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert f"    {command} " in capsys.readouterr().out
