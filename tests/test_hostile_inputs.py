@@ -274,6 +274,9 @@ def test_the_server_answers_only_what_it_should(
             return request(port, b"GET " + path.encode() + b" HTTP/1.0\r\n" + headers + b"\r\n")
 
         assert get("/index.html").startswith(b"HTTP/1.0 200") and get("/index.html").endswith(b"page")
+        assert b"\r\nCache-Control: no-store\r\n" in get("/index.html")  # served again: never the old image
+        stamp = b"If-Modified-Since: Tue, 01 Jan 2999 00:00:00 GMT\r\n"
+        assert b"\r\nCache-Control: no-store\r\n" in get("/index.html", host + stamp)  # a 304 as well
         assert get("/index.html", f"Host: localhost:{port}\r\n".encode()).startswith(b"HTTP/1.0 200")
         assert get("/bios/").startswith(b"HTTP/1.0 404")  # no listing
         assert get("/%00").startswith(b"HTTP/1.0 400")

@@ -5,7 +5,10 @@ standard library's, made safe to leave running: quiet (no per-request log, no tr
 hangs up or sends a path it cannot open), the WebAssembly type set so browsers compile ``v86.wasm`` as it
 streams, no directory listings, a time limit on idle connections, and only requests addressed to this
 server by name (a Host header of 127.0.0.1 or localhost and its port): a page elsewhere that rebinds its
-own domain name to 127.0.0.1 gets nothing.
+own domain name to 127.0.0.1 gets nothing. Nothing it sends may be cached: a site served again on the
+same port (the default 8086, or a free port handed out again) has the same addresses, and a browser
+that kept the last image under a heuristic freshness or an If-Modified-Since answered within the same
+second would boot the wrong floppy.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Say nothing per request: the terminal shows the URL and nothing else."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
 
     def _addressed_to_us(self) -> bool:
         port = self.server.server_address[1]  # type: ignore[index]
