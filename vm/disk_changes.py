@@ -37,6 +37,22 @@ def destroyed(before: bytes, path: str) -> bytes:
     return bytes(expected)
 
 
+_BLOCK = 4096
+
+
+def _differing(expected: bytes, after: bytes) -> list[int]:
+    """The offsets where ``after`` differs from ``expected`` (over their common length). Blocks that are
+    equal are compared whole, in C: byte by byte in Python, a 1.44 MB image took 0.13 s a comparison,
+    most of every host fuzz case."""
+    return [
+        offset
+        for block in range(0, min(len(expected), len(after)), _BLOCK)
+        if expected[block : block + _BLOCK] != after[block : block + _BLOCK]
+        for offset in range(block, min(block + _BLOCK, len(expected), len(after)))
+        if expected[offset] != after[offset]
+    ]
+
+
 def unexpected_changes(
     before: bytes, after: bytes, path: str, verdict: Verdict, *, stamped: bool = False
 ) -> list[str]:
@@ -47,7 +63,7 @@ def unexpected_changes(
     write time and date into the entry when it closes the zeroed file, so those four bytes may differ.
     """
     expected = destroyed(before, path) if verdict in DESTROYING else before
-    differing = [offset for offset in range(len(before)) if expected[offset] != after[offset]]
+    differing = _differing(expected, after)
     if stamped and verdict in DESTROYING:
         entry = Fat12Image.parse(before).find(path)
         assert entry is not None
