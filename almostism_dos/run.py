@@ -24,7 +24,7 @@ from .partition import LARGEST_READ
 
 if TYPE_CHECKING:
     from .fat12 import Fat12Image
-    from .screen import Observer
+    from .screen import Observer, Screen
 
 
 @dataclass
@@ -65,8 +65,6 @@ def _parsed(data: bytes) -> Fat12Image:
 def _meanwhile(observer: Observer | None) -> Observer:
     """``observer``, behind one that imports what the judging after the boot needs the first time the
     screen changes: while the emulator boots, not after it (about 15 ms of every ``run``, measured)."""
-    from .screen import Screen
-
     prepared = False
 
     def observe(screen: Screen) -> None:
