@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from .emulators import TIMEOUT
 from .emulators.base import Emulator, EmulatorExited, Outcome
+from .fat12 import Fat12Image
 from .inputs import read_input
-from .partition import LARGEST_READ
+from .partition import LARGEST_READ, volume
 
 if TYPE_CHECKING:
-    from .fat12 import Fat12Image
     from .screen import Observer, Screen
 
 
@@ -56,9 +56,6 @@ def _read(image: Path) -> bytes:
 
 def _parsed(data: bytes) -> Fat12Image:
     """The FAT12 volume in an image's bytes: the floppy, or the disk's active partition."""
-    from .fat12 import Fat12Image
-    from .partition import volume
-
     return Fat12Image.parse(volume(data)[1])
 
 
@@ -91,7 +88,7 @@ def run_image(
 
     Raises EmulatorMissing, ImageError, InputError, OSError.
     """
-    volume = _parsed(_read(image))  # an image that is no FAT12 volume is refused before it boots
+    parsed = _parsed(_read(image))  # an image that is no FAT12 volume is refused before it boots
     with tempfile.TemporaryDirectory(prefix="almostism-keep-") as scratch:
         booted = image
         if keep:
@@ -102,12 +99,12 @@ def run_image(
             problem = None
         except EmulatorExited as refused:
             outcome, problem = Outcome(None, True, "", 0.0), str(refused)
-        from .inspection import boot_system
+        from .inspection import boot_system  # (loaded while the emulator booted: _meanwhile)
         from .scripture import SCRIPTURE_FILE
 
         vanished = _parsed(_read(booted)).find(SCRIPTURE_FILE) is None
 
-    system = emulator.operating_system(boot_system(volume))
+    system = emulator.operating_system(boot_system(parsed))
     return RunReport(
         emulator.name,
         system,
