@@ -43,6 +43,22 @@ def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
         chunks.put(data)
 
 
+def _with_the_rest(chunks: queue.SimpleQueue[bytes | None], first: bytes | None) -> tuple[bool, bytes]:
+    """``first`` and every chunk already waiting behind it, joined, and whether the stream ended there.
+
+    Rendered one chunk at a time, a boot fell behind: SeaBIOS writes its mirror a byte or two at a
+    time, each render and observer call took about 2 ms, and the last 50 ms of screen were still being
+    drawn after QEMU had ended (measured). Rendering what has arrived at once keeps up."""
+    parts = []
+    while first is not None:
+        parts.append(first)
+        try:
+            first = chunks.get_nowait()
+        except queue.Empty:
+            return False, b"".join(parts)
+    return True, b"".join(parts)
+
+
 def follow(
     child: pexpect.spawn,
     screen: Screen,
@@ -61,15 +77,19 @@ def follow(
     decoder = codecs.getincrementaldecoder(child.encoding or "latin-1")(child.codec_errors or "replace")
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_drain, args=(child.child_fd, chunks), daemon=True).start()
+    screen.feed("")  # load the terminal emulator now, while the emulator starts and shows nothing yet
+    if observer is not None:
+        observer(screen)  # (and what the observer loads on its first call)
     while (left := deadline - time.monotonic()) > 0:
         try:
             data = chunks.get(timeout=min(_POLL, left))
         except queue.Empty:
             data = b""
-        if data is None:
+        ended, data = _with_the_rest(chunks, data)
+        screen.feed(decoder.decode(data))
+        if ended:
             exited = True
             break
-        screen.feed(decoder.decode(data))
         if observer is not None:
             observer(screen)
     if not exited:

@@ -5,7 +5,7 @@ read and must no longer hold the scripture. With ``keep`` a private copy is boot
 image is left byte for byte as it was.
 
 The emulator starts as early as it can: what judging the image afterwards needs is imported while it
-boots (the first time its screen shows anything), and which system the image boots, a label for the
+boots (as the emulator starts), and which system the image boots, a label for the
 report, is worked out once it has run.
 """
 
@@ -60,8 +60,9 @@ def _parsed(data: bytes) -> Fat12Image:
 
 
 def _meanwhile(observer: Observer | None) -> Observer:
-    """``observer``, behind one that imports what the judging after the boot needs the first time the
-    screen changes: while the emulator boots, not after it (about 15 ms of every ``run``, measured)."""
+    """``observer``, behind one that imports what the judging after the boot needs the first time it is
+    called, as the emulator starts: while the emulator boots, not after it (about 15 ms of every
+    ``run``, measured)."""
     prepared = False
 
     def observe(screen: Screen) -> None:
