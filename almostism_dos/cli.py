@@ -296,8 +296,6 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import json
-
     from .emulators.base import EmulatorMissing
     from .fat12 import ImageError
     from .inputs import InputError
@@ -338,6 +336,8 @@ def _run(args: argparse.Namespace) -> int:
         view.finish(report.console)
         print()
     if args.json:
+        import json
+
         print(json.dumps(report.as_json(), indent=2))
     else:
         print(

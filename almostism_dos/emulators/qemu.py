@@ -13,7 +13,6 @@ for one saved.
 
 from __future__ import annotations
 
-import json
 import socket
 import tempfile
 import threading
@@ -22,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from ..console import follow, show_video_memory
 from ..fat12 import ImageError
 from ..formats import disk_geometry
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
@@ -122,6 +120,8 @@ class Qemu(Emulator):
             )
             watcher.start()
             child = spawn(command(image, self.write_protected, work / "qmp.sock", program, self.boot_as))
+            from ..console import follow, show_video_memory  # (loaded while QEMU starts)
+
             errorlevel, exited = follow(child, screen, timeout, observer)
             qmp.stop()
             watcher.join(timeout=5)
@@ -203,11 +203,15 @@ class Qmp:
         self, connection: socket.socket, reader: TextIO, request: dict[str, object]
     ) -> dict[str, object] | None:
         """Send one command; its answer (None if QEMU hung up first)."""
+        import json  # (loaded in this thread, while the guest runs)
+
         connection.sendall(json.dumps(request).encode() + b"\n")
         return self._until(reader, lambda message: "return" in message or "error" in message)
 
     def _until(self, reader: TextIO, wanted: Callable[[dict[str, object]], bool]) -> dict[str, object] | None:
         """The first message ``wanted`` accepts (every event on the way is kept); None if QEMU hung up."""
+        import json
+
         for line in reader:
             message = json.loads(line)
             if "event" in message:
