@@ -7,6 +7,8 @@ before every boot), so both see the same machine:
 
 - QEMU alone on the self-booting floppy vs. a bare QEMU boot (a boot sector that only powers off);
 - ``almostism-dos run`` on the self-booting floppy vs. QEMU alone on the same floppy;
+- the Python floor (``python_floor.py``: the interpreter, argparse, QEMU started in a pty and drained,
+  nothing of this project imported) vs. QEMU alone on the same floppy: what any Python front end pays;
 - QEMU alone on the FreeDOS floppy vs. the FreeDOS floor (the same floppy, ``AUTOEXEC.BAT`` only
   ``POWEROFF.COM``);
 - ``almostism-dos run`` on the FreeDOS floppy vs. the FreeDOS floor;
@@ -99,6 +101,12 @@ def qemu_alone(image: Path) -> None:
     run(qemu.command(image), timeout=TIMEOUT)
 
 
+def python_floor(image: Path) -> None:
+    """The least any Python front end costs (``python_floor.py``), in the venv the command runs in."""
+    python = Path(CLI[0]).with_name("python")
+    run([str(python), str(HERE / "python_floor.py"), *qemu.command(image)], timeout=TIMEOUT)
+
+
 def booting(image: Path, pristine: bytes, boot: Callable[[Path], None]) -> Callable[[], None]:
     """``boot`` of a fresh copy of ``pristine`` in ``image``, every time."""
 
@@ -189,6 +197,8 @@ def main() -> None:
         same_floppy = booting(floor_image, pristine_embedded, qemu_alone)
         pair("`almostism-dos run`, self-booting", booting(embedded, pristine_embedded, via_run()),
              "QEMU alone on the same floppy", same_floppy)  # fmt: skip
+        pair("Python floor: interpreter + argparse + QEMU in a pty, drained", booting(embedded,
+             pristine_embedded, python_floor), "QEMU alone on the same floppy", same_floppy)  # fmt: skip
         if located is None:
             print(f"(no FreeDOS configured: set {freedos.ENVIRONMENT} for the FreeDOS rows)", file=sys.stderr)
         else:
