@@ -65,15 +65,15 @@ def test_run_json_and_screenshot(
 def test_qemu_timeout_says_where_the_boot_stopped(
     qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The fabricated boot sector halts at once: no FreeDOS, no result line. How far the BIOS got in 3 s
+    # The fabricated boot sector halts at once: no FreeDOS, no result line. How far the BIOS got in 1 s
     # depends on the machine's load, so the test asks that the report names the last lines shown,
     # whatever they were, not that SeaBIOS got to any one of them.
     image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), reference.build(1))
-    report = qemu.run(image, timeout=3)
+    report = qemu.run(image, timeout=1)
     where = " | ".join(last_lines(report.console)) or "no output at all"
-    assert not report.exited and report.problem == f"timed out after 3 s; the screen last showed: {where}"
-    assert main(["run", str(image), "--timeout", "3"]) == ExitCode.NO_RESULT
-    assert "timed out after 3 s; the screen last showed: " in capsys.readouterr().err
+    assert not report.exited and report.problem == f"timed out after 1 s; the screen last showed: {where}"
+    assert main(["run", str(image), "--timeout", "1"]) == ExitCode.NO_RESULT
+    assert "timed out after 1 s; the screen last showed: " in capsys.readouterr().err
 
 
 @pytest.fixture
