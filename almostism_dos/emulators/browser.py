@@ -39,6 +39,21 @@ PROGRAM = "chromium"
 PACKAGE = "chromium npm seabios vgabios"
 _CHANGES = "window.almostismScreenChanges || 0"  # the page counts the characters put on its screen
 _SCREEN = "emulator.screen_adapter ? emulator.screen_adapter.get_text_screen() : []"
+_CHANGED_SECTORS = """async () => {
+  const now = await currentImage();
+  const before = new Uint8Array(await (await fetch(config.image, { cache: "no-store" })).arrayBuffer());
+  if (before.length !== now.length) return null;
+  const changed = [];
+  for (let at = 0; at < now.length; at += 512) {
+    for (let i = at; i < Math.min(at + 512, now.length); i++) {
+      if (now[i] !== before[i]) {
+        changed.push([at, btoa(String.fromCharCode(...now.subarray(at, at + 512)))]);
+        break;
+      }
+    }
+  }
+  return changed;
+}"""  # [offset, base64 of the sector] for each sector v86 changed; null if the sizes differ
 _DISK = """async () => {
   const disk = await currentImage();
   let text = "";
@@ -121,6 +136,21 @@ def launch(playwright: Any, program: str) -> Any:
     return playwright.chromium.launch(executable_path=program, args=arguments)
 
 
+def _image_after(page: Any, booted: bytes) -> bytes:
+    """The image as v86 has it now: the sectors it changed, put into the bytes it booted.
+
+    Only the changed sectors cross from the page: sending the whole 1.44 MB floppy as base64 took
+    150-230 ms of a 0.8 s boot (measured, self-booting, 4 boots), the changed sectors a few ms."""
+    changed: list[tuple[int, str]] | None = page.evaluate(_CHANGED_SECTORS)
+    if changed is None:  # (v86 changed the image's size: take it whole)
+        return base64.b64decode(page.evaluate(_DISK))
+    image = bytearray(booted)
+    for offset, encoded in changed:
+        sector = base64.b64decode(encoded)
+        image[offset : offset + len(sector)] = sector
+    return bytes(image)
+
+
 @dataclass
 class Browser(Emulator):
     """v86 (SeaBIOS and the LGPL VGA BIOS) on the ``web`` page, in headless Chromium."""
@@ -149,7 +179,7 @@ class Browser(Emulator):
     ) -> tuple[int | None, bool]:
         from ..outputs import write_atomically
         from ..web.serve import serving, url
-        from ..web.site import PAGE, BiosMissing, write_site
+        from ..web.site import IMAGE, PAGE, BiosMissing, write_site
         from ..web.v86 import V86Unavailable
 
         deadline = time.monotonic() + timeout
@@ -164,7 +194,8 @@ class Browser(Emulator):
                     page.goto(url(running, PAGE))
                     outcome = self._follow(page, screen, observer, deadline)
                     if outcome is not None:  # the floppy as v86 left it, renamed into place whole
-                        write_atomically(image, base64.b64decode(page.evaluate(_DISK)), force=True)
+                        booted = (site.directory / IMAGE).read_bytes()
+                        write_atomically(image, _image_after(page, booted), force=True)
                 finally:
                     _leave(page)
         return (None, False) if outcome is None else (int(outcome["errorlevel"]), True)
