@@ -38,4 +38,7 @@ def spawn(
     child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
     child.ptyproc.delayafterclose = 0.0  # though the emulator has long exited when we close
     child.delayafterterminate = 0.05
+    child.delaybeforesend = None  # pexpect sleeps 0.05 s before every send by default: Bochs's five
+    # debugger commands a boot (two breakpoints, continue, writemem, quit) cost 0.25 s that way. Every
+    # line we send answers a prompt already read, so it waits in the terminal until Bochs reads it.
     return child
