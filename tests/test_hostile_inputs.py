@@ -472,6 +472,22 @@ def test_an_emulator_that_refuses_to_start_says_so(
         assert "timed out" not in report.problem
 
 
+def test_stopping_the_qmp_server_ends_its_wait_for_qemu(tmp_path: Path) -> None:
+    """A QEMU that never connects (it refused to start) must not keep the QMP thread waiting: its
+    ``accept`` ends when the wrapper stops listening, not at the boot's timeout."""
+    from almostism_dos.emulators.qemu import Qmp
+
+    qmp = Qmp(tmp_path / "qmp.sock")
+    waiting = threading.Thread(
+        target=qmp.at_shutdown, args=(tmp_path / "screen.bin", None, 60.0), daemon=True
+    )
+    waiting.start()
+    qmp.stop()
+    waiting.join(timeout=10)  # (a bound for a broken build, far below the 60 s it would wait)
+    assert not waiting.is_alive()
+    assert not (tmp_path / "screen.bin").exists()
+
+
 # --- outputs keep the user's permissions -------------------------------------------------------------
 
 
