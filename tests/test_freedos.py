@@ -142,7 +142,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, args=(0.02,), daemon=True
+    )  # (shutdown waits a poll)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", payload
     httpd.shutdown()
