@@ -488,6 +488,17 @@ def test_stopping_the_qmp_server_ends_its_wait_for_qemu(tmp_path: Path) -> None:
     assert not (tmp_path / "screen.bin").exists()
 
 
+def test_a_qmp_server_stopped_before_its_thread_runs_raises_nothing(tmp_path: Path) -> None:
+    """QEMU can refuse to start before the QMP thread first runs; the wrapper then stops the server
+    first. The thread must end quietly: an exception there is a traceback on the user's terminal."""
+    from almostism_dos.emulators.qemu import Qmp
+
+    qmp = Qmp(tmp_path / "qmp.sock")
+    qmp.stop()
+    qmp.at_shutdown(tmp_path / "screen.bin", None, 60.0)  # the thread's whole life, after the stop
+    assert not (tmp_path / "screen.bin").exists()
+
+
 # --- outputs keep the user's permissions -------------------------------------------------------------
 
 

@@ -177,8 +177,8 @@ class Qmp:
     def at_shutdown(self, text_screen: Path, png: Path | None, timeout: float) -> None:
         """Block until the guest powers off; then copy the text screen's memory to ``text_screen``,
         save the VGA screen as ``png`` if wanted, and quit QEMU."""
-        self.server.settimeout(timeout)
         try:
+            self.server.settimeout(timeout)  # (an OSError too if stop() came first: seen under load)
             connection, _ = self.server.accept()
         except OSError:
             return  # stopped: QEMU never connected
