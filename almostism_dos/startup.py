@@ -17,9 +17,11 @@ FDCONFIG = "\r\n".join(
         # before each program it starts); QEMU alone, FreeDOS floppy, 11 boots each: 0.715 s -> 0.647 s.
         "BREAK=OFF",
         "SWITCHES=/N /F",  # no F5/F8 prompt, no boot delay
-        "FILES=20",
-        "BUFFERS=20",
-        "SHELL=\\COMMAND.COM /E:512 /P=\\AUTOEXEC.BAT",  # the boot drive: A: or C:
+        # Nothing else. The kernel reads this file three times, a byte per DOS call, looking for Ctrl-C at
+        # each: FILES=20, BUFFERS=20 and SHELL=\COMMAND.COM /E:512 /P=\AUTOEXEC.BAT cost 198 reads
+        # and 67 BIOS calls (QEMU alone, 15 boots each: 0.816 s -> 0.708 s) and changed nothing else:
+        # FreeDOS's defaults are enough for one program at a time, and its default shell is
+        # COMMAND.COM /P /E:256 from the boot drive (A: or C:), which runs that drive's AUTOEXEC.BAT.
         "",
     ]
 )
