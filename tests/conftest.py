@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,21 @@ FUZZ_DEFAULTS = {
 def fuzz_examples(variable: str) -> int:
     """The number of fuzz cases: the environment variable, else its default."""
     return int(os.environ.get(variable, FUZZ_DEFAULTS[variable]))
+
+
+@pytest.fixture
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """SIGINT as a terminal's foreground job has it, for the children the test starts.
+
+    A suite started as a background job (``pytest ... &`` in a script) inherits SIGINT ignored, and so
+    does every child it starts: a Ctrl-C test then times out (seen: both did, in such a run). A caught
+    signal is reset to its default when a child execs, so catching it here gives the children the
+    default, and Python in them turns it into KeyboardInterrupt as it does under a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

@@ -306,6 +306,7 @@ def web_site_ready() -> None:
 
 
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP", "SIGINT"])
+@pytest.mark.usefixtures("ctrl_c_reaches_children")
 def test_serve_cleans_up_whatever_stops_it(floppy: Path, tmp_path: Path, signal_name: str) -> None:
     import signal
 

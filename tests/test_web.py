@@ -230,6 +230,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("ctrl_c_reaches_children")
 def test_serve_prints_the_url_serves_the_site_and_stops_on_ctrl_c(v86_build: v86.V86, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
     image.write_bytes(embedded_image(reference.build(9)))
