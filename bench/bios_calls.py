@@ -14,15 +14,12 @@ Prints a Markdown table. Nothing is asserted: the numbers are the result.
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from almostism_dos.assembler import assemble
-from almostism_dos.emulators import TIMEOUT, qemu
 from almostism_dos.formats import BOOT_LOAD_ADDRESS, BOOT_SIGNATURE, SECTOR, SIGNATURE_OFFSET
+
+from .qemu_alone import medians
 
 HERE = Path(__file__).parent
 SERVICES = {
@@ -60,23 +57,15 @@ def main() -> None:
     args = parser.parse_args()
     images = {"bare boot": floppy("bare_poweroff.asm", {})}
     images |= {name: calling(*call, args.calls) for name, call in SERVICES.items()}
-    times: dict[str, list[float]] = {name: [] for name in images}
-    with tempfile.TemporaryDirectory(prefix="almostism-bench-") as scratch:
-        target = Path(scratch) / "a.img"
-        for _ in range(args.repeat):
-            for name, image in images.items():
-                target.write_bytes(image)
-                started = time.perf_counter()
-                subprocess.run(qemu.command(target), check=True, capture_output=True, timeout=TIMEOUT)
-                times[name].append(time.perf_counter() - started)
-    bare = statistics.median(times["bare boot"])
+    median = medians(images, args.repeat)
+    bare = median["bare boot"]
     print(f"QEMU alone, median of {args.repeat} boots each, alternating; {args.calls} calls a boot\n")
     print("| boot sector | median | a call |")
     print("|---|---|---|")
     print(f"| bare boot | {bare:.3f} s | |")
     for name in SERVICES:
-        median = statistics.median(times[name])
-        print(f"| {args.calls} x {name} | {median:.3f} s | {(median - bare) / args.calls * 1e6:.0f} µs |")
+        seconds = median[name]
+        print(f"| {args.calls} x {name} | {seconds:.3f} s | {(seconds - bare) / args.calls * 1e6:.0f} µs |")
 
 
 if __name__ == "__main__":

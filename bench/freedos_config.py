@@ -15,23 +15,19 @@ Prints a Markdown table. Nothing is asserted: the numbers are the result.
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
-import tempfile
-import time
 from collections import Counter
-from pathlib import Path
 
 from unicorn.unicorn import Uc
 from unicorn.x86_const import UC_X86_REG_AX
 
 from almostism_dos import freedos, reference
-from almostism_dos.emulators import TIMEOUT, qemu
 from almostism_dos.floppy import freedos_files
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.startup import FDCONFIG
 from vm import pc
+
+from .qemu_alone import medians
 
 BEFORE = ["SWITCHES=/N /F", "FILES=20", "BUFFERS=20", "SHELL=\\COMMAND.COM /E:512 /P=\\AUTOEXEC.BAT"]
 BIOS = {0x10: "INT 10h (video)", 0x13: "INT 13h (disk)", 0x16: "INT 16h (keyboard)", 0x1A: "INT 1Ah (clock)"}
@@ -86,15 +82,7 @@ def main() -> None:
     other = "\r\n".join([*(args.line or BEFORE), ""])
     images = {"shipped": floppy(source, FDCONFIG), "other": floppy(source, other)}
     counts = {name: counted(image) for name, image in images.items()}
-    times: dict[str, list[float]] = {name: [] for name in images}
-    with tempfile.TemporaryDirectory(prefix="almostism-bench-") as scratch:
-        target = Path(scratch) / "a.img"
-        for _ in range(args.repeat):
-            for name, image in images.items():
-                target.write_bytes(image)
-                started = time.perf_counter()
-                subprocess.run(qemu.command(target), check=True, capture_output=True, timeout=TIMEOUT)
-                times[name].append(time.perf_counter() - started)
+    median = medians(images, args.repeat)
     for name, config in (("shipped", FDCONFIG), ("other", other)):
         print(f"{name}: `{' | '.join(config.splitlines())}`")
     kinds = sorted(counts["other"])
@@ -102,7 +90,7 @@ def main() -> None:
     print("|---|---|" + "---|" * len(kinds))
     for name in images:
         cells = [str(counts[name][kind]) for kind in kinds]
-        print(f"| {name} | {statistics.median(times[name]):.3f} s | " + " | ".join(cells) + " |")
+        print(f"| {name} | {median[name]:.3f} s | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
