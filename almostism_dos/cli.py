@@ -7,6 +7,7 @@ success, and otherwise prints one line to standard error and exits with one of :
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
@@ -34,6 +35,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 69  # a needed program (emulator) is not installed
     SOFTWARE = 70  # the shipped assembly sources failed to build
     CANT_CREATE = 73  # an output may not or cannot be written
+    IO_ERROR = 74  # standard output was closed before everything was written (``| head``)
     LITURGY_FAILED = 80  # run: the liturgy reported a non-zero errorlevel
     NOT_VANISHED = 81  # run: errorlevel 0, yet the scripture is still on the image
     NO_RESULT = 82  # run: no result line, or the emulator did not exit by itself in time
@@ -611,6 +613,22 @@ def console_main() -> int:
     """
     import gc
 
-    code = main()
+    try:
+        code = main()
+        sys.stdout.flush()  # (a reader that went away shows here, not in the interpreter's exit)
+    except BrokenPipeError:
+        code = _output_cut_short()
     gc.freeze()
     return code
+
+
+def _output_cut_short() -> int:
+    """Standard output's reader went away (``| head -1``): one line on standard error, EX_IOERR, and
+    standard output pointed at /dev/null, so that the interpreter's last flush finds nothing to fail on.
+    ``run`` has finished its boot and judged the image by then (its live view stops writing, no more)."""
+    import os
+
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print("almostism-dos: error: standard output was closed before everything was written", file=sys.stderr)
+    return ExitCode.IO_ERROR

@@ -4,6 +4,9 @@ New lines of the emulator's rendered screen are printed as plain text as soon as
 On a terminal a one-line status (emulator, elapsed seconds) is redrawn in place below them and removed
 at the end; anywhere else (CI logs, pipes) only plain lines are written, no cursor movement. The
 emulator's own control sequences never get here: :mod:`almostism_dos.screen` has rendered them.
+
+A reader that goes away (``run IMG | head -1``) stops the showing, not the boot: the liturgy runs to
+its end and the image is judged, and the command says afterwards that its output was cut short.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class LiveView:
         self.printed = 0  # transcript lines already written
         self.started = time.monotonic()
         self._status = False
+        self.reader_gone = False  # the output's reader went away: nothing more is written
 
     def __call__(self, screen: Screen) -> None:
         self._show(screen.complete_lines())
@@ -35,6 +39,14 @@ class LiveView:
         self._show(transcript.splitlines(), final=True)
 
     def _show(self, lines: list[str], final: bool = False) -> None:
+        if self.reader_gone:
+            return
+        try:
+            self._write(lines, final)
+        except BrokenPipeError:
+            self.reader_gone = True
+
+    def _write(self, lines: list[str], final: bool) -> None:
         new = lines[self.printed :]
         if not new and not self.interactive:
             return

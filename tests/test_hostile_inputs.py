@@ -368,6 +368,28 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     assert not (folder / "disk").exists()  # no other file was booted or written
 
 
+@pytest.mark.vm
+def test_a_reader_that_goes_away_cuts_the_output_short_not_the_liturgy(
+    any_emulator: EmulatorUnderTest, floppy: Path
+) -> None:
+    """``run IMG | head -1``: the boot goes on to its end and the image is judged; then one line and
+    EX_IOERR, not a traceback from the live view's thread or from the last print (seen on all four)."""
+    unread, output = os.pipe()
+    os.close(unread)  # the reader has gone before the first line: every write meets a closed pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "almostism_dos", "run", str(floppy), "--emulator", any_emulator.kind.name],
+            stdout=output, stderr=subprocess.PIPE, text=True, timeout=2 * TIMEOUT,
+        )  # fmt: skip
+    finally:
+        os.close(output)
+    assert (done.returncode, done.stderr) == (
+        ExitCode.IO_ERROR,
+        "almostism-dos: error: standard output was closed before everything was written\n",
+    )
+    assert Fat12Image.parse(floppy.read_bytes()).find(scripture.SCRIPTURE_FILE) is None
+
+
 def test_run_refuses_a_linked_image_unless_it_boots_a_copy(
     floppy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
