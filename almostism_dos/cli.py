@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
@@ -613,21 +614,25 @@ def console_main() -> int:
     """
     import gc
 
+    closed = sys.stdout is None  # started with standard output closed (``>&-``): as good as no reader
+    if closed:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (standard output, for the rest of the process)
     try:
         code = main()
         sys.stdout.flush()  # (a reader that went away shows here, not in the interpreter's exit)
     except BrokenPipeError:
+        closed = True
+    if closed:
         code = _output_cut_short()
     gc.freeze()
     return code
 
 
 def _output_cut_short() -> int:
-    """Standard output's reader went away (``| head -1``): one line on standard error, EX_IOERR, and
-    standard output pointed at /dev/null, so that the interpreter's last flush finds nothing to fail on.
+    """Standard output's reader went away (``| head -1``), or there was none (``>&-``): one line on
+    standard error, EX_IOERR, and standard output pointed at /dev/null, so that the interpreter's last
+    flush finds nothing to fail on.
     ``run`` has finished its boot and judged the image by then (its live view stops writing, no more)."""
-    import os
-
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     print("almostism-dos: error: standard output was closed before everything was written", file=sys.stderr)

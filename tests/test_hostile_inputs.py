@@ -390,6 +390,18 @@ def test_a_reader_that_goes_away_cuts_the_output_short_not_the_liturgy(
     assert Fat12Image.parse(floppy.read_bytes()).find(scripture.SCRIPTURE_FILE) is None
 
 
+def test_a_command_started_with_its_output_closed_says_so_in_one_line(floppy: Path) -> None:
+    """``verify FILE >&-``: Python has no standard output at all; one line and EX_IOERR, no traceback."""
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "almostism_dos", "verify", str(floppy)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        ExitCode.IO_ERROR,
+        "almostism-dos: error: standard output was closed before everything was written\n",
+    )
+
+
 def test_run_refuses_a_linked_image_unless_it_boots_a_copy(
     floppy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
