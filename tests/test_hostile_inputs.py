@@ -7,9 +7,11 @@ Each test is one finding of a review with hostile inputs, reproduced before it w
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -17,11 +19,19 @@ from pathlib import Path
 
 import pytest
 
+from almostism_dos import floppy as floppy_module
 from almostism_dos import freedos, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators import TIMEOUT
 from almostism_dos.fat12 import ATTR_ARCHIVE, Fat12Image, ImageError, directory_entry
-from almostism_dos.formats import BOOT_SIGNATURE, DIRECTORY_ENTRY, LARGEST_IMAGE, SECTOR, SIGNATURE_OFFSET
+from almostism_dos.formats import (
+    BOOT_SIGNATURE,
+    DIRECTORY_ENTRY,
+    FORMATS,
+    LARGEST_IMAGE,
+    SECTOR,
+    SIGNATURE_OFFSET,
+)
 from almostism_dos.image import ImageFile
 from almostism_dos.inputs import InputError, InputTooLarge, read_head, read_input
 from almostism_dos.web import serve as web_serve
@@ -334,6 +344,57 @@ def test_serve_cleans_up_whatever_stops_it(floppy: Path, tmp_path: Path, signal_
     finally:
         process.kill()
         process.wait()
+
+
+# --- run: stopped by a signal ------------------------------------------------------------------------
+
+
+def processes_naming(path: Path) -> list[str]:
+    """The command lines of the processes that name ``path`` (an emulator still running on it)."""
+    found = subprocess.run(["pgrep", "-af", "--", str(path)], capture_output=True, text=True, check=False)
+    return found.stdout.splitlines()
+
+
+@pytest.mark.vm
+@pytest.mark.parametrize("emulator_name", ["qemu", "bochs"])
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.usefixtures("ctrl_c_reaches_children")
+def test_a_run_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_running(
+    request: pytest.FixtureRequest, tmp_path: Path, emulator_name: str, signal_name: str
+) -> None:
+    """Ctrl-C, a CI job's SIGTERM or a closed terminal's SIGHUP in the middle of a boot: the emulator is
+    stopped and the temporary files removed; one line, and 128 + the signal's number, as a shell reports
+    a process the signal ended. (It was a KeyboardInterrupt traceback, or no word at all.)"""
+    import signal
+
+    request.getfixturevalue(emulator_name)  # (skipped, saying why, where the emulator is missing)
+    image = tmp_path / "lingering.img"  # counts down 60 s after the result line: still booting then
+    image.write_bytes(floppy_module.embedded_floppy(FORMATS[1440], reference.build(0x4E), 0, linger=60))
+    scratch = Path(tempfile.mkdtemp(prefix="almostism-test-"))  # (short: QEMU's socket lives in it)
+    command = [sys.executable, "-m", "almostism_dos", "run", str(image), "--emulator", emulator_name]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("ALMOSTISM RESULT"):
+                break
+        process.send_signal(getattr(signal, signal_name))
+        _, error = process.communicate(timeout=TIMEOUT)
+        number = getattr(signal, signal_name)
+        words = f"almostism-dos: stopped by {signal_name}{' (Ctrl-C)' if signal_name == 'SIGINT' else ''}\n"
+        assert (process.returncode, error) == (128 + number, words)
+        deadline = time.monotonic() + 10  # (the emulator's own exit, once it has been told)
+        while processes_naming(image) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_naming(image) == []
+        assert list(scratch.iterdir()) == []
+    finally:
+        process.kill()
+        process.wait()
+        shutil.rmtree(scratch)
 
 
 # --- run: paths, links and screenshots -------------------------------------------------------------
