@@ -397,6 +397,20 @@ def test_a_run_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_runnin
         shutil.rmtree(scratch)
 
 
+def test_qemu_runs_under_a_temporary_directory_too_deep_for_its_socket(
+    qemu: EmulatorUnderTest, floppy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TMPDIR so deep that the QMP socket's path would pass AF_UNIX's 107 bytes: binding it raised
+    "AF_UNIX path too long" (a traceback, under pytest's own per-test directories). QEMU's scratch
+    directory goes to /tmp instead, and the boot is as any other."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    report = qemu.run(floppy)
+    assert report.errorlevel == 0 and report.vanished, report.problem
+    assert list(deep.iterdir()) == []
+
+
 # --- run: paths, links and screenshots -------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ for one saved.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import tempfile
 import threading
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
 
 PROGRAM = "qemu-system-i386"
 PACKAGE = "qemu-system-x86"
+
+
+_SCRATCH_PREFIX = "almostism-qemu-"
+_SOCKET_PATH_LIMIT = 107  # bytes in an AF_UNIX socket's path on Linux (sun_path, less its final NUL)
+
+
+def _scratch_home() -> str | None:
+    """Where the QEMU scratch directory (the QMP socket's) goes: the temporary directory, unless the
+    socket's path there would be longer than AF_UNIX allows (a deep TMPDIR: binding raised "AF_UNIX path
+    too long", a traceback, under pytest's per-test TMPDIR); then /tmp, which every Linux has."""
+    socket_path = Path(tempfile.gettempdir(), _SCRATCH_PREFIX + "12345678", "qmp.sock")  # (8 random letters)
+    return None if len(os.fsencode(socket_path)) <= _SOCKET_PATH_LIMIT else "/tmp"
 
 
 def drive_value(path: Path) -> str:
@@ -112,7 +125,7 @@ class Qemu(Emulator):
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
 
-        with tempfile.TemporaryDirectory(prefix="almostism-qemu-") as scratch:
+        with tempfile.TemporaryDirectory(prefix=_SCRATCH_PREFIX, dir=_scratch_home()) as scratch:
             work = Path(scratch)
             qmp = Qmp(work / "qmp.sock")
             picture = work / "screen.png" if self.screenshot is not None else None
