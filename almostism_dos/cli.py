@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
@@ -40,6 +41,10 @@ class ExitCode(IntEnum):
     LITURGY_FAILED = 80  # run: the liturgy reported a non-zero errorlevel
     NOT_VANISHED = 81  # run: errorlevel 0, yet the scripture is still on the image
     NO_RESULT = 82  # run: no result line, or the emulator did not exit by itself in time
+    # stopped by a signal: 128 + its number, as a shell reports a process the signal ended
+    STOPPED_BY_SIGHUP = 128 + signal.SIGHUP
+    STOPPED_BY_SIGINT = 128 + signal.SIGINT
+    STOPPED_BY_SIGTERM = 128 + signal.SIGTERM
 
 
 class CliError(Exception):
@@ -631,7 +636,6 @@ def console_main() -> int:
     before.
     """
     import gc
-    import signal
 
     for number in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(number) is signal.SIG_DFL:
@@ -656,13 +660,11 @@ def console_main() -> int:
 
 def _stopped_by(number: int) -> int:
     """One line for a command a signal stopped, and the exit code a shell gives a process it ended."""
-    import signal
-
     for ignored in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # (the line and the exit, in peace)
         signal.signal(ignored, signal.SIG_IGN)
     name = signal.Signals(number).name
     print(f"almostism-dos: stopped by {name}{' (Ctrl-C)' if name == 'SIGINT' else ''}", file=sys.stderr)
-    return 128 + number
+    return ExitCode[f"STOPPED_BY_{name}"]
 
 
 def _output_cut_short() -> int:
