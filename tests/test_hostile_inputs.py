@@ -350,9 +350,17 @@ def test_serve_cleans_up_whatever_stops_it(floppy: Path, tmp_path: Path, signal_
 
 
 def processes_naming(path: Path) -> list[str]:
-    """The command lines of the processes that name ``path`` (an emulator still running on it)."""
-    found = subprocess.run(["pgrep", "-af", "--", str(path)], capture_output=True, text=True, check=False)
-    return found.stdout.splitlines()
+    """The command lines of the processes that name ``path`` (an emulator still running on it), read
+    from /proc: no procps (pgrep) on a minimal machine, and setup.sh does not install it."""
+    named = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:  # (the process ended meanwhile)
+            continue
+        if any(os.fsencode(path) in word for word in words):
+            named.append(b" ".join(words).decode(errors="replace"))
+    return named
 
 
 @pytest.mark.vm
