@@ -1,11 +1,11 @@
 """DOSBox's 600 ms logo, cut short: by the real DOSBox, and every way the quit can meet a DOSBox.
 
 The wrapper stops DOSBox once SDL is up, looks at what it has logged, and sends SDL's quit (SIGINT)
-only if it has not yet passed its logo; a DOSBox that the quit ended before ``ALMOST.COM`` started is
-run again without it. A stand-in DOSBox (a script named ``dosbox`` first on PATH) plays each case: it
-holds SIGINT and SIGCONT blocked, logs what DOSBox 0.74 logs, and waits for the wrapper's SIGCONT,
-after which the wrapper's choice is made; then it does what its mode says and writes what a run of
-``RUN.BAT`` writes.
+only if it has not yet passed its logo; a DOSBox that the quit ended, or hung (SDL 1.2 posts the quit
+from inside its signal handler, under a lock), before ``ALMOST.COM`` started is run again without it.
+A stand-in DOSBox (a script named ``dosbox`` first on PATH) plays each case: it holds SIGINT and
+SIGCONT blocked, logs what DOSBox 0.74 logs, and waits for the wrapper's SIGCONT, after which the
+wrapper's choice is made; then it does what its mode says and writes what a run of ``RUN.BAT`` writes.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ if first:
     (runs.parent / "quit sent").write_text(str(quit_sent))
     if quit_sent and mode == "quit ends it":
         sys.exit(0)  # a quit after the logo: DOSBox ends before RUN.BAT
+    if quit_sent and mode == "hangs at the quit":
+        import threading
+
+        lock = threading.Lock()
+        lock.acquire()
+        lock.acquire()  # as SDL 1.2's handler can: its one thread waits on a lock it holds, forever
 (work / "OUT.TXT").write_bytes(b"stand-in\\r\\n")
 (work / "RES.TXT").write_bytes(b"@RESULT@0\\r\\n")
 """
@@ -71,6 +77,7 @@ def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("in the logo", True, 1, True),  # the logo's loop takes the quit; RUN.BAT runs
         ("past the logo", False, 1, False),  # logged past it already: no quit, or it would end DOSBox
         ("quit ends it", True, 2, False),  # the quit ended it before RUN.BAT: run again, no quit
+        ("hangs at the quit", True, 2, False),  # hung by the quit before RUN.BAT: killed, run again
     ],
 )
 def test_the_quit_is_sent_only_during_the_logo_and_a_dosbox_it_ended_runs_again(
@@ -88,10 +95,16 @@ def test_the_quit_is_sent_only_during_the_logo_and_a_dosbox_it_ended_runs_again(
 @pytest.mark.vm
 @pytest.mark.dosbox
 def test_the_real_dosbox_takes_the_quit_as_the_end_of_its_logo(tmp_path: Path) -> None:
+    """Three boots, each completing the liturgy; in at least one the quit ended the logo and RUN.BAT
+    still ran, in one DOSBox. (Not every one: SDL 1.2's handler hangs a DOSBox now and then, which is
+    killed and run again whole; measured, 15 of 480 quits under four test workers on two cores.)"""
     emulator = Dosbox()
     if not emulator.available():
         pytest.skip(str(emulator.unavailable()))
-    outcome = emulator.boot(floppy(tmp_path / "a.img", 7), timeout=30)
-    assert (outcome.errorlevel, outcome.exited) == (0, True)
-    assert "Instance byte: 0x07" in outcome.console
-    assert emulator.logo_skipped  # sent during the logo, and RUN.BAT still ran: one DOSBox, not two
+    skipped = []
+    for unique in (7, 8, 9):
+        outcome = emulator.boot(floppy(tmp_path / f"{unique}.img", unique), timeout=30)
+        assert (outcome.errorlevel, outcome.exited) == (0, True)
+        assert f"Instance byte: 0x{unique:02X}" in outcome.console
+        skipped.append(emulator.logo_skipped)
+    assert any(skipped)
