@@ -11,6 +11,7 @@ wrapper's choice is made; then it does what its mode says and writes what a run 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ STAND_IN = """\
 import os, re, signal, sys
 from pathlib import Path
 
+heard = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # (as SDL looks, before it installs)
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGCONT})
 work = Path(re.search(r'mount c "(.*)"', Path(sys.argv[2]).read_text()).group(1))
 runs = Path(os.environ["STAND_IN_RUNS"])
@@ -37,7 +39,7 @@ sys.stdout.write(log)
 sys.stdout.flush()
 if first:
     signal.sigwait({signal.SIGCONT})  # the wrapper has looked and chosen
-    quit_sent = signal.SIGINT in signal.sigpending()
+    quit_sent = heard and signal.SIGINT in signal.sigpending()
     (runs.parent / "quit sent").write_text(str(quit_sent))
     if quit_sent and mode == "quit ends it":
         sys.exit(0)  # a quit after the logo: DOSBox ends before RUN.BAT
@@ -90,6 +92,23 @@ def test_the_quit_is_sent_only_during_the_logo_and_a_dosbox_it_ended_runs_again(
     assert (stand_in / "quit sent").read_text() == str(quit_sent)
     assert (stand_in / "runs").read_text().count("run") == runs
     assert emulator.logo_skipped is skipped
+
+
+def test_dosbox_hears_the_quit_though_this_process_ignores_sigint(
+    stand_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started in the background or under nohup, the tool has SIGINT ignored, and a child would inherit
+    that, and SDL would install no handler: the logo would run its whole 600 ms."""
+    monkeypatch.setenv("STAND_IN_MODE", "in the logo")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        emulator = Dosbox()
+        outcome = emulator.boot(floppy(stand_in / "a.img", 1), timeout=30)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (outcome.errorlevel, outcome.exited) == (0, True)
+    assert (stand_in / "quit sent").read_text() == "True"
+    assert emulator.logo_skipped
 
 
 @pytest.mark.vm

@@ -141,7 +141,7 @@ def run_dosbox(
     asked: (exited by itself, a quit was sent during the logo). Also the floor of ``bench/bench.py``."""
     import pexpect
 
-    child = spawn(command, environment)
+    child = spawn(command, environment, before_exec=_sigint_heard)
     skipped = False
     try:
         if skip_logo:
@@ -152,6 +152,13 @@ def run_dosbox(
         return False, skipped
     finally:
         child.close(force=True)
+
+
+def _sigint_heard() -> None:
+    """In DOSBox's process before it starts: SIGINT at its default, so that SDL installs its handler (SDL
+    leaves a signal alone that is ignored, and a command started in the background, or under ``nohup``,
+    passes SIGINT on ignored). DOSBox runs in a session of its own: no terminal's Ctrl-C reaches it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _skip_logo(child: pexpect.spawn, deadline: float) -> bool:

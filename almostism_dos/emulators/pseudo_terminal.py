@@ -7,7 +7,7 @@ never the user's terminal.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
 
 def spawn(
-    line: list[str], environment: Mapping[str, str] | None = None, cwd: Path | None = None
+    line: list[str],
+    environment: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    before_exec: Callable[[], None] | None = None,
 ) -> pexpect.spawn:
-    """Start ``line`` (in ``cwd``) in a pseudo-terminal the size of a PC text screen; read it with pexpect."""
+    """Start ``line`` (in ``cwd``) in a pseudo-terminal the size of a PC text screen; read it with pexpect.
+    ``before_exec`` runs in the child before the program replaces it."""
     import pexpect  # loaded only when something boots
 
     program, *arguments = line
@@ -34,6 +38,7 @@ def spawn(
         codec_errors="replace",
         dimensions=(ROWS, COLUMNS),
         cwd=cwd,
+        preexec_fn=before_exec,
     )
     child.delayafterclose = 0.0  # pexpect and ptyprocess each sleep 0.1 s in close() by default,
     child.ptyproc.delayafterclose = 0.0  # though the emulator has long exited when we close
