@@ -142,14 +142,14 @@ def run_dosbox(
     import pexpect
 
     child = spawn(command, environment, before_exec=_sigint_heard)
-    skipped = False
+    quit_sent = False
     try:
         if skip_logo:
-            skipped = _skip_logo(child, deadline)
+            quit_sent = _skip_logo(child, deadline)
         child.expect(pexpect.EOF, timeout=max(0.0, deadline - time.monotonic()))
-        return True, skipped
+        return True, quit_sent
     except pexpect.TIMEOUT:
-        return False, skipped
+        return False, quit_sent
     finally:
         child.close(force=True)
 
