@@ -234,7 +234,9 @@ def main() -> None:
 
             def dosbox_alone(skip_logo: bool) -> Callable[[], object]:
                 """DOSBox starting and exiting at once, as the wrapper runs it."""
-                return lambda: dosbox.run_dosbox(dosbox_exit, dosbox_env, time.monotonic() + 60, skip_logo)
+                return lambda: dosbox.run_dosbox(
+                    dosbox_exit, dosbox_env, time.monotonic() + TIMEOUT, skip_logo
+                )
 
             pair("`run --emulator dosbox`", booting(embedded, pristine, via_run("--emulator", "dosbox")),
                  "DOSBox start + exit, its logo cut short", dosbox_alone(True))  # fmt: skip
