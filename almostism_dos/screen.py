@@ -92,10 +92,27 @@ class Screen:
 
     def show(self, rows: list[str]) -> None:
         """Redraw the display in place from a text screen's rows, as video memory holds them: home, each
-        row down to the last with text, the rest erased. What scrolled off before is kept."""
+        row down to the last with text, the rest erased.
+
+        Video memory says nothing of how it came to differ, so the difference tells: lines the cursor
+        had left that now stand higher up scrolled off, and are kept; lines it had left that are gone
+        altogether were cleared away (a BIOS clears the screen after its banner), and the whole display
+        is kept, as a clear seen in a console stream keeps it. Without that, v86's boot lost the VGA
+        BIOS banner from the transcript, and a person watching never saw the lines that took their
+        rows (measured: the creed and the result line missing on a terminal, 3 of 3)."""
         written = [row.rstrip() for row in rows]
         while written and not written[-1]:
             written.pop()
+        screen = self._screen
+        settled = [line.rstrip() for line in screen.display[: screen.cursor.y]]
+        if written[: len(settled)] != settled:
+            scrolled = next(
+                (by for by in range(1, len(settled)) if written[: len(settled) - by] == settled[by:]), None
+            )
+            if scrolled is None:
+                screen._keep_display()
+            else:
+                screen.gone.extend(settled[:scrolled])
         self.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J")
 
     def display(self) -> list[str]:

@@ -42,6 +42,31 @@ def test_a_cleared_screen_keeps_what_it_showed() -> None:
     assert screen.lines() == ["first screen", "second screen"]
 
 
+def test_video_memory_cleared_in_place_keeps_what_it_showed() -> None:
+    """v86's screen comes as video memory: the VGA BIOS banner, then SeaBIOS clears the screen and
+    writes its own lines over the banner's rows. Both stay in the transcript, in order, and the live
+    view prints every line of both, once."""
+    out = Recorder(True)
+    view = LiveView(out, "v86", True)  # type: ignore[arg-type]
+    screen = Screen()
+    banner = ["VGA BIOS", "LGPL", "", "visit", " . bochs"]
+    boot = ["SeaBIOS", "Booting from Floppy...", "Almostism", "ALMOSTISM RESULT errorlevel=0"]
+    for rows in (banner, boot[:1], boot[:3], boot):
+        screen.show([*rows, *[""] * (25 - len(rows))])
+        view(screen)
+    assert screen.lines() == banner + boot
+    view.finish(screen.text())
+    shown = [line for line in out.text().replace("\r\x1b[K", "\n").splitlines() if not line.startswith("[")]
+    assert shown == banner + boot
+
+
+def test_video_memory_that_scrolled_keeps_the_lines_that_left_the_top() -> None:
+    screen = Screen(columns=80, rows=4)
+    screen.show(["one", "two", "three", ""])
+    screen.show(["two", "three", "four", "five"])
+    assert screen.lines() == ["one", "two", "three", "four", "five"]
+
+
 def test_cursor_movement_and_overwrites_render_as_a_screen_would() -> None:
     screen = Screen()
     screen.feed("ALMOSTISM RESULT errorlevel=9\r\x1b[28Cx\x1b[K\r\n")  # 9 overwritten, rest erased
@@ -169,9 +194,10 @@ def test_through_a_pipe_only_plain_lines(qemu: EmulatorUnderTest, liturgy: Path)
         "SeaBIOS (version " + lines[0].split("SeaBIOS (version ", 1)[1],
         "Booting from Floppy...",
     ]
-    assert "Instance byte: 0x77" in lines and lines[-1].startswith(
+    assert "Instance byte: 0x77" in lines and lines[-2].startswith(
         "QEMU (embedded): errorlevel 0, scripture gone"
     )
+    assert lines[-1].startswith(f"{liturgy} is spent: its scripture is gone"), "what to do next, unsaid"
 
 
 @pytest.mark.vm
