@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -21,6 +22,7 @@ from .emulators import BOOT_AS, DEFAULT, REGISTRY, TIMEOUT
 
 if TYPE_CHECKING:
     from .emulators.base import Emulator
+    from .run import RunReport
 
 # Each command imports what it needs when it runs: a build never loads pexpect, a verify never pyfatfs,
 # and building the parser imports none of the modules that know the sizes, programs and limits it
@@ -45,6 +47,50 @@ class ExitCode(IntEnum):
     STOPPED_BY_SIGHUP = 128 + signal.SIGHUP
     STOPPED_BY_SIGINT = 128 + signal.SIGINT
     STOPPED_BY_SIGTERM = 128 + signal.SIGTERM
+
+    @property
+    def meaning(self) -> str:
+        """What the code tells the user, in the words ``--help`` and the reference page give it."""
+        return EXIT_MEANINGS[self]
+
+
+EXIT_MEANINGS = {  # the one table: --help prints it, docs/reference.md's table is checked against it
+    ExitCode.USAGE: "bad arguments",
+    ExitCode.DATA: "an input is not what it should be (not a FAT image, too large, no FreeDOS in it)",
+    ExitCode.NO_INPUT: "an input is missing or unreadable (or a device, a pipe or a directory)",
+    ExitCode.UNAVAILABLE: "a needed program is not installed (the message names the package); "
+    "web --serve: the port cannot be had",
+    ExitCode.SOFTWARE: "the shipped assembly failed to build or lint",
+    ExitCode.CANT_CREATE: "an output may not or cannot be written (exists without --force, a link, "
+    "unwritable, the disk full)",
+    ExitCode.IO_ERROR: "standard output was closed before everything was written (... | head -1)",
+    ExitCode.LITURGY_FAILED: "run: the liturgy ended with a non-zero errorlevel",
+    ExitCode.NOT_VANISHED: "run: errorlevel 0, yet the scripture is still on the image",
+    ExitCode.NO_RESULT: "run: no result line (the boot stopped, timed out, or the emulator exited at once)",
+    ExitCode.STOPPED_BY_SIGHUP: "stopped by SIGHUP (its terminal closed)",
+    ExitCode.STOPPED_BY_SIGINT: "stopped by Ctrl-C (SIGINT)",
+    ExitCode.STOPPED_BY_SIGTERM: "stopped by SIGTERM",
+}
+
+
+def exit_codes_text() -> str:
+    """The exit codes as ``--help`` lists them: success, verify's verdicts, then :class:`ExitCode`."""
+    from .scripture import Verdict
+
+    lines = [
+        "exit codes:",
+        "  0    success (run: the liturgy completed and the scripture is gone)",
+        f"  0-{max(Verdict).value}  verify: the verdict ALMOST.COM would give (its errorlevel)",
+    ]
+    lines += [_wrapped(f"  {code.value:<4} {code.meaning}", 7) for code in ExitCode]
+    return "\n".join(lines)
+
+
+def _wrapped(text: str, indent: int = 0) -> str:
+    """``text`` filled to the width argparse uses for its own help, later lines indented."""
+    import textwrap
+
+    return textwrap.fill(text, width=79, subsequent_indent=" " * indent, break_on_hyphens=False)
 
 
 class CliError(Exception):
@@ -95,9 +141,23 @@ def _program_names() -> list[str]:
     return list(PROGRAMS)
 
 
+PREFIX = "almostism-dos: error: "  # every failure's one line starts so, whichever command failed
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying a usage error in the tool's one line and exit code, and able to add a
+    text to its help that is worked out only when the help is printed (``later_epilog``)."""
+
+    later_epilog: Callable[[], str] | None = None
+
     def error(self, message: str) -> NoReturn:
-        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.USAGE, f"{PREFIX}{message} (see: {self.prog} --help)\n")
+
+    def format_help(self) -> str:
+        if self.later_epilog is not None:
+            self.epilog = "\n\n".join(filter(None, [self.epilog, self.later_epilog()]))
+            self.later_epilog = None
+        return super().format_help()
 
 
 def printable(text: str) -> str:
@@ -143,18 +203,37 @@ def _verify(args: argparse.Namespace) -> int:
     from .scripture import Verdict
 
     path: Path = args.file
+    shown = printable(str(path))
     try:
         data: bytes | None = read_head(path, scripture.SIZE + 1)  # as much as ALMOST.COM reads to judge
     except InputMissing:
         data = None
     except InputError as error:
-        print(f"{Verdict.IO.value} {Verdict.IO.meaning}: {printable(str(error))}")
+        print(
+            f"{shown}: ALMOST.COM would give {Verdict.IO.value}, I/O failure ({printable(str(error))}): "
+            f"{Verdict.IO.would}. Nothing was changed."
+        )
         return Verdict.IO
-    verdict = reference.judge(data)
+    verdict, flaw = reference.judgement(data)
     unique = reference.unique_byte(data) if data is not None else None
-    detail = f", unique byte 0x{unique:02X}" if unique is not None else ""
-    print(f"{printable(str(path))}: {verdict.value} {verdict.meaning}{detail}")
+    lead = verdict.meaning.split(":")[0] + (f" (invalid {flaw.value})" if flaw is not None else "")
+    detail = f"; unique byte 0x{unique:02X}" if unique is not None else ""
+    said = f"ALMOST.COM would give {verdict.value}, {lead}: {verdict.would}{detail}"
+    print(f"{shown}: {said}. Nothing was changed.")
+    if data is not None and _looks_like_an_image(path, data):
+        print(f"{shown} looks like a disk image: almostism-dos inspect {shown} judges the scripture on it.")
     return verdict
+
+
+def _looks_like_an_image(path: Path, head: bytes) -> bool:
+    """A file a floppy's size or more that starts with a boot sector: someone meant ``inspect``."""
+    from .formats import FORMATS
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size >= min(FORMATS) * 1024 and head[510:512] == b"\x55\xaa"
 
 
 def _listing(args: argparse.Namespace) -> int:
@@ -307,7 +386,7 @@ def _run(args: argparse.Namespace) -> int:
     from .emulators.base import EmulatorMissing
     from .fat12 import ImageError
     from .inputs import InputError
-    from .live import LiveView
+    from .live import LiveView, can_redraw
     from .outputs import OutputError, check_output
     from .partition import has_partition_table
     from .run import run_image
@@ -331,7 +410,11 @@ def _run(args: argparse.Namespace) -> int:
         except OutputError as error:
             raise CliError(str(error), ExitCode.CANT_CREATE) from None
     emulator = _emulator(args)
-    view = None if args.json or args.quiet else LiveView(sys.stdout, emulator.title, sys.stdout.isatty())
+    view = (
+        None
+        if args.json or args.quiet
+        else LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
+    )
     try:
         report = run_image(args.image, emulator, args.timeout, view, keep=args.keep)
     except EmulatorMissing as error:
@@ -340,6 +423,9 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
     except InputError as error:
         raise _input_error(error) from None
+    finally:
+        if view is not None:
+            view.abandon()  # (a stop's or an error's line then starts a line of its own)
     if view is not None:
         view.finish(report.console)
         print()
@@ -348,19 +434,31 @@ def _run(args: argparse.Namespace) -> int:
 
         print(json.dumps(report.as_json(), indent=2))
     else:
-        print(
-            f"{emulator.title} ({report.os}): errorlevel {report.errorlevel}, "
-            f"{'scripture gone' if report.vanished else 'scripture still there'}, {report.seconds:.2f} s"
-            + (" (on a copy; the image is unchanged)" if args.keep else "")
-        )
+        print(_summary(emulator.title, report, args.keep))
+        if report.ok and not args.keep and not args.quiet:
+            image = printable(str(args.image))
+            print(
+                f"{image} is spent: its scripture is gone. To boot it again, build it again "
+                f"(almostism-dos build -o {image} --force), or boot copies with run --keep."
+            )
     if report.unsaved is not None:
-        print(f"almostism-dos: error: {printable(report.unsaved)}", file=sys.stderr)
+        print(f"{PREFIX}{printable(report.unsaved)}", file=sys.stderr)
     if report.ok:
         return 0 if report.unsaved is None else ExitCode.CANT_CREATE
-    print(f"almostism-dos: error: {printable(report.problem or '')}", file=sys.stderr)
+    print(f"{PREFIX}{printable(report.problem or '')}", file=sys.stderr)
     if report.errorlevel is None or not report.exited:
         return ExitCode.NO_RESULT
     return ExitCode.LITURGY_FAILED if report.errorlevel != 0 else ExitCode.NOT_VANISHED
+
+
+def _summary(title: str, report: RunReport, kept: bool) -> str:
+    """The verdict line: which emulator and system, the errorlevel, and what became of the scripture."""
+    where = title if report.os == title else f"{title} ({report.os})"
+    level = "no result line" if report.errorlevel is None else f"errorlevel {report.errorlevel}"
+    scripture = {True: "scripture gone", False: "scripture still there", None: "no scripture on the image"}
+    return f"{where}: {level}, {scripture[report.vanished]}, {report.seconds:.2f} s" + (
+        " (on a copy; the image is unchanged)" if kept else ""
+    )
 
 
 def _freedos(args: argparse.Namespace) -> int:
@@ -404,7 +502,14 @@ def _web(args: argparse.Namespace) -> int:
         except (SiteError, OSError) as error:
             raise CliError(str(error), ExitCode.CANT_CREATE) from None
         if not args.serve:
-            print(f"wrote {site.page} (open it through a static file server; file:// cannot load the floppy)")
+            import shlex
+
+            where = shlex.quote(str(site.directory))
+            print(f"wrote {printable(str(site.page))}")
+            print(
+                f"Serve it, then open http://127.0.0.1:8000/ (file:// cannot load the floppy): "
+                f"python3 -m http.server --bind 127.0.0.1 -d {printable(where)} 8000"
+            )
             return 0
 
         def stop(number: int, frame: object) -> None:
@@ -452,14 +557,18 @@ def _size(text: str) -> int:
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("directory", type=Path, metavar="DIR")
-    parser.add_argument("--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random)")
-    parser.add_argument("--force", action="store_true", help="replace existing files")
+    parser.add_argument(
+        "directory", type=Path, metavar="DIR", help="where to write them (created if missing)"
+    )
+    parser.add_argument(
+        "--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random, printed)"
+    )
+    parser.add_argument("--force", action="store_true", help="replace files already there")
     parser.set_defaults(run=_export)
 
 
 def _verify_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("file", type=Path, metavar="FILE", help="a file on this computer (only read)")
     parser.set_defaults(run=_verify)
 
 
@@ -469,62 +578,95 @@ def _listing_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         choices=_Later(_program_names),
         metavar="PROGRAM",  # (without it argparse lists the choices as the parser is built)
-        help="one of %(names)s (default: all)",
+        help="one of %(names)s (default: all of them)",
     )
     program.names = _Later(lambda: ", ".join(_program_names()))  # type: ignore[attr-defined]
     parser.set_defaults(run=_listing)
 
 
 def _build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="IMG")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="IMG", help="where to write the image (required)"
+    )
     parser.add_argument(
         "--media",
         choices=("floppy", "disk"),
         default="floppy",
-        help="a floppy image, or a hard-disk image (USB stick, CF card) with one partition",
+        help="a floppy image, or a hard-disk image (USB stick, CF card) with one partition "
+        "(default: %(default)s)",
     )
     sizes = parser.add_argument("--size", type=_size, metavar="N", help="%(sizes)s")
     sizes.sizes = _Later(_sizes)  # type: ignore[attr-defined]
-    parser.add_argument("--freedos", type=Path, metavar="PATH", help="FreeDOS boot floppy image or directory")
-    parser.add_argument("--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random)")
+    parser.add_argument(
+        "--boot",
+        choices=("auto", "freedos", "embedded"),
+        default="auto",
+        help="FreeDOS, or our own built-in host; auto: FreeDOS when one is configured (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--freedos",
+        type=Path,
+        metavar="PATH",
+        help="a FreeDOS boot floppy image or directory (default: $ALMOSTISM_FREEDOS, then the user cache)",
+    )
+    parser.add_argument(
+        "--unique-byte", type=unique_byte, metavar="N", help="1..255 (default: random, printed)"
+    )
     linger = parser.add_argument(
         "--linger",
         type=_linger,
         default=0,
         metavar="SECONDS",
         help="keep the verdict on screen this long before switching off, a key cutting it short "
-        "(0..%(longest)s; default 0, for CI)",
+        "(0..%(longest)s; default: %(default)s)",
     )
     linger.longest = _Later(_longest_linger)  # type: ignore[attr-defined]
     parser.add_argument("--force", action="store_true", help="replace an existing image")
-    parser.add_argument(
-        "--boot",
-        choices=("auto", "freedos", "embedded"),
-        default="auto",
-        help="FreeDOS, or the built-in host; auto: FreeDOS when one is configured",
-    )
     parser.set_defaults(run=_build)
 
 
 def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", type=Path, metavar="IMG")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("image", type=Path, metavar="IMG", help="a floppy or disk image (only read)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(run=_inspect)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:  # (NaN fails both comparisons)
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds, more than 0 and less than a day")
+    return value
+
+
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", type=Path, metavar="IMG")
-    parser.add_argument("--emulator", choices=list(REGISTRY), default=DEFAULT)
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, metavar="S")
+    parser.add_argument(
+        "image",
+        type=Path,
+        metavar="IMG",
+        help="the image to boot; the liturgy consumes its scripture, unless --keep",
+    )
+    parser.add_argument(
+        "--emulator", choices=list(REGISTRY), default=DEFAULT, help="what boots it (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=TIMEOUT,
+        metavar="S",
+        help="give up after S seconds with no result line (default: %(default)g)",
+    )
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
     shown.add_argument("--quiet", action="store_true", help="print only the final verdict line")
-    parser.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG untouched")
-    parser.add_argument("--force", action="store_true", help="replace an existing --screenshot file")
+    parser.add_argument("--keep", action="store_true", help="boot a private copy; leave IMG as it was")
     screenshot = parser.add_argument(
         "--screenshot", type=Path, metavar="PNG", help="save the final text screen (%(emulators)s)"
     )
     _naming_emulators(screenshot, "screenshot")
+    parser.add_argument("--force", action="store_true", help="replace an existing --screenshot file")
     protected = parser.add_argument(
         "--write-protected", action="store_true", help="a write-protected floppy (%(emulators)s)"
     )
@@ -542,35 +684,119 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _freedos_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    fetching = actions.add_parser("fetch", help="download the official FreeDOS 1.3 floppy edition")
+    actions = parser.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    fetching = actions.add_parser(
+        "fetch",
+        help="download the official FreeDOS 1.3 floppy edition and cache its boot floppy",
+        description="Download the official FreeDOS 1.3 Floppy Edition, check it against its pinned SHA-256 "
+        "and cache its boot floppy, where build finds it.",
+    )
     fetching.add_argument("--url", help=argparse.SUPPRESS)  # a mirror; the pin still applies
     fetching.add_argument("--sha256", help=argparse.SUPPRESS)
-    importing = actions.add_parser("import", help="validate a local FreeDOS boot floppy image and cache it")
-    importing.add_argument("path", type=Path, metavar="PATH")
+    importing = actions.add_parser(
+        "import",
+        help="check a local FreeDOS boot floppy image and cache it",
+        description="Check a local FreeDOS boot floppy image and cache it, where build finds it.",
+    )
+    importing.add_argument("path", type=Path, metavar="PATH", help="a FreeDOS boot floppy image (only read)")
     parser.set_defaults(run=_freedos)
 
 
 def _web_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", type=Path, metavar="IMG")
+    parser.add_argument("image", type=Path, metavar="IMG", help="the floppy or disk image the page boots")
     parser.add_argument("-o", "--output", type=Path, metavar="DIR", help="write the site into DIR")
     parser.add_argument("--force", action="store_true", help="replace a site already in DIR")
-    parser.add_argument("--serve", action="store_true", help="write it to a temporary directory and serve it")
-    parser.add_argument("--port", type=_port, default=8086, metavar="N", help="--serve's port on 127.0.0.1")
+    parser.add_argument(
+        "--serve", action="store_true", help="write it to a temporary directory and serve it on 127.0.0.1"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8086, metavar="N", help="--serve's port (default: %(default)s)"
+    )
     parser.set_defaults(run=_web)
 
 
-# Each command: its summary in the top-level help, and what adds its arguments to its parser.
-_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "export": ("write ALMOST.COM and SCRIPTUR.ALM into a directory", _export_arguments),
-    "verify": ("judge a file as ALMOST.COM would; exit with the verdict", _verify_arguments),
-    "listing": ("print the annotated listing", _listing_arguments),
-    "build": ("build a bootable floppy image that performs the liturgy", _build_arguments),
-    "inspect": ("show what an image holds", _inspect_arguments),
-    "run": ("boot an image in an emulator and check the scripture vanished", _run_arguments),
-    "freedos": ("get FreeDOS into the user cache", _freedos_arguments),
-    "web": ("a static web page that boots the floppy in the browser (v86)", _web_arguments),
+@dataclass(frozen=True)
+class _Command:
+    """One command: its line in the top-level help, its own help's description and examples, and what
+    adds its arguments to its parser."""
+
+    summary: str
+    description: str
+    examples: tuple[str, ...]
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+
+
+# In the order a person uses them: build, run, inspect; then the rest.
+_COMMANDS: dict[str, _Command] = {
+    "build": _Command(
+        "build a bootable image that performs the liturgy",
+        "Write a floppy image (or a hard-disk image for a USB stick or a CF card) that boots, runs "
+        "ALMOST.COM on its scripture, prints ALMOSTISM RESULT errorlevel=N and switches off.",
+        (
+            "almostism-dos build -o almostism.img",
+            "almostism-dos build -o a.img --size 360 --boot embedded",
+            "almostism-dos build -o stick.img --media disk --linger 10",
+        ),
+        _build_arguments,
+    ),
+    "run": _Command(
+        "boot an image in an emulator and check the scripture vanished",
+        "Boot IMG in an emulator, show its screen, then read IMG again: exit 0 only when the liturgy "
+        "reported errorlevel 0 and the scripture is gone. The boot consumes the scripture; --keep boots "
+        "a copy instead.",
+        (
+            "almostism-dos run almostism.img",
+            "almostism-dos run --keep --emulator bochs almostism.img",
+            "almostism-dos run --json --as usb almostism.img",
+        ),
+        _run_arguments,
+    ),
+    "inspect": _Command(
+        "show what an image holds and what its scripture would get",
+        "Show an image's format, partitions, files, and its scripture's state: valid, judged (the "
+        "errorlevel it would get), or absent. Only reads IMG.",
+        ("almostism-dos inspect almostism.img", "almostism-dos inspect --json stick.img"),
+        _inspect_arguments,
+    ),
+    "verify": _Command(
+        "judge a file as ALMOST.COM would; exit with that verdict",
+        "Judge FILE as ALMOST.COM would, and exit with the errorlevel it would give (0-6). Only reads "
+        "FILE: nothing is zeroed or deleted. For a disk image, use inspect.",
+        ("almostism-dos verify SCRIPTUR.ALM",),
+        _verify_arguments,
+    ),
+    "web": _Command(
+        "a web page that boots the image in the browser (v86)",
+        "Write a static site that boots IMG in the browser (v86), or serve one on 127.0.0.1.",
+        (
+            "almostism-dos web almostism.img --serve",
+            "almostism-dos web almostism.img -o site && python3 -m http.server -d site 8000",
+        ),
+        _web_arguments,
+    ),
+    "freedos": _Command(
+        "get FreeDOS into the user cache, for build",
+        "Get a FreeDOS boot floppy into the user cache, where build finds it.",
+        ("almostism-dos freedos fetch", "almostism-dos freedos import x86BOOT.img"),
+        _freedos_arguments,
+    ),
+    "export": _Command(
+        "write ALMOST.COM and SCRIPTUR.ALM into a directory",
+        "Write ALMOST.COM and a scripture into DIR, to copy onto any DOS disk by hand.",
+        ("almostism-dos export out/ --unique-byte 0x5a",),
+        _export_arguments,
+    ),
+    "listing": _Command(
+        "print the annotated listing of the shipped programs",
+        "Print each program's listing: address, bytes and source line.",
+        ("almostism-dos listing almost",),
+        _listing_arguments,
+    ),
 }
+
+
+def _examples(lines: Sequence[str]) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -578,25 +804,48 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     only, which is all its arguments need. (Every parser argparse creates asks gettext for its section
     titles, a search of the file system each time: measured, building the other seven cost a ``run``
     4 ms, 8 against 4.)"""
-    parser = _Parser(prog="almostism-dos", description="Build, export and boot the Almostism scripture.")
+    parser = _Parser(
+        prog="almostism-dos",
+        description=_wrapped(
+            "Build, boot and prove the Almostism scripture: a 1023-byte file that DOS reads, verifies "
+            "and deletes."
+        ),
+        epilog=_examples(["almostism-dos build -o almostism.img", "almostism-dos run almostism.img"])
+        + "\n\nalmostism-dos COMMAND --help tells more of each.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.later_epilog = exit_codes_text
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (summary, add_arguments) in _COMMANDS.items():
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND", title="commands"
+    )
+    for name, spec in _COMMANDS.items():
         if command in (None, name):
-            add_arguments(commands.add_parser(name, help=summary))
+            spec.add_arguments(
+                commands.add_parser(
+                    name,
+                    help=spec.summary,
+                    description=_wrapped(spec.description),
+                    epilog=_examples(spec.examples),
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                )
+            )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:  # what the tool is and its commands, rather than argparse's one complaint
+        build_parser().print_help(sys.stderr)
+        return ExitCode.USAGE
     named = next((word for word in arguments if not word.startswith("-")), None)  # the command, if any
     args = build_parser(named if named in _COMMANDS else None).parse_args(arguments)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return int(run(args))
     except CliError as error:
-        print(f"almostism-dos: error: {printable(str(error))}", file=sys.stderr)
+        print(f"{PREFIX}{printable(str(error))}", file=sys.stderr)
         return error.code
     except Exception as error:
         from .assembler import AssemblyError
@@ -605,7 +854,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not isinstance(error, (AssemblyError, Not8086Error, BudgetError)):
             raise
-        print(f"almostism-dos: error: the shipped assembly failed to build: {error}", file=sys.stderr)
+        print(f"{PREFIX}the shipped assembly failed to build: {error}", file=sys.stderr)
         return ExitCode.SOFTWARE
 
 
@@ -674,5 +923,5 @@ def _output_cut_short() -> int:
     ``run`` has finished its boot and judged the image by then (its live view stops writing, no more)."""
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    print("almostism-dos: error: standard output was closed before everything was written", file=sys.stderr)
+    print(f"{PREFIX}standard output was closed before everything was written", file=sys.stderr)
     return ExitCode.IO_ERROR

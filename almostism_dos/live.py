@@ -1,9 +1,10 @@
 """Showing a boot to the person who started it, as it happens.
 
 New lines of the emulator's rendered screen are printed as plain text as soon as they are complete.
-On a terminal a one-line status (emulator, elapsed seconds) is redrawn in place below them and removed
-at the end; anywhere else (CI logs, pipes) only plain lines are written, no cursor movement. The
-emulator's own control sequences never get here: :mod:`almostism_dos.screen` has rendered them.
+On a terminal a one-line status (emulator, what it is doing, elapsed seconds) is drawn from the start,
+redrawn in place below them twice a second and removed at the end; anywhere else (CI logs, pipes, a
+terminal that says it is ``dumb``) only plain lines are written, no cursor movement. The emulator's own
+control sequences never get here: :mod:`almostism_dos.screen` has rendered them.
 
 A reader that goes away (``run IMG | head -1``) stops the showing, not the boot: the liturgy runs to
 its end and the image is judged, and the command says afterwards that its output was cut short.
@@ -11,40 +12,73 @@ its end and the image is judged, and the command says afterwards that its output
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from .screen import Screen
 
 _ERASE_LINE = "\r\x1b[K"  # ours, on a terminal only: back to column 0, clear to the end of the line
+_TICK = 0.5  # seconds between redraws of the status while the emulator shows nothing new
+
+
+def can_redraw(out: TextIO) -> bool:
+    """True when ``out`` is a terminal that moves its cursor: not a pipe or a file, not ``TERM=dumb``."""
+    return out.isatty() and os.environ.get("TERM", "") != "dumb"
 
 
 class LiveView:
-    """An observer for :meth:`Emulator.boot` that prints the boot as plain lines."""
+    """An observer for :meth:`Emulator.boot` that prints the boot as plain lines.
 
-    def __init__(self, out: TextIO, title: str, interactive: bool) -> None:
+    ``doing`` tells the status what the emulator is busy with (fetching v86, starting Chromium); the
+    status is drawn at once and kept alive by a thread of its own, so a person sees from the first
+    second that something is under way, however long the emulator is silent."""
+
+    def __init__(
+        self, out: TextIO, title: str, interactive: bool, doing: Callable[[], str] | None = None
+    ) -> None:
         self.out = out
         self.title = title
         self.interactive = interactive
+        self.doing = doing
         self.printed = 0  # transcript lines already written
         self.started = time.monotonic()
         self._status = False
         self.reader_gone = False  # the output's reader went away: nothing more is written
+        self._lock = threading.Lock()  # the boot's observer calls and the ticker write in turn
+        self._ended = threading.Event()
+        if interactive:
+            self._show([])
+            threading.Thread(target=self._tick, daemon=True).start()
 
     def __call__(self, screen: Screen) -> None:
         self._show(screen.complete_lines())
 
     def finish(self, transcript: str) -> None:
         """Write the rest of the final transcript and remove the status line."""
+        self._ended.set()
         self._show(transcript.splitlines(), final=True)
 
+    def abandon(self) -> None:
+        """The boot was cut short (Ctrl-C, a signal, an error): remove the status line, so that whatever
+        is said next starts a line of its own."""
+        self._ended.set()
+        self._show([], final=True)
+
+    def _tick(self) -> None:
+        while not self._ended.wait(_TICK):
+            self._show([])
+
     def _show(self, lines: list[str], final: bool = False) -> None:
-        if self.reader_gone:
-            return
-        try:
-            self._write(lines, final)
-        except BrokenPipeError:
-            self.reader_gone = True
+        with self._lock:
+            if self.reader_gone:
+                return
+            try:
+                self._write(lines, final)
+            except BrokenPipeError:
+                self.reader_gone = True
 
     def _write(self, lines: list[str], final: bool) -> None:
         new = lines[self.printed :]
@@ -56,7 +90,10 @@ class LiveView:
         for line in new:
             self.out.write(line + "\n")
         self.printed = max(self.printed, len(lines))
-        if self.interactive and not final:
-            self.out.write(f"[{self.title}: {time.monotonic() - self.started:.1f} s]")
+        if self.interactive and not final and not self._ended.is_set():
+            doing = self.doing() if self.doing is not None else ""
+            self.out.write(
+                f"[{self.title}: {doing + ', ' if doing else ''}{time.monotonic() - self.started:.1f} s]"
+            )
             self._status = True
         self.out.flush()

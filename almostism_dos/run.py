@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,12 +29,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunReport:
-    """The outcome of one run; ``ok`` only if errorlevel 0 and the scripture is gone from the image."""
+    """The outcome of one run; ``ok`` only if errorlevel 0 and the scripture is gone from the image.
+
+    ``vanished`` says whether the scripture left the image, and is None when the image held none
+    before the boot: nothing can vanish that was never there."""
 
     emulator: str
     os: str
     errorlevel: int | None
-    vanished: bool
+    vanished: bool | None
     seconds: float
     console: str
     exited: bool
@@ -42,12 +45,27 @@ class RunReport:
     unsaved: str | None = None  # an output asked for that could not be saved (a screenshot), and why
 
     @property
+    def had_scripture(self) -> bool:
+        return self.vanished is not None
+
+    @property
     def ok(self) -> bool:
-        return self.errorlevel == 0 and self.vanished and self.problem is None
+        return self.errorlevel == 0 and self.vanished is True and self.problem is None
 
     def as_json(self) -> dict[str, object]:
-        data = asdict(self)
-        return {key: data[key] for key in ("emulator", "os", "errorlevel", "vanished", "seconds", "console")}
+        """The report for machines: what the screen and the image said, ``ok``, and why not (``reason``,
+        the words the error line gives)."""
+        return {
+            "emulator": self.emulator,
+            "os": self.os,
+            "errorlevel": self.errorlevel,
+            "had_scripture": self.had_scripture,
+            "vanished": self.vanished,
+            "ok": self.ok,
+            "reason": self.problem,
+            "seconds": self.seconds,
+            "console": self.console,
+        }
 
 
 def _read(image: Path) -> bytes:
@@ -103,7 +121,8 @@ def run_image(
         from .inspection import boot_system  # (loaded while the emulator booted: _meanwhile)
         from .scripture import SCRIPTURE_FILE
 
-        vanished = _parsed(_read(booted)).find(SCRIPTURE_FILE) is None
+        had_scripture = parsed.find(SCRIPTURE_FILE) is not None  # (parsed before the boot)
+        vanished = _parsed(_read(booted)).find(SCRIPTURE_FILE) is None if had_scripture else None
 
     system = emulator.operating_system(boot_system(parsed))
     return RunReport(
@@ -119,7 +138,7 @@ def run_image(
     )
 
 
-def _problem(outcome: Outcome, vanished: bool, timeout: float) -> str | None:
+def _problem(outcome: Outcome, vanished: bool | None, timeout: float) -> str | None:
     """What went wrong in a boot that ran, in one line; None if nothing did."""
     if not outcome.exited:
         from .result_line import last_lines
@@ -128,6 +147,13 @@ def _problem(outcome: Outcome, vanished: bool, timeout: float) -> str | None:
         return f"timed out after {timeout:g} s; the screen last showed: {where}"
     if outcome.errorlevel is None:
         return "the emulator exited without printing the result line"
+    if vanished is None:
+        from .scripture import SCRIPTURE_FILE
+
+        return (
+            f"the image held no {SCRIPTURE_FILE} to begin with (errorlevel {outcome.errorlevel}); "
+            "build a new image with almostism-dos build -o IMG --force"
+        )
     if outcome.errorlevel != 0:
         return f"the liturgy ended with errorlevel {outcome.errorlevel}"
     if not vanished:

@@ -56,6 +56,11 @@ class Verdict(IntEnum):
         """A one-line description, as the README's exit-code table gives it."""
         return _MEANINGS[self]
 
+    @property
+    def would(self) -> str:
+        """What ALMOST.COM would do with the file, said before anything is done (``verify``)."""
+        return _WOULD[self]
+
 
 class Step(IntEnum):
     """Where an I/O failure happened (ALMOST.COM counts it in BP); the name is what it prints."""
@@ -81,6 +86,17 @@ _MEANINGS = {
     Verdict.FALSE: "false teaching: creed present but short, bad checksum or parser; destroyed unrun",
     Verdict.IO: "I/O failure: left intact",
     Verdict.HUSK: "interrupted liturgy completed: a 1023-byte all-zero husk, deleted",
+}
+
+
+_WOULD = {
+    Verdict.COMPLETE: "it would zero the file, then delete it",
+    Verdict.ABSENT: "there is no file to touch",
+    Verdict.FOREIGN: "it would leave the file untouched",
+    Verdict.GAP: "it would zero its first 1023 bytes without running it, then delete it",
+    Verdict.FALSE: "it would zero it without running it, then delete it",
+    Verdict.IO: "it would leave the file intact",
+    Verdict.HUSK: "it would delete the husk",
 }
 
 

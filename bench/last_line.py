@@ -28,7 +28,7 @@ def one_boot(emulator: str, floppy: bytes) -> bool:
         image = Path(scratch) / "a.img"
         image.write_bytes(floppy)
         report = run_image(image, emulator_class(emulator).configured(RunOptions()))
-        return report.errorlevel == 0 and report.vanished
+        return report.ok
 
 
 def main() -> None:

@@ -56,8 +56,11 @@ def test_run_json_and_screenshot(
     capsys.readouterr()
     assert main(["run", str(image), "--json", "--screenshot", str(png)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"emulator", "os", "errorlevel", "vanished", "seconds", "console"}
+    assert set(report) == {
+        *("emulator", "os", "errorlevel", "had_scripture", "vanished", "ok", "reason", "seconds", "console")
+    }
     assert report["errorlevel"] == 0 and report["vanished"] is True
+    assert report["had_scripture"] is True and report["ok"] is True and report["reason"] is None
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -81,6 +81,7 @@ class Emulator(ABC):
     boots_as: ClassVar[tuple[str, ...]] = ("floppy",)  # the RunOptions.boot_as values it honours
     protects_as: ClassVar[tuple[str, ...]] = ("floppy",)  # where it honours write_protected, if at all
     unsaved: str | None  # set by a boot that could not save an output asked of it (see Outcome)
+    doing: str = ""  # what a boot is busy with before the machine shows anything, for a person watching
 
     @classmethod
     def accepts(cls) -> frozenset[str]:

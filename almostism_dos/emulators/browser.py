@@ -195,14 +195,18 @@ class Browser(Emulator):
 
         deadline = time.monotonic() + timeout
         with tempfile.TemporaryDirectory(prefix="almostism-browser-") as scratch:
+            self.doing = "getting v86"  # (from the cache; the first time, by npm)
             try:
                 site = write_site(image, Path(scratch) / "site", boot_as=self.boot_as)
             except (V86Unavailable, BiosMissing) as error:
                 raise EmulatorMissing(str(error)) from None
             with serving(site.directory) as running:
+                self.doing = "starting Chromium"
                 page = boot_page(program)
                 try:
+                    self.doing = "loading v86"
                     page.goto(url(running, PAGE))
+                    self.doing = "booting"
                     outcome = self._follow(page, screen, observer, deadline)
                     if outcome is not None:  # the floppy as v86 left it, renamed into place whole
                         booted = (site.directory / IMAGE).read_bytes()
