@@ -53,7 +53,7 @@ class Verdict(IntEnum):
 
     @property
     def meaning(self) -> str:
-        """A one-line description, as the README's exit-code table gives it."""
+        """A one-line description, as docs/reference.md's exit-code table gives it."""
         return _MEANINGS[self]
 
     @property

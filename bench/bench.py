@@ -22,7 +22,7 @@ before every boot), so both see the same machine:
 environment of its own (its dependencies are the running interpreter's), never the editable checkout,
 whose import hook alone costs every start about 20 ms.
 
-Prints a Markdown table for the README. Nothing is asserted: the numbers are the result.
+Prints a Markdown table for docs/benchmarks.md. Nothing is asserted: the numbers are the result.
 """
 
 from __future__ import annotations

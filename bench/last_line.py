@@ -4,7 +4,7 @@ emulators that read the screen at the power-off (QEMU, Bochs), several boots at 
     python -m bench.last_line [--boots N] [--jobs J] [--emulator NAME]     (from the repository's top)
 
 A boot counts when its final screen shows ``ALMOSTISM RESULT errorlevel=0`` and the scripture is gone.
-The FreeDOS rows need ``ALMOSTISM_FREEDOS``. The README's "Host quirks" quotes a run.
+The FreeDOS rows need ``ALMOSTISM_FREEDOS``. docs/host-quirks.md quotes a run.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fault matrix as a table for the README ("Reliability"): every cell from a real run.
+"""The fault matrix as a table for docs/reliability.md: every cell from a real run.
 
     python -m bench.reliability [--host NAME] [--case TEXT]     (from the repository's top)
 

@@ -1,4 +1,4 @@
-"""The web page in headless Chromium: boot-to-result time beside a bare v86 boot, and the README's picture.
+"""The web page in headless Chromium: boot-to-result time beside a bare v86 boot, and the guide's picture.
 
     python -m bench.web [--repeat N] [--screenshot bench/web-page.png]     (from the repository's top)
 
@@ -7,7 +7,7 @@
 - bare v86 boot: the same page, emulator and BIOS with a floppy whose boot sector only powers off, from
   page load until SeaBIOS says "Booting from Floppy". Both in the same browser session.
 
-Prints a Markdown table for the README and saves a screenshot of the page after the liturgy. Needs
+Prints a Markdown table for docs/benchmarks.md and saves a screenshot of the page after the liturgy. Needs
 Debian's Chromium, Playwright's Python package and v86 (npm, once). Nothing is asserted.
 """
 

@@ -19,7 +19,7 @@ from vm.dos import Disk, RunResult, run_com
 
 RunLiturgy = Callable[..., RunResult]
 
-# How many cases each fuzz test draws unless its variable says otherwise (the README quotes these).
+# How many cases each fuzz test draws unless its variable says otherwise (CONTRIBUTING.md quotes these).
 FUZZ_DEFAULTS = {
     "ALMOSTISM_FUZZ_EXAMPLES": 3000,
     "ALMOSTISM_IMAGE_FUZZ": 300,

@@ -13,7 +13,7 @@ bytes zeroed and its chain freed in every FAT (under FreeDOS the entry's write s
 
 ``ALMOSTISM_HOST_FUZZ=10000 .venv/bin/pytest tests/test_host_fuzz.py -k embedded`` and
 ``ALMOSTISM_FREEDOS_FUZZ=1000 .venv/bin/pytest tests/test_host_fuzz.py -k freedos`` run the long
-campaigns the README quotes (a FreeDOS boot takes about ten times as long).
+campaigns docs/reliability.md quotes (a FreeDOS boot takes about ten times as long).
 """
 
 from __future__ import annotations
