@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import programs
+from almostism_dos import freedos, programs
 from almostism_dos.assembler import Assembly
 from almostism_dos.emulators import BOOT_AS, REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import Emulator, RunOptions
@@ -46,6 +46,16 @@ def ctrl_c_reaches_children() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture(scope="session")
+def configured_freedos() -> Path:
+    """The FreeDOS boot floppy configured here (``ALMOSTISM_FREEDOS``, the user cache); the test is
+    skipped, saying how to configure one, where there is none."""
+    located = freedos.locate(None)
+    if located is None:
+        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT} or run 'almostism-dos freedos fetch'")
+    return located
 
 
 @pytest.fixture(scope="session")

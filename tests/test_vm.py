@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import freedos, reference, scripture
+from almostism_dos import reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators import BOOT_AS
 from almostism_dos.emulators.base import RunOptions
@@ -20,14 +20,6 @@ from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
 from vm.disk_changes import unexpected_changes
-
-
-@pytest.fixture(scope="session")
-def configured_freedos() -> Path:
-    located = freedos.locate(None)
-    if located is None:
-        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT} or run 'almostism-dos freedos fetch'")
-    return located
 
 
 @pytest.mark.vm
