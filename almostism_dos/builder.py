@@ -16,6 +16,7 @@ from .floppy import embedded_floppy, freedos_floppy
 from .formats import FORMATS
 from .image import build_epoch
 from .outputs import write_atomically
+from .result_line import DEFAULT_LINGER
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def build(
     force: bool = False,
     boot: str = "auto",
     media: str = "floppy",
-    linger: int = 0,
+    linger: int = DEFAULT_LINGER,
 ) -> Built:
     """Build an Almostism image at ``output``: a floppy of ``size`` KB, or a disk of ``size`` MB.
     Raises FreeDosError, OutputError, BuildError (and PartitionError for a disk size out of range)."""

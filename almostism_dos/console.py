@@ -16,9 +16,10 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .result_line import result_in
+from .result_line import RESULT_PREFIX, countdown_in, result_in
 from .text_screen import text_rows
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 _POLL = 0.25  # the longest wait for output before the observer hears of the silence (status redraws)
 _CHUNK = 65536
+_AFTER_RESULT = 5.0  # seconds a boot may still take once its result line is in (and past a countdown)
+_MARK = RESULT_PREFIX.split()[-1]  # in the raw stream: the result line may be on the screen now
 
 
 def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
@@ -65,12 +68,17 @@ def follow(
     timeout: float,
     observer: Observer | None = None,
     stop: pexpect.spawn | None = None,
+    press_key: Callable[[], None] | None = None,
 ) -> tuple[int | None, bool]:
-    """Feed the child's output to ``screen`` until it ends, within ``timeout`` seconds in all.
+    """Feed the child's output to ``screen`` until it ends, within ``timeout`` seconds to its result line.
 
     Returns the errorlevel of the last result line on the screen (None: none appeared) and whether the
-    child ended by itself. At the deadline the emulator is killed: ``stop``, where the screen is read
-    from a terminal other than the emulator's own (Bochs), else the child.
+    child ended by itself. Once the result line is on the screen, ``press_key`` is called (once): the
+    emulator presses a key in the guest, which cuts the countdown of a ``--linger`` image short, so a
+    boot costs what a ``--linger 0`` boot costs. From then on the deadline is the countdown's, never
+    ``timeout``'s: a countdown the key did not reach is waited out, not cut. At the deadline the
+    emulator is killed: ``stop``, where the screen is read from a terminal other than the emulator's
+    own (Bochs), else the child.
     """
     deadline = time.monotonic() + timeout
     exited = False
@@ -80,16 +88,30 @@ def follow(
     screen.feed("")  # load the terminal emulator now, while the emulator starts and shows nothing yet
     if observer is not None:
         observer(screen)  # (and what the observer loads on its first call)
+    seen, tail = False, ""  # the result line seen; the stream's last characters, for a mark split in two
     while (left := deadline - time.monotonic()) > 0:
         try:
             data = chunks.get(timeout=min(_POLL, left))
         except queue.Empty:
             data = b""
         ended, data = _with_the_rest(chunks, data)
-        screen.feed(decoder.decode(data))
+        text = decoder.decode(data)
+        screen.feed(text)
         if ended:
             exited = True
             break
+        # The rendered screen is searched only once the raw stream has shown the mark: rendering it
+        # at every chunk would cost each boot milliseconds for nothing.
+        if text and (seen or _MARK in tail + text):
+            shown = "\n".join(screen.display())
+            if not seen and result_in(shown) is not None:
+                seen = True
+                deadline = max(deadline, time.monotonic() + _AFTER_RESULT)
+                if press_key is not None:
+                    press_key()
+            if seen and (seconds := countdown_in(shown)) is not None:
+                deadline = max(deadline, time.monotonic() + seconds + _AFTER_RESULT)
+        tail = (tail + text)[-len(_MARK) :]
         if observer is not None:
             observer(screen)
     if not exited:

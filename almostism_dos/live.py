@@ -1,8 +1,9 @@
 """Showing a boot to the person who started it, as it happens.
 
 New lines of the emulator's rendered screen are printed as plain text as soon as they are complete.
-On a terminal a one-line status (emulator, what it is doing, elapsed seconds) is drawn from the start,
-redrawn in place below them twice a second and removed at the end; anywhere else (CI logs, pipes, a
+On a terminal a one-line status (emulator, what it is doing, elapsed seconds, then the line the guest is
+still writing, such as a countdown redrawn each second) is drawn from the start, redrawn in place below
+them twice a second and at every change, and removed at the end; anywhere else (CI logs, pipes, a
 terminal that says it is ``dumb``) only plain lines are written, no cursor movement. The emulator's own
 control sequences never get here: :mod:`almostism_dos.screen` has rendered them.
 
@@ -13,6 +14,7 @@ its end and the image is judged, and the command says afterwards that its output
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +46,7 @@ class LiveView:
         self.interactive = interactive
         self.doing = doing
         self.printed = 0  # transcript lines already written
+        self.current = ""  # the line the guest is still writing (the cursor's), shown in the status
         self.started = time.monotonic()
         self._status = False
         self.reader_gone = False  # the output's reader went away: nothing more is written
@@ -54,6 +57,8 @@ class LiveView:
             threading.Thread(target=self._tick, daemon=True).start()
 
     def __call__(self, screen: Screen) -> None:
+        if self.interactive:
+            self.current = screen.current_line()
         self._show(screen.complete_lines())
 
     def finish(self, transcript: str) -> None:
@@ -92,8 +97,10 @@ class LiveView:
         self.printed = max(self.printed, len(lines))
         if self.interactive and not final and not self._ended.is_set():
             doing = self.doing() if self.doing is not None else ""
-            self.out.write(
-                f"[{self.title}: {doing + ', ' if doing else ''}{time.monotonic() - self.started:.1f} s]"
-            )
+            status = f"[{self.title}: {doing + ', ' if doing else ''}{time.monotonic() - self.started:.1f} s]"
+            if self.current:
+                status += " " + self.current
+            width = shutil.get_terminal_size().columns
+            self.out.write(status[: max(width - 1, 20)])  # one row: a wrapped status would not be erased
             self._status = True
         self.out.flush()

@@ -18,6 +18,8 @@ NO_APM_LINE = "The liturgy is over; the PC may be switched off."  # the last lin
 COUNTDOWN_PREFIX = "Switching off in "
 COUNTDOWN_SUFFIX = " s - press a key to switch off now "
 LONGEST_LINGER = 99  # seconds: two digits
+DEFAULT_LINGER = 10  # seconds a person gets to read the verdict unless the build says otherwise
+_COUNTDOWN = re.compile(rf"{re.escape(COUNTDOWN_PREFIX)}(\d{{1,2}}){re.escape(COUNTDOWN_SUFFIX.rstrip())}")
 
 
 def parse_result(line: str) -> int | None:
@@ -35,3 +37,9 @@ def result_in(console: str) -> int | None:
     """The errorlevel of the last result line on a console, or None if there is none."""
     levels = [level for line in console.splitlines() if (level := parse_result(line)) is not None]
     return levels[-1] if levels else None
+
+
+def countdown_in(console: str) -> int | None:
+    """The seconds the last countdown line on a console still shows, or None if there is none."""
+    shown = _COUNTDOWN.findall(console)
+    return int(shown[-1]) if shown else None

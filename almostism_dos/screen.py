@@ -85,6 +85,12 @@ class Screen:
         shown = [line.rstrip() for line in self._screen.display[: self._screen.cursor.y]]
         return list(self._screen.gone) + shown
 
+    def current_line(self) -> str:
+        """The line the cursor is on, which may still change (a countdown redrawn in place)."""
+        screen = self._screen
+        row = screen.buffer[screen.cursor.y]  # (one row: pyte's display renders all of them)
+        return "".join(row[column].data for column in range(screen.columns)).rstrip()
+
     def lines(self) -> list[str]:
         """The whole transcript: every line kept, then the screen down to its last text."""
         shown = [line.rstrip() for line in self._screen.display[: self._screen.used_rows()]]

@@ -16,7 +16,9 @@ before every boot), so both see the same machine:
   ``script`` (a pty for its term display), its debugger told ``c`` by a command file;
 - DOSBox: ``run --emulator dosbox`` vs. DOSBox starting and exiting at once, its logo cut short as
   ``run`` cuts it; and that vs. DOSBox showing its whole 600 ms logo first;
-- build: ``almostism-dos build`` vs. the equivalent mtools pipeline (mformat + mcopy + mattrib).
+- build: ``almostism-dos build`` vs. the equivalent mtools pipeline (mformat + mcopy + mattrib);
+- ``run`` (QEMU, Bochs) on an image with the default countdown, which ``run`` cuts short by pressing a
+  key, vs. ``run`` on the same floppy built ``--linger 0``.
 
 ``almostism-dos`` is the command users run: the wheel built from this tree, installed in a virtual
 environment of its own (its dependencies are the running interpreter's), never the editable checkout,
@@ -47,6 +49,7 @@ from almostism_dos.floppy import embedded_floppy, freedos_files
 from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import POWEROFF
+from almostism_dos.result_line import DEFAULT_LINGER
 
 HERE = Path(__file__).parent
 CLI: list[str] = []  # the installed command, once main() has installed it
@@ -200,6 +203,10 @@ def main() -> None:
              "QEMU alone on the same floppy", same_floppy)  # fmt: skip
         pair("Python floor: interpreter + argparse + QEMU in a pty, drained", booting(embedded,
              pristine_embedded, python_floor), "QEMU alone on the same floppy", same_floppy)  # fmt: skip
+        lingering = embedded_floppy(FORMATS[1440], reference.build(90), 0, linger=DEFAULT_LINGER)
+        pair(f"`run`, self-booting, the default {DEFAULT_LINGER} s countdown (the key pressed)",
+             booting(embedded, lingering, via_run()), "`run`, the same floppy built `--linger 0`",
+             booting(floor_image, pristine_embedded, via_run()))  # fmt: skip
         if located is None:
             print(f"(no FreeDOS configured: set {freedos.ENVIRONMENT} for the FreeDOS rows)", file=sys.stderr)
         else:
@@ -216,6 +223,10 @@ def main() -> None:
             bochs_floor = bochs_bare(bare, work)
             pair("`run --emulator bochs`, self-booting", booting(embedded, pristine_embedded,
                  via_run("--emulator", "bochs")), "bare Bochs boot", bochs_floor)  # fmt: skip
+            pair(f"`run --emulator bochs`, the default {DEFAULT_LINGER} s countdown (the key pressed)",
+                 booting(embedded, lingering, via_run("--emulator", "bochs")),
+                 "`run --emulator bochs`, `--linger 0`",
+                 booting(floor_image, pristine_embedded, via_run("--emulator", "bochs")))  # fmt: skip
             if located is not None:
                 pair("`run --emulator bochs`, FreeDOS", booting(embedded, pristine,
                      via_run("--emulator", "bochs")), "bare Bochs boot", bochs_floor)  # fmt: skip

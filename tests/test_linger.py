@@ -15,10 +15,17 @@ import pytest
 
 from almostism_dos import floppy, freedos, reference
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.emulators.qemu import command
+from almostism_dos.emulators.qemu import Qmp, command
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
-from almostism_dos.result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, NO_APM_LINE, result_in
+from almostism_dos.result_line import (
+    COUNTDOWN_PREFIX,
+    COUNTDOWN_SUFFIX,
+    DEFAULT_LINGER,
+    NO_APM_LINE,
+    countdown_in,
+    result_in,
+)
 from almostism_dos.scripture import SCRIPTURE_FILE
 from almostism_dos.startup import autoexec, linger_in
 from tests.conftest import EmulatorUnderTest
@@ -37,7 +44,7 @@ def lingering(seconds: int) -> bytes:
 
 @pytest.mark.parametrize("seconds", [1, 3, 12])
 def test_the_countdown_shows_every_second_then_switches_off(seconds: int) -> None:
-    result, _ = boot(lingering(seconds))
+    result, _ = boot(lingering(seconds), press_on_result=False)
     assert result.stop == Stop.POWEROFF and result_in(result.output) == 0
     shown = result.output[result.output.index("ALMOSTISM RESULT") :]
     expected = "".join(countdown(left) for left in range(seconds, 0, -1))
@@ -45,7 +52,7 @@ def test_the_countdown_shows_every_second_then_switches_off(seconds: int) -> Non
 
 
 def test_a_key_switches_off_at_once() -> None:
-    result, _ = boot(lingering(60), key_after=1)
+    result, _ = boot(lingering(60), key_after=1, press_on_result=False)
     assert result.stop == Stop.POWEROFF
     assert result.output.endswith(countdown(60))  # the first second's line, and no other
 
@@ -61,12 +68,11 @@ def test_by_default_it_switches_off_at_once() -> None:
     assert result.stop == Stop.POWEROFF and COUNTDOWN_PREFIX not in result.output
 
 
-def test_freedos_counts_down_through_poweroff_com() -> None:
-    located = freedos.locate(None)
-    if located is None:
-        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
-    image = floppy.freedos_floppy(FORMATS[1440], freedos.load(located), reference.build(0x4D), 0, linger=2)
-    result, _ = boot(image)
+def test_freedos_counts_down_through_poweroff_com(configured_freedos: Path) -> None:
+    image = floppy.freedos_floppy(
+        FORMATS[1440], freedos.load(configured_freedos), reference.build(0x4D), 0, linger=2
+    )
+    result, _ = boot(image, press_on_result=False)
     assert result.stop == Stop.POWEROFF and result_in(result.output) == 0
     assert result.output.endswith(countdown(2) + countdown(1))
 
@@ -147,3 +153,68 @@ def test_inspect_says_how_long_the_countdown_is(
 @pytest.mark.parametrize("seconds", [0, 1, 99])
 def test_autoexec_carries_the_countdown_and_gives_it_back(seconds: int) -> None:
     assert linger_in(autoexec(linger=seconds)) == seconds
+
+
+# --- time to read it by default; every tool of ours presses the key ----------------------------------
+
+
+def test_an_image_built_without_linger_keeps_the_verdict_for_the_default_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
+    assert f"the verdict stays {DEFAULT_LINGER} s" in capsys.readouterr().out
+    assert main(["inspect", str(image), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["linger"] == DEFAULT_LINGER > 0
+
+
+def test_the_unicorn_pc_presses_the_key_once_the_result_line_is_printed() -> None:
+    result, _ = boot(lingering(60))
+    assert result.stop == Stop.POWEROFF and result_in(result.output) == 0
+    assert result.output.endswith(countdown(60))  # the first second's line, and no other
+
+
+def test_under_freedos_the_key_pressed_at_the_result_line_reaches_poweroff_com(
+    configured_freedos: Path,
+) -> None:
+    """The key is pressed while FreeCOM is still between two batch lines: it waits in the BIOS's buffer,
+    and the countdown takes it."""
+    image = floppy.freedos_floppy(
+        FORMATS[1440], freedos.load(configured_freedos), reference.build(0x4D), 0, linger=60
+    )
+    result, _ = boot(image)
+    assert result.stop == Stop.POWEROFF and result_in(result.output) == 0
+    assert result.output.endswith(countdown(60))
+
+
+@pytest.mark.vm
+@pytest.mark.parametrize("system", ["embedded", "freedos"])
+def test_every_booting_emulator_presses_the_key_at_the_result_line(
+    booting: EmulatorUnderTest, request: pytest.FixtureRequest, tmp_path: Path, system: str
+) -> None:
+    """A 99-second countdown: without the key the last screen would say 1 s (or the run would time
+    out); with it the countdown ends within its first seconds. (v86's run ends at the result line
+    itself: it has no countdown left to cut.)"""
+    image = tmp_path / "a.img"
+    line = ["build", "-o", str(image), "--linger", "99", "--unique-byte", "0x4E"]
+    if system == "freedos":
+        line += ["--freedos", str(request.getfixturevalue("configured_freedos"))]
+    else:
+        line += ["--boot", "embedded"]
+    assert main(line) == 0
+    report = booting.run(image, timeout=30)
+    assert report.ok, report.console[-300:]
+    left = countdown_in(report.console)
+    assert left is None or left >= 95, report.console[-300:]
+
+
+@pytest.mark.vm
+def test_a_countdown_nobody_cuts_is_waited_out_not_timed_out(
+    qemu: EmulatorUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run``'s timeout is for the result line; a countdown after it runs to its end, however long."""
+    monkeypatch.setattr(Qmp, "press_key", lambda self: None)  # a key that never arrives
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded", "--linger", "6"]) == 0
+    report = qemu.run(image, timeout=3)
+    assert report.ok and countdown_in(report.console) == 1, report.console[-300:]

@@ -14,7 +14,7 @@ import pytest
 
 from almostism_dos.cli import main
 from almostism_dos.live import LiveView
-from almostism_dos.result_line import result_in
+from almostism_dos.result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, RESULT_PREFIX, result_in
 from almostism_dos.screen import Screen, render
 from tests.conftest import EmulatorUnderTest
 
@@ -117,6 +117,20 @@ def test_the_live_view_prints_each_line_once(interactive: bool) -> None:
         assert "\x1b" not in written and "\r" not in written
     shown = [line for line in written.replace("\r\x1b[K", "\n").splitlines() if line]
     assert [line for line in shown if not line.startswith("[QEMU: ")] == ["one", "two", "three"]
+
+
+def test_a_countdown_shows_in_the_status_as_it_counts() -> None:
+    """The line the guest redraws in place (``--linger``'s countdown) is never a complete line: the
+    status shows it, second by second, while it counts."""
+    out = Recorder(True)
+    view = LiveView(out, "QEMU", True)  # type: ignore[arg-type]
+    screen = Screen()
+    screen.feed(f"{RESULT_PREFIX}0\r\n")
+    for left in (3, 2, 1):
+        screen.feed(f"\r{COUNTDOWN_PREFIX}{left}{COUNTDOWN_SUFFIX}")
+        view(screen)
+        assert out.text().endswith(f"{COUNTDOWN_PREFIX}{left}{COUNTDOWN_SUFFIX.rstrip()}")
+    view.finish(screen.text())
 
 
 # --- real terminals -----------------------------------------------------------------------------------

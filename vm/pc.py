@@ -4,9 +4,10 @@ The BIOS is Python: INT 10h (teletype output; the video mode, cursor and charact
 an 80x25 colour text screen), INT 11h and 12h (one floppy drive, 640 KB), INT 13h (reset, read and write
 sectors of the image, with write-protect and injected errors; drive parameters; no disk change; the image
 as drive A:, or as hard disk 80h with a geometry of its own and, if asked, the EDD packet calls),
-INT 15h AH=53h (APM, present or not), INT 16h (no key is pressed unless a test asks for one after so
-many looks at the keyboard; a program that waits for a key nobody presses is stopped, as a boot test
-would hang there), INT 1Ah AH=00h (a tick count that advances by one at every
+INT 15h AH=53h (APM, present or not), INT 16h (the space bar is pressed once the result line has been
+printed, as every emulator wrapper of ours presses a key then, or, if a test asks, after so many looks
+at the keyboard; a program that waits for a key nobody presses is stopped, as a boot test would hang
+there), INT 1Ah AH=00h (a tick count that advances by one at every
 read: time passes only when someone looks; no real-time clock). Every other interrupt is delivered as
 real mode does it, through the interrupt vector table, so the embedded host's INT 21h and INT 24h, and
 FreeDOS's own, run as their code. That is enough BIOS for the self-booting floppy and for FreeDOS's
@@ -38,9 +39,11 @@ from unicorn.x86_const import (
 )
 
 from almostism_dos.formats import BOOT_LOAD_ADDRESS, SECTOR, BootParameters
+from almostism_dos.result_line import RESULT_PREFIX, result_in
 from vm.machine import Machine, Stop
 
 __all__ = ["Floppy", "HardDisk", "Pc", "PcResult", "Stop", "boot"]
+_RESULT_MARK = RESULT_PREFIX.encode()
 SPACE_KEY = 0x3920  # the one key a test can press: scan code 39h, character 20h
 UNSET = (0xF000, 0xFFF0)  # where every vector points until someone sets it: no handler
 
@@ -88,9 +91,11 @@ class Pc(Machine):
         cut_after: int | None = None,
         hard_disk: HardDisk | None = None,
         key_after: int | None = None,
+        press_on_result: bool = True,
     ) -> None:
         super().__init__()
         self.key_after = key_after  # a key is waiting once INT 16h AH=01h has looked this many times
+        self.press_on_result = press_on_result  # a key is waiting once the result line is printed
         self.keyboard_looks = 0
         self.keys_taken = 0
         self.floppy = floppy
@@ -159,7 +164,8 @@ class Pc(Machine):
 
     def _keyboard(self) -> None:
         function = self._reg(UC_X86_REG_AH)
-        waiting = self.key_after is not None and self.keyboard_looks >= self.key_after and not self.keys_taken
+        pressed = self.key_after is not None and self.keyboard_looks >= self.key_after
+        waiting = (pressed or self._result_printed()) and not self.keys_taken
         if function in (0x01, 0x11):  # is a key waiting? ZF clear and AX = the key if so
             self.keyboard_looks += 1
             flags = self._reg(UC_X86_REG_FLAGS) & ~0x0040
@@ -174,6 +180,12 @@ class Pc(Machine):
             self._set(UC_X86_REG_AX, SPACE_KEY)
         elif function in (0x02, 0x12):  # shift flags: none
             self._set(UC_X86_REG_AX, self._reg(UC_X86_REG_AX) & 0xFF00)
+
+    def _result_printed(self) -> bool:
+        """True when a whole result line has gone through INT 10h (and a key is pressed for it)."""
+        if not self.press_on_result or _RESULT_MARK not in self.output:
+            return False
+        return result_in(self.output.decode("cp437")) is not None
 
     def _clock(self) -> None:
         if self._reg(UC_X86_REG_AX) >> 8 != 0x00:
@@ -307,9 +319,11 @@ def boot(
     cut_after: int | None = None,
     hard_disk: HardDisk | None = None,
     key_after: int | None = None,
+    press_on_result: bool = True,
     **faults: object,
 ) -> tuple[PcResult, Floppy]:
-    """Boot ``image`` (copied) as drive A: or as ``hard_disk``, the space bar pressed once the keyboard has
-    been looked at ``key_after`` times; what happened, and the disk afterwards."""
+    """Boot ``image`` (copied) as drive A: or as ``hard_disk``, the space bar pressed once the result line
+    is printed (unless ``press_on_result`` is False) or once the keyboard has been looked at ``key_after``
+    times; what happened, and the disk afterwards."""
     floppy = Floppy(bytearray(image), **faults)  # type: ignore[arg-type]
-    return Pc(floppy, apm, cut_after, hard_disk, key_after).boot(), floppy
+    return Pc(floppy, apm, cut_after, hard_disk, key_after, press_on_result).boot(), floppy

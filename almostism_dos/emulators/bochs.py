@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, ClassVar
 from ..console import follow, show_video_memory
 from ..fat12 import ImageError
 from ..formats import FORMATS, disk_geometry
+from ..result_line import LONGEST_LINGER
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
@@ -151,6 +152,12 @@ def _open_screen(path: str) -> int:
     return fd
 
 
+def _press(screen_fd: int) -> None:
+    """Press Enter on the guest's keyboard: the term display reads its keys from its own terminal."""
+    with contextlib.suppress(OSError):  # (Bochs has gone: nothing left to cut short)
+        os.write(screen_fd, b"\r")
+
+
 @dataclass
 class Bochs(Emulator):
     """Bochs with its own BIOS: the screen read from its curses display, the power-off its exit."""
@@ -209,11 +216,15 @@ class Bochs(Emulator):
                 display = fdpexpect.fdspawn(fd, encoding="latin-1", codec_errors="replace")
                 followed: list[tuple[int | None, bool]] = []
                 drawing = threading.Thread(
-                    target=lambda: followed.append(follow(display, screen, timeout, observer, stop=bochs))
+                    target=lambda: followed.append(
+                        follow(display, screen, timeout, observer, stop=bochs, press_key=lambda: _press(fd))
+                    )
                 )
                 bochs.sendline("c")  # continue: the machine runs until it switches itself off
                 drawing.start()
-                switching_off = bochs.expect([_PROMPT, pexpect.EOF, pexpect.TIMEOUT], timeout=timeout) == 0
+                # (follow() ends Bochs at its own deadline, which a countdown may carry past ``timeout``)
+                waiting = timeout + LONGEST_LINGER + 10
+                switching_off = bochs.expect([_PROMPT, pexpect.EOF, pexpect.TIMEOUT], timeout=waiting) == 0
                 if switching_off:  # at the breakpoint: the last screen, from video memory
                     bochs.sendline(f'writemem "{_TEXT_SCREEN}" {TEXT_MEMORY:#x} {TEXT_BYTES}')
                     bochs.expect(_PROMPT, timeout=_START_TIMEOUT)

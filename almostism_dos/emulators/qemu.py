@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from ..fat12 import ImageError
 from ..formats import disk_geometry
+from ..result_line import LONGEST_LINGER
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
@@ -36,6 +37,8 @@ PROGRAM = "qemu-system-i386"
 PACKAGE = "qemu-system-x86"
 
 
+# Enter, as QMP presses it; its answer carries the id "key", which no command of ours uses.
+_KEY = b'{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ret"}]}, "id": "key"}\n'
 _SCRATCH_PREFIX = "almostism-qemu-"
 _SOCKET_PATH_LIMIT = 107  # bytes in an AF_UNIX socket's path on Linux (sun_path, less its final NUL)
 
@@ -136,7 +139,7 @@ class Qemu(Emulator):
             child = spawn(command(image, self.write_protected, work / "qmp.sock", program, self.boot_as))
             from ..console import follow, show_video_memory  # (loaded while QEMU starts)
 
-            errorlevel, exited = follow(child, screen, timeout, observer)
+            errorlevel, exited = follow(child, screen, timeout, observer, press_key=qmp.press_key)
             qmp.stop()
             watcher.join(timeout=5)
             if exited and errorlevel is None and child.exitstatus:  # QEMU refused to start: it says why
@@ -176,6 +179,20 @@ class Qmp:
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(str(path))
         self.server.listen(1)
+        self._connection: socket.socket | None = None  # once QEMU has connected and negotiated
+        self._sending = threading.Lock()  # the key is pressed from the thread that reads the screen
+        self._key_wanted = False  # pressed before the negotiation was over: sent when it is
+        self._asked = 0  # the id of the last command: answers are matched by it
+
+    def press_key(self) -> None:
+        """Press Enter on the guest's keyboard (QMP ``send-key``): a ``--linger`` countdown ends at once.
+        Its answer is read, and passed over, by the thread waiting for the power-off."""
+        with self._sending:
+            if self._connection is None:
+                self._key_wanted = True
+                return
+            with contextlib.suppress(OSError):  # (QEMU has gone: nothing left to cut short)
+                self._connection.sendall(_KEY)
 
     def stop(self) -> None:
         """Stop waiting for QEMU to connect (it has ended, or never started).
@@ -195,11 +212,15 @@ class Qmp:
             connection, _ = self.server.accept()
         except OSError:
             return  # stopped: QEMU never connected
-        connection.settimeout(timeout)
+        connection.settimeout(timeout + LONGEST_LINGER + 10)  # (follow() ends QEMU at its own deadline)
         reader = connection.makefile("r", encoding="utf-8")
         try:
             reader.readline()  # greeting
             self._ask(connection, reader, {"execute": "qmp_capabilities"})
+            with self._sending:
+                self._connection = connection
+                if self._key_wanted:
+                    connection.sendall(_KEY)
             state = (self._ask(connection, reader, {"execute": "query-status"}) or {}).get("return")
             off = isinstance(state, dict) and state.get("status") == "shutdown"
             if not off and "SHUTDOWN" not in self.events:
@@ -211,7 +232,9 @@ class Qmp:
                 answer = self._ask(connection, reader, {"execute": "screendump", "arguments": picture})
                 if answer is None or "error" in answer:
                     self.error = str((answer or {}).get("error", "no answer"))
-            connection.sendall(b'{"execute": "quit"}\n')
+            with self._sending:
+                self._connection = None  # (no key after the quit)
+                connection.sendall(b'{"execute": "quit"}\n')
             reader.readline()  # its answer, or EOF as QEMU exits
         except OSError:
             pass  # QEMU went away: the run reports what the console showed
@@ -225,8 +248,15 @@ class Qmp:
         """Send one command; its answer (None if QEMU hung up first)."""
         import json  # (loaded in this thread, while the guest runs)
 
-        connection.sendall(json.dumps(request).encode() + b"\n")
-        return self._until(reader, lambda message: "return" in message or "error" in message)
+        self._asked += 1
+        asked = self._asked
+        with self._sending:
+            connection.sendall(json.dumps({**request, "id": asked}).encode() + b"\n")
+        # (an answer carries the id it was asked with; "key" is the key's, which is passed over)
+        return self._until(
+            reader,
+            lambda message: ("return" in message or "error" in message) and message.get("id", asked) == asked,
+        )
 
     def _until(self, reader: TextIO, wanted: Callable[[dict[str, object]], bool]) -> dict[str, object] | None:
         """The first message ``wanted`` accepts (every event on the way is kept); None if QEMU hung up."""
