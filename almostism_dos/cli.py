@@ -43,6 +43,8 @@ class ExitCode(IntEnum):
     LITURGY_FAILED = 80  # run: the liturgy reported a non-zero errorlevel
     NOT_VANISHED = 81  # run: errorlevel 0, yet the scripture is still on the image
     NO_RESULT = 82  # run: no result line, or the emulator did not exit by itself in time
+    NOT_RUN = 83  # diff: AFTER is BEFORE unchanged
+    OTHER_CHANGES = 84  # diff: AFTER differs from BEFORE otherwise than exactly by the liturgy
     # stopped by a signal: 128 + its number, as a shell reports a process the signal ended
     STOPPED_BY_SIGHUP = 128 + signal.SIGHUP
     STOPPED_BY_SIGINT = 128 + signal.SIGINT
@@ -67,6 +69,9 @@ EXIT_MEANINGS = {  # the one table: --help prints it, docs/reference.md's table 
     ExitCode.LITURGY_FAILED: "run: the liturgy ended with a non-zero errorlevel",
     ExitCode.NOT_VANISHED: "run: errorlevel 0, yet the scripture is still on the image",
     ExitCode.NO_RESULT: "run: no result line (the boot stopped, timed out, or the emulator exited at once)",
+    ExitCode.NOT_RUN: "diff: AFTER is BEFORE byte for byte: the liturgy did not run",
+    ExitCode.OTHER_CHANGES: "diff: AFTER is not BEFORE with exactly the liturgy's change (something else "
+    "changed, a step is missing, or it is another image)",
     ExitCode.STOPPED_BY_SIGHUP: "stopped by SIGHUP (its terminal closed)",
     ExitCode.STOPPED_BY_SIGINT: "stopped by Ctrl-C (SIGINT)",
     ExitCode.STOPPED_BY_SIGTERM: "stopped by SIGTERM",
@@ -133,6 +138,12 @@ def _longest_linger() -> int:
     from .result_line import LONGEST_LINGER
 
     return LONGEST_LINGER
+
+
+def _default_linger() -> int:
+    from .result_line import DEFAULT_LINGER
+
+    return DEFAULT_LINGER
 
 
 def _program_names() -> list[str]:
@@ -269,8 +280,9 @@ def _build(args: argparse.Namespace) -> int:
         except PartitionError as error:
             raise CliError(str(error), ExitCode.USAGE) from None
     try:
+        linger = _default_linger() if args.linger is None else args.linger
         built = build(
-            args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media, args.linger
+            args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media, linger
         )
     except freedos.FreeDosNotFound as error:
         raise CliError(str(error), ExitCode.NO_INPUT) from None
@@ -280,9 +292,10 @@ def _build(args: argparse.Namespace) -> int:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None
     except BuildError as error:
         raise CliError(str(error), ExitCode.DATA) from None
+    ending = f"the verdict stays {linger} s (a key: at once)" if linger else "it switches off at once"
     print(
         f"built {built.path}: {built.amount} {built.boot} {built.media} ({built.source}), "
-        f"unique byte 0x{built.unique:02X}"
+        f"unique byte 0x{built.unique:02X}; {ending}"
     )
     return 0
 
@@ -304,18 +317,69 @@ def _read_image(path: Path) -> bytes:
         raise _input_error(error) from None
 
 
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from .disk_diff import NoScripture, Outcome, compare
+    from .fat12 import ImageError
+    from .inputs import InputError, read_back
+
+    before = _read_image(args.before)
+    try:
+        after = read_back(args.after, len(before))
+    except InputError as error:
+        raise _input_error(error) from None
+    try:
+        found = compare(before, after)
+    except NoScripture as error:
+        raise CliError(f"{args.before}: {error}", ExitCode.DATA) from None
+    except ImageError as error:
+        raise CliError(f"{args.before}: {error}", ExitCode.DATA) from None
+    if args.json:
+        print(json.dumps({"before": str(args.before), "after": str(args.after), **found.as_dict()}, indent=2))
+    else:
+        print(printable(found.summary))
+        if found.outcome is Outcome.OTHER and found.steps:
+            print(
+                "  the liturgy: "
+                + ", ".join(f"{step} {'yes' if done else 'NO'}" for step, done in found.steps.items())
+            )
+        for change in found.changes:
+            print(printable(f"  {change.where}: {change.what}"))
+    codes = {Outcome.LITURGY: 0, Outcome.NOT_RUN: ExitCode.NOT_RUN, Outcome.OTHER: ExitCode.OTHER_CHANGES}
+    return int(codes[found.outcome])
+
+
+def _diff_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("before", type=Path, metavar="BEFORE", help="the image as it was written (only read)")
+    parser.add_argument(
+        "after",
+        type=Path,
+        metavar="AFTER",
+        help="what came back: an image file, or a block device such as /dev/sdX (only read, no further "
+        "than BEFORE's size)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.set_defaults(run=_diff)
+
+
 def _inspect(args: argparse.Namespace) -> int:
     import json
 
     from .fat12 import ImageError
     from .inspection import Presence, inspect
 
+    data = _read_image(args.image)
     try:
-        report = inspect(_read_image(args.image))
+        report = inspect(data)
+        cells = _scripture_cells(data) if args.map else None
     except ImageError as error:
         raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        shown = report.as_dict()
+        if args.map:
+            shown["map"] = None if cells is None else _map_json(*cells)
+        print(json.dumps(shown, indent=2))
         return 0
     geometry = report.geometry
     image, label = printable(str(args.image)), printable(str(report.label))
@@ -343,7 +407,40 @@ def _inspect(args: argparse.Namespace) -> int:
         print(f"  scripture: present, would get {state.verdict} ({state.meaning})")
     else:
         print("  scripture: absent")
+    if args.map:
+        _print_map(cells)
     return 0
+
+
+SCRIPTURE_MAP_TITLE = "SCRIPTUR.ALM, cell by cell"
+
+
+def _scripture_cells(data: bytes) -> tuple[bytes, str] | None:
+    """The scripture's cells on an image's volume, and where they came from (see ``cell_map``)."""
+    from .cell_map import scripture_cells
+    from .fat12 import Fat12Image
+    from .partition import volume
+
+    return scripture_cells(Fat12Image.parse(volume(data)[1]))
+
+
+def _map_json(data: bytes, held: str) -> dict[str, object]:
+    from .cell_map import differing
+
+    return {"held": held, "bytes": data.hex(), "differing": sorted(differing(data))}
+
+
+def _print_map(cells: tuple[bytes, str] | None) -> None:
+    """The 1024 cells as a grid, coloured on a terminal unless NO_COLOR is set."""
+    from .cell_map import draw
+    from .live import can_redraw
+
+    if cells is None:
+        print("  no scripture cells to draw: no SCRIPTUR.ALM, in use or deleted")
+        return
+    data, held = cells
+    print(f"\n{SCRIPTURE_MAP_TITLE}: {len(data)} bytes, {held}")
+    print(draw(data, colour=can_redraw(sys.stdout) and not os.environ.get("NO_COLOR")), end="")
 
 
 class _Accepting:
@@ -615,12 +712,14 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
     linger = parser.add_argument(
         "--linger",
         type=_linger,
-        default=0,
+        default=None,
         metavar="SECONDS",
-        help="keep the verdict on screen this long before switching off, a key cutting it short "
-        "(0..%(longest)s; default: %(default)s)",
+        help="keep the verdict on screen this long before switching off, a key cutting it short; "
+        "every boot by this tool presses that key; 0: switch off at once, for a raw CI harness "
+        "(0..%(longest)s; default: %(fallback)s)",
     )
     linger.longest = _Later(_longest_linger)  # type: ignore[attr-defined]
+    linger.fallback = _Later(_default_linger)  # type: ignore[attr-defined]
     parser.add_argument("--force", action="store_true", help="replace an existing image")
     parser.set_defaults(run=_build)
 
@@ -628,6 +727,12 @@ def _build_arguments(parser: argparse.ArgumentParser) -> None:
 def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("image", type=Path, metavar="IMG", help="a floppy or disk image (only read)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--map",
+        action="store_true",
+        help="draw the scripture's 1024 cells as a 32 x 32 grid, each region in its colour, what differs "
+        "from a true scripture marked (plain glyphs without a terminal or with NO_COLOR)",
+    )
     parser.set_defaults(run=_inspect)
 
 
@@ -656,7 +761,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         type=_seconds,
         default=TIMEOUT,
         metavar="S",
-        help="give up after S seconds with no result line (default: %(default)g)",
+        help="give up after S seconds with no result line; a countdown after it is never cut "
+        "(default: %(default)g)",
     )
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")
@@ -731,11 +837,13 @@ _COMMANDS: dict[str, _Command] = {
     "build": _Command(
         "build a bootable image that performs the liturgy",
         "Write a floppy image (or a hard-disk image for a USB stick or a CF card) that boots, runs "
-        "ALMOST.COM on its scripture, prints ALMOSTISM RESULT errorlevel=N and switches off.",
+        "ALMOST.COM on its scripture, prints ALMOSTISM RESULT errorlevel=N and, after a countdown a key "
+        "cuts short, switches off.",
         (
             "almostism-dos build -o almostism.img",
             "almostism-dos build -o a.img --size 360 --boot embedded",
-            "almostism-dos build -o stick.img --media disk --linger 10",
+            "almostism-dos build -o stick.img --media disk --linger 30",
+            "almostism-dos build -o ci.img --linger 0",
         ),
         _build_arguments,
     ),
@@ -755,8 +863,26 @@ _COMMANDS: dict[str, _Command] = {
         "show what an image holds and what its scripture would get",
         "Show an image's format, partitions, files, and its scripture's state: valid, judged (the "
         "errorlevel it would get), or absent. Only reads IMG.",
-        ("almostism-dos inspect almostism.img", "almostism-dos inspect --json stick.img"),
+        (
+            "almostism-dos inspect almostism.img",
+            "almostism-dos inspect --map almostism.img",
+            "almostism-dos inspect --json stick.img",
+        ),
         _inspect_arguments,
+    ),
+    "diff": _Command(
+        "say whether a disk read back from a machine shows exactly the liturgy",
+        "Compare AFTER, a disk read back after a boot (an image file, or the stick, card or floppy itself "
+        "as a block device), with BEFORE, the image as it was written: exit 0 only when AFTER is BEFORE "
+        "with exactly the liturgy's change (the scripture deleted, its bytes zeroed, its chain freed in "
+        "every FAT; a DOS's write stamp allowed). Otherwise it says what else changed, by file, FAT, "
+        "directory entry or sector. Only reads both.",
+        (
+            "almostism-dos diff almostism.img readback.img",
+            "sudo almostism-dos diff stick.img /dev/sdX",
+            "almostism-dos diff --json almostism.img readback.img",
+        ),
+        _diff_arguments,
     ),
     "verify": _Command(
         "judge a file as ALMOST.COM would; exit with that verdict",

@@ -24,8 +24,9 @@ class InputTooLarge(InputError):
     """The input is larger than anything of its kind could be."""
 
 
-def _read_regular(path: Path, count: int) -> tuple[bytes, int]:
-    """Up to ``count`` bytes of the regular file ``path``, and its size."""
+def _read_regular(path: Path, count: int, devices: bool = False) -> tuple[bytes, int]:
+    """Up to ``count`` bytes of the regular file ``path`` (or, with ``devices``, a block device such as a
+    USB stick's ``/dev/sdX``: opened read-only, never for writing), and its size."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO must not block
     except FileNotFoundError:
@@ -36,8 +37,9 @@ def _read_regular(path: Path, count: int) -> tuple[bytes, int]:
         info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise InputError(f"{path}: is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: not a regular file (a device or a pipe?)")
+        if not (stat.S_ISREG(info.st_mode) or (devices and stat.S_ISBLK(info.st_mode))):
+            kind = "a file or a block device (a character device" if devices else "a regular file (a device"
+            raise InputError(f"{path}: not {kind} or a pipe?)")
         chunks, left = [], count
         while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 20))):
             chunks.append(chunk)
@@ -61,3 +63,9 @@ def read_input(path: Path, limit: int, what: str) -> bytes:
 def read_head(path: Path, count: int) -> bytes:
     """The first ``count`` bytes of ``path`` (all of it, if it is shorter)."""
     return _read_regular(path, count)[0]
+
+
+def read_back(path: Path, count: int) -> bytes:
+    """The first ``count`` bytes of a medium read back: an image file, or a block device read in place
+    (read-only; a stick or a card larger than the image is read no further than ``count``)."""
+    return _read_regular(path, count, devices=True)[0]

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from almostism_dos import reference, scripture
+from almostism_dos.cell_map import CELLS, region_of
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import EmulatorMissing
 from almostism_dos.emulators.browser import Browser, session
@@ -248,3 +249,64 @@ def test_serve_prints_the_url_serves_the_site_and_stops_on_ctrl_c(v86_build: v86
     finally:
         process.kill()
         process.wait()
+
+
+_CELLS = (  # each cell of the page's grid: its glyph, its class (odd, changed) and the byte it shows
+    "() => [...document.querySelectorAll('#cells span')]"
+    ".map(cell => [cell.textContent, cell.className, cell.dataset.now || null])"
+)
+
+
+@pytest.mark.browser
+def test_the_page_draws_the_cells_before_the_boot_and_as_the_disk_holds_them_after(
+    chromium: Any, v86_build: v86.V86, tmp_path: Path
+) -> None:
+    """Before: the scripture's 1024 cells, each region's glyph, nothing outlined. After: every byte that
+    was not zero changed (zeroed), and the entry marked deleted."""
+    image = tmp_path / "a.img"
+    assert main(["build", "-o", str(image), "--boot", "embedded", "--unique-byte", "0x5A"]) == 0
+    written = site_for(image, tmp_path / "site")
+    true = reference.build(0x5A)
+    with serving(written.directory) as running:
+        page = chromium.new_page()
+        try:
+            page.route("**/libv86.js", lambda route: route.fulfill(body="window.V86 = function () {};"))
+            page.goto(url(running, written.page.name))  # (v86 held back: the grid as served)
+            page.wait_for_function("document.querySelectorAll('#cells span').length === 1024")
+            before = page.evaluate(_CELLS)
+        finally:
+            page.close()
+    assert [glyph for glyph, _, _ in before] == [region_of(cell).glyph for cell in range(CELLS)]
+    assert [now for _, _, now in before][: scripture.SIZE] == [f"{byte:02x}" for byte in true]
+    assert not any(kind for _, kind, _ in before)  # a true scripture: no cell differs
+    with opened(chromium, written) as page:
+        page.wait_for_function("document.getElementById('cells-state').textContent.startsWith('After')")
+        after, said = page.evaluate(_CELLS), page.inner_text("#cells-state")
+        page.screenshot(path=str(tmp_path / "cells.png"), full_page=True)
+    changed = {cell for cell, (_, kind, _) in enumerate(after) if kind == "changed"}
+    assert changed == {cell for cell, byte in enumerate(true) if byte}
+    assert "every byte zeroed" in said and "marked deleted" in said
+
+
+@pytest.mark.browser
+def test_a_judged_scripture_is_outlined_where_it_differs(
+    chromium: Any, v86_build: v86.V86, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.img"
+    false = bytearray(reference.build(0x5A))
+    false[3] ^= 0xFF  # a creed byte: a false teaching
+    image.write_bytes(embedded_image(bytes(false)))
+    written = site_for(image, tmp_path / "site")
+    with serving(written.directory) as running:
+        page = chromium.new_page()
+        try:
+            page.route("**/libv86.js", lambda route: route.fulfill(body="window.V86 = function () {};"))
+            page.goto(url(running, written.page.name))
+            page.wait_for_function("document.querySelectorAll('#cells span').length === 1024")
+            cells = page.evaluate(_CELLS)
+        finally:
+            page.close()
+    assert {cell for cell, (_, kind, _) in enumerate(cells) if kind == "odd"} == {
+        3,
+        scripture.CHECKSUM_OFFSET,
+    }

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from ..cell_map import page_cells
 from ..fat12 import ATTR_NOT_A_FILE, DELETED, DIR_ATTRIBUTES, DIR_NAME_SIZE, Fat12Image
 from ..formats import BPB_OFFSETS, DIRECTORY_ENTRY
 from ..inputs import read_input
@@ -60,9 +61,12 @@ def names() -> list[str]:
     return [PAGE, *FILES, *_BIOS_FILES, IMAGE]
 
 
-def config(drive: str = "fda", volume_offset: int = 0) -> dict[str, object]:
+def config(
+    drive: str = "fda", volume_offset: int = 0, cells: dict[str, object] | None = None
+) -> dict[str, object]:
     """What the page's script needs, from the one place each fact is defined; ``drive``: v86's ``fda``
-    or ``hda``; ``volume_offset``: where the FAT volume starts in the image (a partition's first byte)."""
+    or ``hda``; ``volume_offset``: where the FAT volume starts in the image (a partition's first byte);
+    ``cells``: where the scripture's cells lie, for the grid (:func:`~..cell_map.page_cells`)."""
     bios, vga_bios = _BIOS_FILES
     return {
         "image": IMAGE,
@@ -82,13 +86,14 @@ def config(drive: str = "fda", volume_offset: int = 0) -> dict[str, object]:
             "not_a_file": ATTR_NOT_A_FILE,
         },
         "meanings": {str(verdict.value): verdict.meaning for verdict in Verdict},
+        "cells": cells,
     }
 
 
-def page(drive: str = "fda", volume_offset: int = 0) -> str:
+def page(drive: str = "fda", volume_offset: int = 0, cells: dict[str, object] | None = None) -> str:
     """The page, its configuration filled in (see :func:`config`)."""
     template = files(__package__).joinpath("page.html").read_text(encoding="utf-8")
-    settings = json.dumps(config(drive, volume_offset))
+    settings = json.dumps(config(drive, volume_offset, cells))
     return template.replace("@CONFIG@", settings.replace("</", "<\\/"))
 
 
@@ -121,7 +126,9 @@ def _check_target(directory: Path, force: bool) -> None:
             raise SiteError(f"{directory}: already holds {name.name}; use --force to replace the site")
 
 
-def _fill(staging: Path, floppy: bytes, drive: str, volume_offset: int) -> None:
+def _fill(
+    staging: Path, floppy: bytes, drive: str, volume_offset: int, cells: dict[str, object] | None
+) -> None:
     """Every file of the site, written into the empty directory ``staging``."""
     emulator = obtain()
     (staging / "bios").mkdir()
@@ -130,7 +137,7 @@ def _fill(staging: Path, floppy: bytes, drive: str, volume_offset: int) -> None:
     for name, source in _BIOS_FILES.items():
         shutil.copyfile(source, staging / name)
     (staging / IMAGE).write_bytes(floppy)
-    (staging / PAGE).write_text(page(drive, volume_offset), encoding="utf-8")
+    (staging / PAGE).write_text(page(drive, volume_offset, cells), encoding="utf-8")
     for path in (staging, staging / "bios"):
         path.chmod(created_mode(0o777))
     for name in names():
@@ -151,7 +158,7 @@ def write_site(image: Path, directory: Path, force: bool = False, boot_as: str |
     """
     floppy = read_input(image, LARGEST_READ, "floppy or disk image")
     partition, holding = volume(floppy)
-    Fat12Image.parse(holding)  # an ImageError for anything that is not a floppy or a disk we read
+    parsed = Fat12Image.parse(holding)  # an ImageError for anything that is not a floppy or a disk we read
     drive = "hda" if partition is not None or boot_as == "disk" else "fda"
     volume_offset = partition.offset if partition is not None else 0
     missing = [str(path) for path in _BIOS_FILES.values() if not path.is_file()]
@@ -162,7 +169,7 @@ def write_site(image: Path, directory: Path, force: bool = False, boot_as: str |
     exists = directory.is_dir()
     staging = Path(tempfile.mkdtemp(prefix=".almostism-site-", dir=directory if exists else directory.parent))
     try:
-        _fill(staging, floppy, drive, volume_offset)
+        _fill(staging, floppy, drive, volume_offset, page_cells(parsed, volume_offset))
         _check_target(directory, force)  # nothing appeared there meanwhile
         if not exists:
             staging.rename(directory)
