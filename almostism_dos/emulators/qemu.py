@@ -234,8 +234,10 @@ class Qmp:
                     self.error = str((answer or {}).get("error", "no answer"))
             with self._sending:
                 self._connection = None  # (no key after the quit)
-                connection.sendall(b'{"execute": "quit"}\n')
-            reader.readline()  # its answer, or EOF as QEMU exits
+                connection.sendall(b'{"execute": "quit", "id": "quit"}\n')
+            # Its answer, or EOF as QEMU exits: not merely the next line, which may be the key's answer
+            # or an event (closing on one of those, QEMU was seen to drop the quit: a 60 s time-out).
+            self._until(reader, lambda message: message.get("id") == "quit")
         except OSError:
             pass  # QEMU went away: the run reports what the console showed
         finally:
