@@ -486,7 +486,7 @@ def _run(args: argparse.Namespace) -> int:
     from .live import LiveView, can_redraw
     from .outputs import OutputError, check_output
     from .partition import has_partition_table
-    from .run import run_image
+    from .run import KeepCopyError, run_image
 
     data = _read_image(args.image)  # a regular file no larger than an image, or one line and an exit code
     if args.boot_as is None:  # a disk boots as a disk; a floppy from drive A:
@@ -513,7 +513,9 @@ def _run(args: argparse.Namespace) -> int:
         else LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
     )
     try:
-        report = run_image(args.image, emulator, args.timeout, view, keep=args.keep)
+        report = run_image(args.image, emulator, args.timeout, view, keep=args.keep, data=data)
+    except KeepCopyError as error:
+        raise CliError(str(error), ExitCode.CANT_CREATE) from None
     except EmulatorMissing as error:
         raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     except ImageError as error:

@@ -7,10 +7,12 @@ always give the same image.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
@@ -30,6 +32,7 @@ from .fat12 import (
     Fat12Image,
 )
 from .formats import DIRECTORY_ENTRY, BootParameters, FloppyFormat, blank_filesystem, boot_sector
+from .outputs import OutputError
 
 VOLUME_LABEL = "ALMOSTISM"
 DEFAULT_EPOCH = 946684800  # 2000-01-01 00:00:00 UTC, when SOURCE_DATE_EPOCH is not set
@@ -73,15 +76,29 @@ def volume_serial(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile]
     return int.from_bytes(digest.digest()[:4], "little")
 
 
+@contextlib.contextmanager
+def _scratch() -> Iterator[str]:
+    """A private temporary directory, or :class:`OutputError` saying why there is none."""
+    try:
+        directory = tempfile.TemporaryDirectory(prefix="almostism-")
+    except OSError as error:
+        raise OutputError(f"cannot make a temporary directory: {error.strerror or error}") from None
+    with directory as scratch:
+        yield scratch
+
+
 def _write_files(raw: bytearray, files: list[ImageFile]) -> bytes:
     """Let pyfatfs allocate clusters, write the data and the root directory entries.
 
     pyfatfs's core (PyFat) is used directly: its PyFatFS front end pulls in pyfilesystem2, whose
     import alone costs more than the whole build.
     """
-    with tempfile.TemporaryDirectory(prefix="almostism-") as scratch:
+    with _scratch() as scratch:
         path = Path(scratch) / "image.img"
-        path.write_bytes(raw)
+        try:
+            path.write_bytes(raw)
+        except OSError as error:  # (a full temporary directory)
+            raise OutputError(f"cannot build the image in {scratch}: {error.strerror or error}") from None
         filesystem = PyFat()
         filesystem.open(str(path))
         try:

@@ -58,7 +58,10 @@ def atomic_output(path: Path, force: bool) -> Iterator[Path]:
         mode = stat.S_IMODE(path.stat().st_mode)  # a replaced file keeps its mode
     except FileNotFoundError:
         mode = created_mode()
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as error:
+        raise _unwritable(path, error) from None
     os.close(handle)
     temporary = Path(name)
     try:
@@ -68,11 +71,19 @@ def atomic_output(path: Path, force: bool) -> Iterator[Path]:
         os.chmod(temporary, mode)
         check_output(path, force)  # nothing appeared there meanwhile
         os.replace(temporary, path)
+    except OSError as error:  # (a full file system: ENOSPC at the write or the fsync)
+        raise _unwritable(path, error) from None
     finally:
         temporary.unlink(missing_ok=True)
 
 
+def _unwritable(path: Path, error: OSError) -> OutputError:
+    """An output that could not be written, in one line; whatever was there before is untouched."""
+    return OutputError(f"{path}: cannot write it ({error.strerror or error}); nothing was changed")
+
+
 def write_atomically(path: Path, data: bytes, force: bool) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`); :class:`OutputError` if it
+    cannot be, the old file (if any) left as it was."""
     with atomic_output(path, force) as temporary:
         temporary.write_bytes(data)

@@ -11,8 +11,9 @@ report, is worked out once it has run.
 
 from __future__ import annotations
 
-import shutil
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,23 @@ class RunReport:
         }
 
 
+class KeepCopyError(Exception):
+    """The private copy ``--keep`` boots cannot be made (the temporary directory is full or unwritable)."""
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[str]:
+    """A private temporary directory for the boot, or :class:`KeepCopyError` saying why there is none."""
+    try:
+        directory = tempfile.TemporaryDirectory(prefix="almostism-keep-")
+    except OSError as error:
+        raise KeepCopyError(
+            f"cannot make a temporary directory in {tempfile.gettempdir()}: {error.strerror}"
+        ) from None
+    with directory as scratch:
+        yield scratch
+
+
 def _read(image: Path) -> bytes:
     return read_input(image, LARGEST_READ, "floppy or disk image")
 
@@ -102,17 +120,29 @@ def run_image(
     observer: Observer | None = None,
     keep: bool = False,
     log: Path | None = None,
+    data: bytes | None = None,
 ) -> RunReport:
-    """Boot ``image`` (changed in place, unless ``keep``) and report.
+    """Boot ``image`` (changed in place, unless ``keep``) and report. ``data``: the image's bytes, where
+    the caller has read them already (the image is read once).
 
-    Raises EmulatorMissing, ImageError, InputError, OSError.
+    With ``keep`` the private copy is made from the bytes read and checked, never by opening the path
+    again: a path swapped meanwhile for a link to ``/dev/zero`` or a file of gigabytes cost a full
+    temporary directory or a 3 GB copy (measured). Raises EmulatorMissing, ImageError, InputError,
+    :class:`KeepCopyError` (the copy cannot be written: a full or unwritable temporary directory), OSError.
     """
-    parsed = _parsed(_read(image))  # an image that is no FAT12 volume is refused before it boots
-    with tempfile.TemporaryDirectory(prefix="almostism-keep-") as scratch:
+    if data is None:
+        data = _read(image)
+    parsed = _parsed(data)  # an image that is no FAT12 volume is refused before it boots
+    with _scratch() as scratch:
         booted = image
         if keep:
-            booted = Path(scratch) / image.name
-            shutil.copyfile(image, booted)
+            booted = Path(scratch) / "image.img"
+            try:
+                booted.write_bytes(data)
+            except OSError as error:
+                raise KeepCopyError(
+                    f"cannot write the copy --keep boots in {scratch}: {error.strerror}"
+                ) from None
         try:
             outcome = emulator.boot(booted, timeout, _meanwhile(observer), log)
             problem = None

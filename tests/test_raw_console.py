@@ -46,7 +46,7 @@ def raw_boot(image: Path, drive: str) -> bytes:
 
 
 def build(image: Path, *options: str) -> Path:
-    assert main(["build", "-o", str(image), "--unique-byte", "0x33", *options]) == 0
+    assert main(["build", "-o", str(image), "--unique-byte", "0x33", "--linger", "0", *options]) == 0
     return image
 
 
