@@ -46,7 +46,18 @@ from .partition import (
     PARTITION_ENTRY,
     PARTITION_TABLE,
 )
-from .result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, LONGEST_LINGER, NO_APM_LINE, RESULT_PREFIX
+from .result_line import (
+    COUNTDOWN_PREFIX,
+    COUNTDOWN_SUFFIX,
+    LONGEST_LINGER,
+    MBR_BAD_TABLE_LINE,
+    MBR_DISK_ERROR_LINE,
+    MBR_NO_ACTIVE_LINE,
+    MBR_NO_SYSTEM_LINE,
+    NO_APM_LINE,
+    NO_HOST_LINE,
+    RESULT_PREFIX,
+)
 from .scripture import (
     CREED,
     CREED_LINE,
@@ -197,6 +208,7 @@ def floppy_inc(program_file: str) -> str:
         ("LINGER_OFFSET", LINGER_OFFSET, "the boot sector's byte that holds --linger's seconds"),
         ("LONGEST_LINGER", LONGEST_LINGER, "--linger's most seconds (two digits)"),
         ("EMBEDDED_MARK", EMBEDDED_MARK, "inspect's sign of a self-booting floppy"),
+        ("NO_HOST_LINE", NO_HOST_LINE, "the boot sector's last words when it finds no host"),
         ("PROGRAM_NAME", directory_name(program_file), "the program, as the directory spells it"),
         ("PROGRAM_SEGMENT", PROGRAM_SEGMENT, "where the host runs it: its PSP at 1000:0000"),
     ]
@@ -215,8 +227,12 @@ def partition_inc() -> str:
         ("PART_STATUS", PART_STATUS, "entry: status (a byte)"),
         ("PART_FIRST_CHS", PART_FIRST_CHS, "entry: first sector as head, sector, cylinder"),
         ("PART_FIRST_LBA", PART_FIRST_LBA, "entry: first sector (LBA, a double word)"),
+        ("MBR_NO_ACTIVE_LINE", MBR_NO_ACTIVE_LINE, "the MBR's last words: no entry is active"),
+        ("MBR_BAD_TABLE_LINE", MBR_BAD_TABLE_LINE, "... an entry's status is neither 0 nor 80h"),
+        ("MBR_DISK_ERROR_LINE", MBR_DISK_ERROR_LINE, "... the partition's first sector cannot be read"),
+        ("MBR_NO_SYSTEM_LINE", MBR_NO_SYSTEM_LINE, "... it has no boot signature"),
     ]
-    return _render("partition.inc - a hard disk's partition table", "partition.py", facts)
+    return _render("partition.inc - a hard disk's partition table", "partition.py, result_line.py", facts)
 
 
 def generated(program_file: str) -> dict[str, Callable[[], str]]:

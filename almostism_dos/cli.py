@@ -396,6 +396,8 @@ def _inspect(args: argparse.Namespace) -> int:
         f"media {geometry['media']:#04x}, "
         f"FATs {'equal' if report.fats_equal else 'DIFFER'}"
     )
+    if report.boot_problem:
+        print(f"  boot: WOULD STOP: {report.boot_problem}")
     if report.linger:
         print(f"  switches off after a countdown of {report.linger} s (a key: at once)")
     for item in report.files:
@@ -480,7 +482,7 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .emulators.base import EmulatorMissing
+    from .emulators.base import EmulatorMissing, ImageRefused
     from .fat12 import ImageError
     from .inputs import InputError
     from .live import LiveView, can_redraw
@@ -507,15 +509,15 @@ def _run(args: argparse.Namespace) -> int:
         except OutputError as error:
             raise CliError(str(error), ExitCode.CANT_CREATE) from None
     emulator = _emulator(args)
-    view = (
-        None
-        if args.json or args.quiet
-        else LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
-    )
+    view = None
     try:
+        if not (args.json or args.quiet):
+            view = LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
         report = run_image(args.image, emulator, args.timeout, view, keep=args.keep, data=data)
     except KeepCopyError as error:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    except ImageRefused as error:
+        raise CliError(f"{args.image}: {error}", ExitCode.USAGE) from None
     except EmulatorMissing as error:
         raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     except ImageError as error:
@@ -873,7 +875,7 @@ _COMMANDS: dict[str, _Command] = {
         _inspect_arguments,
     ),
     "diff": _Command(
-        "say whether a disk read back from a machine shows exactly the liturgy",
+        "did exactly the liturgy happen to a disk read back after a boot?",
         "Compare AFTER, a disk read back after a boot (an image file, or the stick, card or floppy itself "
         "as a block device), with BEFORE, the image as it was written: exit 0 only when AFTER is BEFORE "
         "with exactly the liturgy's change (the scripture deleted, its bytes zeroed, its chain freed in "

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .result_line import RESULT_PREFIX, countdown_in, result_in
+from .result_line import HALT_LINES, RESULT_PREFIX, countdown_in, halted_in, result_in
 from .text_screen import text_rows
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ _POLL = 0.25  # the longest wait for output before the observer hears of the sil
 _CHUNK = 65536
 _AFTER_RESULT = 5.0  # seconds a boot may still take once its result line is in (and past a countdown)
 _MARK = RESULT_PREFIX.split()[-1]  # in the raw stream: the result line may be on the screen now
+_TAIL = max(len(words) for words in (_MARK, *HALT_LINES))  # what a mark split between chunks needs
 
 
 def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
@@ -78,7 +79,9 @@ def follow(
     boot costs what a ``--linger 0`` boot costs. From then on the deadline is the countdown's, never
     ``timeout``'s: a countdown the key did not reach is waited out, not cut. At the deadline the
     emulator is killed: ``stop``, where the screen is read from a terminal other than the emulator's
-    own (Bochs), else the child.
+    own (Bochs), else the child. A screen that shows a boot sector's or the BIOS's last words before
+    any result line (``result_line.HALT_LINES``: ``No host``, the MBR's errors, ``No bootable device``)
+    ends the wait at once: the machine has stopped, and a time-out would only hide why.
     """
     deadline = time.monotonic() + timeout
     exited = False
@@ -102,7 +105,10 @@ def follow(
             break
         # The rendered screen is searched only once the raw stream has shown the mark: rendering it
         # at every chunk would cost each boot milliseconds for nothing.
-        if text and (seen or _MARK in tail + text):
+        recent = tail + text
+        if not seen and any(words in recent for words in HALT_LINES) and halted_in(screen.text()):
+            break  # a boot sector's or the BIOS's last words: nothing more will come (Emulator.boot says so)
+        if text and (seen or _MARK in recent):
             shown = "\n".join(screen.display())
             if not seen and result_in(shown) is not None:
                 seen = True
@@ -111,7 +117,7 @@ def follow(
                     press_key()
             if seen and (seconds := countdown_in(shown)) is not None:
                 deadline = max(deadline, time.monotonic() + seconds + _AFTER_RESULT)
-        tail = (tail + text)[-len(_MARK) :]
+        tail = recent[-_TAIL:]
         if observer is not None:
             observer(screen)
     if not exited:

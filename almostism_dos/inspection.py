@@ -10,7 +10,8 @@ from . import reference, scripture
 from .fat12 import Fat12Image, ImageError
 from .formats import EMBEDDED_MARK, LINGER_OFFSET
 from .freedos import KERNEL_NAME_IN_BOOT_CODE
-from .partition import partitions, volume
+from .partition import Partition, partitions, volume
+from .result_line import NO_HOST_LINE
 from .scripture import SCRIPTURE_FILE
 from .startup import linger_in
 
@@ -63,6 +64,7 @@ class Inspection:
     fats_equal: bool = True
     partitions: list[PartitionInfo] = field(default_factory=list)  # a hard disk's table; empty: a floppy
     linger: int = 0  # seconds of countdown before the power-off (build --linger)
+    boot_problem: str | None = None  # why the image would stop before the liturgy on a PC, if it would
 
     def as_dict(self) -> dict[str, object]:
         """For --json: enums as their values."""
@@ -109,6 +111,20 @@ def scripture_state(image: Fat12Image) -> ScriptureState:
     return ScriptureState(Presence.INVALID, verdict.value, verdict.meaning)
 
 
+def boot_problem(partition: Partition | None, image: Fat12Image, system: str) -> str | None:
+    """Why a PC would stop before the liturgy, where the image says so: a partition whose boot sector
+    counts its sectors from elsewhere (the BPB's hidden sectors are not where the partition starts)
+    reads its host or its kernel from the wrong place."""
+    hidden = image.parameters.hidden_sectors
+    if partition is None or hidden == partition.first:
+        return None
+    said = f'it prints "{NO_HOST_LINE}" and stops' if system == "embedded" else "it finds no system there"
+    return (
+        f"the boot sector would read from sector {hidden} on (its BPB's hidden sectors), not from the "
+        f"partition's first sector, {partition.first}: {said}"
+    )
+
+
 def inspect(data: bytes) -> Inspection:
     """Inspect an image's bytes; raise :class:`ImageError` if they are not a FAT12 floppy or a hard disk
     whose active partition is FAT12."""
@@ -149,4 +165,5 @@ def inspect(data: bytes) -> Inspection:
         image.fats_equal(),
         table,
         linger(image, system),
+        boot_problem(partition, image, system),
     )

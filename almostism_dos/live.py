@@ -101,6 +101,6 @@ class LiveView:
             if self.current:
                 status += " " + self.current
             width = shutil.get_terminal_size().columns
+            self._status = True  # (first: a Ctrl-C during the write still has the status erased)
             self.out.write(status[: max(width - 1, 20)])  # one row: a wrapped status would not be erased
-            self._status = True
         self.out.flush()

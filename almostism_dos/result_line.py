@@ -13,6 +13,21 @@ RESULT_PREFIX = "ALMOSTISM RESULT errorlevel="
 RESULT_PATTERN = rf"^\s*{re.escape(RESULT_PREFIX)}(\d{{1,3}})\s*$"
 _RESULT = re.compile(RESULT_PATTERN)
 NO_APM_LINE = "The liturgy is over; the PC may be switched off."  # the last line where nothing switches off
+# The lines a boot sector or the MBR prints before it halts for good: a boot that shows one is over.
+NO_HOST_LINE = "No host"  # the self-booting boot sector: the host's sectors cannot be read, or are not it
+MBR_NO_ACTIVE_LINE = "No active partition"
+MBR_BAD_TABLE_LINE = "The partition table is broken"
+MBR_DISK_ERROR_LINE = "Disk error reading the active partition"
+MBR_NO_SYSTEM_LINE = "No boot sector on the active partition"
+NO_BOOT_DEVICE_LINE = "No bootable device"  # SeaBIOS's and Bochs's BIOS, when nothing boots
+HALT_LINES = (
+    NO_HOST_LINE,
+    MBR_NO_ACTIVE_LINE,
+    MBR_BAD_TABLE_LINE,
+    MBR_DISK_ERROR_LINE,
+    MBR_NO_SYSTEM_LINE,
+    NO_BOOT_DEVICE_LINE,
+)
 # The countdown a floppy built with --linger shows before it switches off: PREFIX, the seconds, SUFFIX,
 # redrawn on one line each second (the suffix's last blank wipes a digit the count no longer has).
 COUNTDOWN_PREFIX = "Switching off in "
@@ -43,3 +58,13 @@ def countdown_in(console: str) -> int | None:
     """The seconds the last countdown line on a console still shows, or None if there is none."""
     shown = _COUNTDOWN.findall(console)
     return int(shown[-1]) if shown else None
+
+
+def halted_in(console: str) -> str | None:
+    """The line of a console that says the machine has stopped before any result (a boot sector's,
+    the MBR's or the BIOS's last words), or None."""
+    for line in console.splitlines():
+        stripped = line.strip()
+        if any(stripped.startswith(words) for words in HALT_LINES):
+            return stripped
+    return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .emulators import TIMEOUT
-from .emulators.base import Emulator, EmulatorExited, Outcome
+from .emulators.base import Emulator, EmulatorExited, ImageRefused, Outcome
 from .fat12 import Fat12Image
 from .inputs import read_input
 from .partition import LARGEST_READ, volume
@@ -127,12 +127,18 @@ def run_image(
 
     With ``keep`` the private copy is made from the bytes read and checked, never by opening the path
     again: a path swapped meanwhile for a link to ``/dev/zero`` or a file of gigabytes cost a full
-    temporary directory or a 3 GB copy (measured). Raises EmulatorMissing, ImageError, InputError,
-    :class:`KeepCopyError` (the copy cannot be written: a full or unwritable temporary directory), OSError.
+    temporary directory or a 3 GB copy (measured).
+
+    Raises EmulatorMissing, ImageError, ImageRefused (this emulator cannot judge this image),
+    InputError, :class:`KeepCopyError` (the copy cannot be written: a full or unwritable temporary
+    directory), OSError.
     """
     if data is None:
         data = _read(image)
     parsed = _parsed(data)  # an image that is no FAT12 volume is refused before it boots
+    refused = emulator.refuses(data)
+    if refused is not None:
+        raise ImageRefused(refused)
     with _scratch() as scratch:
         booted = image
         if keep:
@@ -170,6 +176,8 @@ def run_image(
 
 def _problem(outcome: Outcome, vanished: bool | None, timeout: float) -> str | None:
     """What went wrong in a boot that ran, in one line; None if nothing did."""
+    if outcome.halted is not None:
+        return f"the machine stopped before the liturgy; its screen says: {outcome.halted}"
     if not outcome.exited:
         from .result_line import last_lines
 

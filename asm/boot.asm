@@ -22,7 +22,9 @@
 ; sector number is the volume's, plus the BPB's hidden sectors (0 on a
 ; floppy; where the volume starts, on a partitioned disk). The host is the
 ; reserved sectors after this one, read one at a time (three tries with a
-; reset between, as DOS does), then it runs.
+; reset between, as DOS does), then it runs, if its last word is the mark
+; that says it is the host: sectors read from the wrong place (a BPB whose
+; hidden sectors are not where the partition starts) print "No host" too.
 ;
 ; Memory:  0000:7C00 boot sector (its BPB stays readable, the drive's own
 ;          geometry in it), 0000:7E00 host, stack below 0000:7C00 (see
@@ -34,6 +36,7 @@
 ; =============================================================================
 
 .equ HOST_LOAD, 0x7e00          ; where the host sectors go
+.equ HOST_MARK, 0x4c41          ; "AL": the host's last word, checked before it runs
     .include "fat12.inc"
     .include "floppy.inc"
 
@@ -96,6 +99,8 @@ boot_read:
     inc si                      ; the next sector
     add bx, SECTOR_SIZE         ;   512 bytes on
     loop boot_read              ; every host sector
+    cmp word ptr [host_mark], HOST_MARK ; the host's last word: read whole,
+    jne boot_failed             ;   and from where it lies (hidden sectors)?
     jmp near host               ; run the host
 boot_failed:
     mov si, boot_message        ; DS:SI = the message
@@ -233,8 +238,8 @@ sector_done:
 mark:
     .ascii EMBEDDED_MARK
 boot_message:
-    .ascii "No host"            ; the host sectors cannot be read
-    .byte 13, 10, 0             ; CR LF, end
+    .ascii NO_HOST_LINE         ; the host sectors cannot be read
+    .byte 13, 10, 8, 0          ; CR LF; a backspace, for a serial mirror (apm.inc); end
 msg_no_apm:
     .ascii NO_APM_LINE
     .byte 13, 10, 0             ; CR LF, end

@@ -894,3 +894,4 @@ size_high:      .word 0             ;   (the size's high word)
 position:       .word 0             ;   and the file pointer
 position_high:  .word 0             ;   (the pointer's high word)
 fcb_name:       .fill 11, 1, 0x20   ; a name as the directory spells it
+host_mark:      .word HOST_MARK     ; last: the boot sector checks it was loaded whole

@@ -151,16 +151,16 @@ halt:
     jmp halt                    ; and stay stopped
 
 msg_no_active:
-    .ascii "No active partition"
-    .byte 13, 10, 0             ; CR LF, end
+    .ascii MBR_NO_ACTIVE_LINE
+    .byte 13, 10, 8, 0          ; CR LF; a backspace, for a serial mirror (apm.inc); end
 msg_bad_table:
-    .ascii "The partition table is broken"
-    .byte 13, 10, 0
+    .ascii MBR_BAD_TABLE_LINE
+    .byte 13, 10, 8, 0
 msg_disk_error:
-    .ascii "Disk error reading the active partition"
-    .byte 13, 10, 0
+    .ascii MBR_DISK_ERROR_LINE
+    .byte 13, 10, 8, 0
 msg_no_system:
-    .ascii "No boot sector on the active partition"
-    .byte 13, 10, 0
+    .ascii MBR_NO_SYSTEM_LINE
+    .byte 13, 10, 8, 0
 drive:  .byte 0                 ; the boot drive
 edd:    .byte 0                 ; 1: the BIOS takes LBA packets

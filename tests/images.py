@@ -140,3 +140,31 @@ def partitioned_image(path: Path) -> Path:
     data[SIGNATURE_OFFSET:SECTOR] = BOOT_SIGNATURE
     path.write_bytes(data)
     return path
+
+
+def second_partition_active(disk: bytes) -> bytes:
+    """``disk`` (a built disk image, its one partition first in the table) with that partition moved to
+    the table's second entry and made the active one, and a first entry, inactive, for the sectors in
+    front of it: the image boots the second, DOSBox would mount the first."""
+    from almostism_dos.partition import PARTITION_ENTRY, PARTITION_TABLE, Partition, entry, partitions
+
+    (real,) = partitions(disk)
+    data = bytearray(disk)
+    first = Partition(0, False, 0x01, 1, real.first - 1)
+    second = Partition(1, True, real.type, real.first, real.sectors)
+    for index, item in ((0, first), (1, second)):
+        at = PARTITION_TABLE + index * PARTITION_ENTRY
+        data[at : at + PARTITION_ENTRY] = entry(item)
+    return bytes(data)
+
+
+def with_hidden_sectors(disk: bytes, hidden: int) -> bytes:
+    """``disk`` (a built disk image) with its partition's BPB counting ``hidden`` sectors before it, where
+    the table says the partition starts elsewhere."""
+    from almostism_dos.formats import BPB_OFFSETS
+    from almostism_dos.partition import boot_partition
+
+    data = bytearray(disk)
+    at = boot_partition(disk).offset + BPB_OFFSETS["hidden_sectors"]
+    data[at : at + 4] = hidden.to_bytes(4, "little")
+    return bytes(data)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..result_line import halted_in
+
 if TYPE_CHECKING:
     from ..screen import Observer, Screen
 
@@ -30,6 +32,10 @@ class EmulatorExited(Exception):
     def __init__(self, title: str, status: int | None, said: str) -> None:
         words = " | ".join(line.strip() for line in said.splitlines() if line.strip())[-300:] or "nothing"
         super().__init__(f"{title} exited at once (exit code {status}); it said: {words}")
+
+
+class ImageRefused(Exception):
+    """This emulator cannot express what this image asks (the message says why, and what can)."""
 
 
 class UnsupportedOption(Exception):
@@ -60,6 +66,7 @@ class Outcome:
     console: str  # the rendered transcript of its screen
     seconds: float  # from starting the emulator to its end
     unsaved: str | None = None  # an output asked for (a screenshot) that could not be saved, and why
+    halted: str | None = None  # the screen's last words, where the machine stopped before any result
 
 
 def require(program: str, package: str) -> str:
@@ -129,6 +136,11 @@ class Emulator(ABC):
         """True when the emulator can run here."""
         return cls.unavailable() is None
 
+    def refuses(self, image: bytes) -> str | None:
+        """Why this emulator cannot judge ``image`` as the image would run on a PC, in one line; None
+        when it can. Every emulator that boots the image can; one with a DOS of its own may not."""
+        return None
+
     def executable(self) -> str:
         """The emulator's path, or :class:`EmulatorMissing`."""
         return require(self.program, self.package)
@@ -157,7 +169,9 @@ class Emulator(ABC):
             if log is not None:
                 log.write_text(screen.text(), encoding="utf-8")
         seconds = round(time.monotonic() - started, 3)
-        return Outcome(errorlevel, exited, screen.text(), seconds, self.unsaved)
+        console = screen.text()
+        halted = halted_in(console) if errorlevel is None else None
+        return Outcome(errorlevel, exited, console, seconds, self.unsaved, halted)
 
     @abstractmethod
     def _boot(

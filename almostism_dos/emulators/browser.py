@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..result_line import halted_in
 from .base import Emulator, EmulatorMissing
 
 if TYPE_CHECKING:
@@ -237,5 +238,5 @@ class Browser(Emulator):
                 if observer is not None:
                     observer(screen)
             outcome: dict[str, Any] | None = state["outcome"]
-            if outcome is not None or deadline - time.monotonic() <= 0:
+            if outcome is not None or deadline - time.monotonic() <= 0 or halted_in("\n".join(rows)):
                 return outcome

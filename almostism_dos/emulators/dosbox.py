@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..fat12 import ImageError
 from ..formats import SECTOR
-from ..partition import CYLINDER, DISK_HEADS, DISK_SECTORS_PER_TRACK
+from ..partition import CYLINDER, DISK_HEADS, DISK_SECTORS_PER_TRACK, boot_partition, has_partition_table
 from ..programs import ALMOST
 from ..result_line import RESULT_PREFIX, result_in
 from .base import Emulator
@@ -71,11 +72,19 @@ def mount(image: Path, boot_as: str, size: int) -> tuple[str, str]:
 
 def batch(arguments: str, drive: str = "a") -> str:
     """RUN.BAT: the liturgy, the result line for any errorlevel 0..255, the directory listing."""
-    lines = ["@echo off", f"{drive}:", f"{ALMOST} {arguments}".rstrip() + " > C:\\OUT.TXT"]
+    # Without ALMOST.COM on the drive (a drive that would not mount), DOSBox's "Illegal command" leaves
+    # the errorlevel at 0: no result line then, never a verdict ALMOST.COM did not give.
+    lines = ["@echo off", f"if not exist {drive}:\\{ALMOST} goto missing", f"{drive}:"]
+    lines += [f"{ALMOST} {arguments}".rstrip() + " > C:\\OUT.TXT"]
     lines += [f"if errorlevel {level} goto e{level}" for level in range(255, -1, -1)]
     for level in range(256):
         lines += [f":e{level}", f"echo {RESULT_PREFIX}{level}>> C:\\RES.TXT", "goto done"]
-    lines += [":done", f"dir {drive}:\\ >> C:\\RES.TXT"]
+    lines += [":done", f"dir {drive}:\\ >> C:\\RES.TXT", "goto end"]
+    lines += [
+        ":missing",
+        f"echo {ALMOST} is not on drive {drive.upper()}: (the image did not mount)> C:\\RES.TXT",
+    ]
+    lines += [":end"]
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -96,6 +105,29 @@ class Dosbox(Emulator):
 
     def operating_system(self, booted: str) -> str:
         return "DOSBox"  # DOSBox's own DOS runs ALMOST.COM, whatever the image would boot
+
+    def refuses(self, image: bytes) -> str | None:
+        """DOSBox 0.74's ``imgmount -t hdd`` mounts a disk's first partition, whichever is active: on an
+        image that boots another, it judged the wrong one (and said "errorlevel 0, scripture gone" of an
+        image whose active partition was spent: a false success). And it runs ALMOST.COM without booting,
+        so it would complete the liturgy on an image no PC gets that far with."""
+        from ..inspection import inspect
+
+        if not has_partition_table(image):
+            return None
+        try:
+            active = boot_partition(image)
+            stops = inspect(image).boot_problem
+        except ImageError:
+            return None  # (judged as an image: refused with the reason elsewhere)
+        if stops is not None:  # DOSBox runs ALMOST.COM without booting: it would judge what no PC runs
+            return f"a PC would not reach the liturgy ({stops}); DOSBox runs it without booting"
+        if active.index == 0:
+            return None
+        return (
+            f"DOSBox mounts a disk's first partition only, and this image boots from partition "
+            f"{active.index + 1}: run it with --emulator qemu or bochs"
+        )
 
     def _boot(
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
