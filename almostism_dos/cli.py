@@ -398,6 +398,8 @@ def _inspect(args: argparse.Namespace) -> int:
     )
     if report.boot_problem:
         print(f"  boot: WOULD STOP: {report.boot_problem}")
+    if report.program_problem:
+        print(f"  program: {report.program_problem}")
     if report.linger:
         print(f"  switches off after a countdown of {report.linger} s (a key: at once)")
     for item in report.files:
@@ -405,6 +407,8 @@ def _inspect(args: argparse.Namespace) -> int:
     state = report.scripture
     if state.state is Presence.VALID:
         print(f"  scripture: present and valid, unique byte 0x{state.unique_byte:02X}")
+    elif state.state is Presence.INVALID and report.program_problem:
+        print(f"  scripture: present (as it lies: {state.meaning}); with that {_almost()}, no sure verdict")
     elif state.state is Presence.INVALID:
         print(f"  scripture: present, would get {state.verdict} ({state.meaning})")
     else:
@@ -415,6 +419,12 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 SCRIPTURE_MAP_TITLE = "SCRIPTUR.ALM, cell by cell"
+
+
+def _almost() -> str:
+    from .programs import ALMOST
+
+    return ALMOST
 
 
 def _scripture_cells(data: bytes) -> tuple[bytes, str] | None:

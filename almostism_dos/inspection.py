@@ -65,6 +65,9 @@ class Inspection:
     partitions: list[PartitionInfo] = field(default_factory=list)  # a hard disk's table; empty: a floppy
     linger: int = 0  # seconds of countdown before the power-off (build --linger)
     boot_problem: str | None = None  # why the image would stop before the liturgy on a PC, if it would
+    program_problem: str | None = (
+        None  # why ALMOST.COM on the image is not the one that judges as inspect does
+    )
 
     def as_dict(self) -> dict[str, object]:
         """For --json: enums as their values."""
@@ -125,6 +128,26 @@ def boot_problem(partition: Partition | None, image: Fat12Image, system: str) ->
     )
 
 
+def program_problem(image: Fat12Image) -> str | None:
+    """Why the image's ALMOST.COM is not the shipped program, whose verdict inspect predicts: missing,
+    unreadable, or other bytes. A volume whose BPB was changed after the files were laid out (16 root
+    entries where 224 were written) reads ALMOST.COM from the wrong sectors: all zeros, which an 8086 runs
+    to the PSP's INT 20h, exit code 0 (measured in QEMU: errorlevel 0, the scripture still there)."""
+    from .programs import ALMOST, code
+
+    entry = image.find(ALMOST)
+    if entry is None or entry.is_directory:
+        return f"there is no {ALMOST} on the image"
+    try:
+        found = image.read(entry)
+    except ImageError as error:
+        return f"{ALMOST} cannot be read: {error}"
+    if found == code("almost"):
+        return None
+    zeros = " (all zeros: read from where it does not lie)" if not any(found) else ""
+    return f"{ALMOST} on the image is not the shipped program{zeros}: what a boot gives cannot be foretold"
+
+
 def inspect(data: bytes) -> Inspection:
     """Inspect an image's bytes; raise :class:`ImageError` if they are not a FAT12 floppy or a hard disk
     whose active partition is FAT12."""
@@ -166,4 +189,5 @@ def inspect(data: bytes) -> Inspection:
         table,
         linger(image, system),
         boot_problem(partition, image, system),
+        program_problem(image),
     )
