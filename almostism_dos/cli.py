@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .emulators import BOOT_AS, DEFAULT, REGISTRY, TIMEOUT
+from .entry import Stopped, handle_stop_signals
 
 if TYPE_CHECKING:
     from .emulators.base import Emulator
@@ -492,6 +493,8 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from tempfile import gettempdir
+
     from .emulators.base import EmulatorMissing, ImageRefused
     from .fat12 import ImageError
     from .inputs import InputError
@@ -499,8 +502,10 @@ def _run(args: argparse.Namespace) -> int:
     from .outputs import OutputError, check_output
     from .partition import has_partition_table
     from .run import KeepCopyError, run_image
+    from .scratch import sweep
 
     data = _read_image(args.image)  # a regular file no larger than an image, or one line and an exit code
+    sweep(gettempdir(), "/tmp")  # what a killed run of ours left (QEMU's scratch may be in /tmp)
     if args.boot_as is None:  # a disk boots as a disk; a floppy from drive A:
         args.boot_as = "disk" if has_partition_table(data) else "floppy"
     elif args.boot_as == "floppy" and has_partition_table(data):
@@ -590,10 +595,10 @@ def _freedos(args: argparse.Namespace) -> int:
 
 def _web(args: argparse.Namespace) -> int:
     import signal
-    import tempfile
 
     from .fat12 import ImageError
     from .inputs import InputError
+    from .scratch import private_directory, sweep
     from .web.serve import ServeError, Stopped, serve
     from .web.site import BiosMissing, SiteError, write_site
     from .web.v86 import V86Unavailable
@@ -601,7 +606,8 @@ def _web(args: argparse.Namespace) -> int:
     if (args.output is None) == (not args.serve):
         raise CliError("web needs -o DIR or --serve (one of them)", ExitCode.USAGE)
     _read_image(args.image)
-    with tempfile.TemporaryDirectory(prefix="almostism-web-") as scratch:
+    sweep()
+    with private_directory("web") as scratch:
         try:
             site = write_site(args.image, args.output or Path(scratch), args.force)
         except (V86Unavailable, BiosMissing) as error:
@@ -998,19 +1004,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.SOFTWARE
 
 
-class _Stopped(BaseException):
-    """A signal asked the command to stop. A BaseException, as KeyboardInterrupt is: no ``except
-    Exception`` on the way out may take it for an error of its own."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def _stop(number: int, frame: object) -> None:
-    raise _Stopped(number)
-
-
 def console_main() -> int:
     """The ``almostism-dos`` command: :func:`main`, then an exit that skips the last garbage collection.
 
@@ -1026,9 +1019,7 @@ def console_main() -> int:
     """
     import gc
 
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(number) is signal.SIG_DFL:
-            signal.signal(number, _stop)
+    handle_stop_signals()  # (done already where the command came through entry.py: the same handlers)
     closed = sys.stdout is None  # started with standard output closed (``>&-``): as good as no reader
     if closed:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (standard output, for the rest of the process)
@@ -1039,7 +1030,7 @@ def console_main() -> int:
         closed = True
     except KeyboardInterrupt:
         code = _stopped_by(signal.SIGINT)
-    except _Stopped as stopped:
+    except Stopped as stopped:
         code = _stopped_by(stopped.number)
     if closed:
         code = _output_cut_short()

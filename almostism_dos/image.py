@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from .fat12 import (
 )
 from .formats import DIRECTORY_ENTRY, BootParameters, FloppyFormat, blank_filesystem, boot_sector
 from .outputs import OutputError
+from .scratch import private_directory
 
 VOLUME_LABEL = "ALMOSTISM"
 DEFAULT_EPOCH = 946684800  # 2000-01-01 00:00:00 UTC, when SOURCE_DATE_EPOCH is not set
@@ -80,7 +80,7 @@ def volume_serial(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile]
 def _scratch() -> Iterator[str]:
     """A private temporary directory, or :class:`OutputError` saying why there is none."""
     try:
-        directory = tempfile.TemporaryDirectory(prefix="almostism-")
+        directory = private_directory("build")
     except OSError as error:
         raise OutputError(f"cannot make a temporary directory: {error.strerror or error}") from None
     with directory as scratch:

@@ -23,6 +23,7 @@ from .emulators.base import Emulator, EmulatorExited, ImageRefused, Outcome
 from .fat12 import Fat12Image
 from .inputs import read_input
 from .partition import LARGEST_READ, volume
+from .scratch import private_directory
 
 if TYPE_CHECKING:
     from .screen import Observer, Screen
@@ -77,7 +78,7 @@ class KeepCopyError(Exception):
 def _scratch() -> Iterator[str]:
     """A private temporary directory for the boot, or :class:`KeepCopyError` saying why there is none."""
     try:
-        directory = tempfile.TemporaryDirectory(prefix="almostism-keep-")
+        directory = private_directory("keep")
     except OSError as error:
         raise KeepCopyError(
             f"cannot make a temporary directory in {tempfile.gettempdir()}: {error.strerror}"

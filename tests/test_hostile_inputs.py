@@ -292,6 +292,11 @@ def test_the_server_answers_only_what_it_should(
         assert get("/%00").startswith(b"HTTP/1.0 400")
         assert get("/index.html", b"Host: rebound.example\r\n").startswith(b"HTTP/1.0 403")
         assert get("/index.html", b"").startswith(b"HTTP/1.0 403")  # no Host: not addressed to us
+        twice = host + b"Host: rebound.example\r\n"  # two: not judged by the first
+        assert get("/index.html", twice).startswith(b"HTTP/1.0 403")
+        assert get("/index.html", b"Host: rebound.example\r\n" + host).startswith(b"HTTP/1.0 403")
+        assert running.socket.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+        assert web_serve._SiteServer.request_queue_size >= 128  # (socketserver's 5 made connects wait 1 s)
         for _ in range(3):  # clients that hang up at once, or mid-request
             with socket.create_connection(("127.0.0.1", port)) as rude:
                 rude.sendall(b"GET /index.html HTTP/1.1\r\n")
@@ -376,8 +381,10 @@ def test_a_run_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_runnin
     import signal
 
     request.getfixturevalue(emulator_name)  # (skipped, saying why, where the emulator is missing)
-    image = tmp_path / "lingering.img"  # counts down 60 s after the result line: still booting then
-    image.write_bytes(floppy_module.embedded_floppy(FORMATS[1440], reference.build(0x4E), 0, linger=60))
+    image = tmp_path / "busy.img"  # an ALMOST.COM that says so, then runs on forever: still booting then
+    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + b"STILL BOOTING\r\n$"  # print at 109h, then jmp $
+    files = [ImageFile("ALMOST.COM", busy), ImageFile(scripture.SCRIPTURE_FILE, reference.build(0x4E))]
+    image.write_bytes(floppy_module.embedded_image(FORMATS[1440], files, 0))
     scratch = Path(tempfile.mkdtemp(prefix="almostism-test-"))  # (short: QEMU's socket lives in it)
     command = [sys.executable, "-m", "almostism_dos", "run", str(image), "--emulator", emulator_name]
     process = subprocess.Popen(
@@ -386,8 +393,8 @@ def test_a_run_stopped_by_a_signal_says_so_in_one_line_and_leaves_nothing_runnin
     )  # fmt: skip
     try:
         assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("ALMOSTISM RESULT"):
+        for line in process.stdout:  # (the key our tools press at a result line never ends this boot)
+            if line.startswith("STILL BOOTING"):
                 break
         process.send_signal(getattr(signal, signal_name))
         _, error = process.communicate(timeout=TIMEOUT)
@@ -742,3 +749,40 @@ def test_bochs_refuses_a_floppy_size_it_does_not_know(
 def test_the_freedos_fake_is_still_read(tmp_path: Path) -> None:
     """(The bounded reads still read a real FreeDOS-shaped floppy whole.)"""
     assert freedos.load(fake_freedos_image(tmp_path / "fd.img")).shell.startswith(b"fabricated shell")
+
+
+_KILLED_WHILE_LOADING = """
+import importlib.abc, os, signal, sys
+from almostism_dos import entry
+
+class SigtermAtTheCommandLine(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "almostism_dos.cli":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+sys.meta_path.insert(0, SigtermAtTheCommandLine())
+sys.argv = ["almostism-dos", "--version"]
+sys.exit(entry.console_main())
+"""
+
+
+def test_a_sigterm_while_the_command_loads_is_143_and_one_line() -> None:
+    """A SIGTERM in a command's first 50 ms ended it as the signal's default does (-15): the handler came
+    after the command line's imports. It is installed first now; here the signal arrives as the command
+    line starts to load."""
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_LOADING], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr) == (143, "almostism-dos: stopped by SIGTERM\n")
+
+
+def test_the_entry_point_loads_nothing_before_its_handlers() -> None:
+    probe = (
+        "import sys; from almostism_dos import entry; "
+        "print(sorted(name for name in sys.modules if name.startswith('almostism_dos')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "['almostism_dos', 'almostism_dos.entry']"

@@ -31,7 +31,6 @@ import contextlib
 import glob
 import os
 import re
-import tempfile
 import termios
 import threading
 import tty
@@ -43,6 +42,7 @@ from ..console import follow, show_video_memory
 from ..fat12 import ImageError
 from ..formats import FORMATS, disk_geometry
 from ..result_line import LONGEST_LINGER
+from ..scratch import private_directory
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
@@ -183,7 +183,7 @@ class Bochs(Emulator):
         import pexpect
         from pexpect import fdpexpect
 
-        with tempfile.TemporaryDirectory(prefix="almostism-bochs-") as scratch:
+        with private_directory("bochs") as scratch:
             work = Path(scratch)
             (work / "floppy.img").symlink_to(image.resolve())  # (our own link, in our own directory)
             kilobytes = image.stat().st_size // 1024

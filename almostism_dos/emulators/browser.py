@@ -23,7 +23,6 @@ import atexit
 import base64
 import contextlib
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..result_line import halted_in
+from ..scratch import private_directory
 from .base import Emulator, EmulatorMissing
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class Browser(Emulator):
         from ..web.v86 import V86Unavailable
 
         deadline = time.monotonic() + timeout
-        with tempfile.TemporaryDirectory(prefix="almostism-browser-") as scratch:
+        with private_directory("browser") as scratch:
             self.doing = "getting v86"  # (from the cache; the first time, by npm)
             try:
                 site = write_site(image, Path(scratch) / "site", boot_as=self.boot_as)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from ..formats import SECTOR
 from ..partition import CYLINDER, DISK_HEADS, DISK_SECTORS_PER_TRACK, boot_partition, has_partition_table
 from ..programs import ALMOST
 from ..result_line import RESULT_PREFIX, result_in
+from ..scratch import private_directory
 from .base import Emulator
 from .pseudo_terminal import spawn
 
@@ -132,7 +132,7 @@ class Dosbox(Emulator):
     def _boot(
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
-        with tempfile.TemporaryDirectory(prefix="almostism-dosbox-") as scratch:
+        with private_directory("dosbox") as scratch:
             work = Path(scratch)
             (work / "disk.img").symlink_to(image.resolve())
             line, drive = mount(work / "disk.img", self.boot_as, image.stat().st_size)

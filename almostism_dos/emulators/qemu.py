@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 from ..fat12 import ImageError
 from ..formats import disk_geometry
 from ..result_line import LONGEST_LINGER
+from ..scratch import private_directory
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from .base import Emulator, EmulatorExited, require
 from .pseudo_terminal import spawn
@@ -39,7 +40,6 @@ PACKAGE = "qemu-system-x86"
 
 # Enter, as QMP presses it; its answer carries the id "key", which no command of ours uses.
 _KEY = b'{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ret"}]}, "id": "key"}\n'
-_SCRATCH_PREFIX = "almostism-qemu-"
 _SOCKET_PATH_LIMIT = 107  # bytes in an AF_UNIX socket's path on Linux (sun_path, less its final NUL)
 
 
@@ -47,7 +47,8 @@ def _scratch_home() -> str | None:
     """Where the QEMU scratch directory (the QMP socket's) goes: the temporary directory, unless the
     socket's path there would be longer than AF_UNIX allows (a deep TMPDIR: binding raised "AF_UNIX path
     too long", a traceback, under pytest's per-test TMPDIR); then /tmp, which every Linux has."""
-    socket_path = Path(tempfile.gettempdir(), _SCRATCH_PREFIX + "12345678", "qmp.sock")  # (8 random letters)
+    # (the name: the prefix, the process id, 8 random letters)
+    socket_path = Path(tempfile.gettempdir(), f"almostism-qemu-{os.getpid()}-12345678", "qmp.sock")
     return None if len(os.fsencode(socket_path)) <= _SOCKET_PATH_LIMIT else "/tmp"
 
 
@@ -128,7 +129,7 @@ class Qemu(Emulator):
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
 
-        with tempfile.TemporaryDirectory(prefix=_SCRATCH_PREFIX, dir=_scratch_home()) as scratch:
+        with private_directory("qemu", _scratch_home()) as scratch:
             work = Path(scratch)
             qmp = Qmp(work / "qmp.sock")
             picture = work / "screen.png" if self.screenshot is not None else None

@@ -15,12 +15,12 @@ import shutil
 import signal
 import subprocess
 import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..outputs import write_atomically
 from ..paths import cache_dir
+from ..scratch import private_directory
 
 VERSION = "0.5.462"
 INTEGRITY = "sha512-aKPX7DdzqAKFRv2omDkqSju0uEzlOxzo+II82J5UT7+tZNsboA6kyaNq9NKAnxvo9hzpJ8dQj7vcvcz0J7I2QA=="
@@ -107,7 +107,7 @@ def obtain(timeout: float = _PACK_TIMEOUT) -> V86:
         raise V86Unavailable(
             "npm is not installed (Debian/Ubuntu: sudo apt-get install npm); web needs it once"
         )
-    with tempfile.TemporaryDirectory(prefix="almostism-v86-") as scratch:
+    with private_directory("v86") as scratch:
         _npm_pack(npm, scratch, timeout)
         tarballs = list(Path(scratch).glob("*.tgz"))
         if len(tarballs) != 1:

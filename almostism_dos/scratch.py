@@ -1,0 +1,53 @@
+"""Private temporary directories, named for the process that made them, and swept once it is gone.
+
+A command stopped by SIGKILL cannot remove its own: QEMU's socket, Bochs's link to the image, DOSBox's
+link to the user's image, the copy ``--keep`` boots stayed behind in the temporary directory (measured).
+Each directory's name carries its process's id, so the next ``run`` removes those whose process is gone:
+only directories (never a link), only this user's, never one a living process may still use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import stat
+import tempfile
+
+PREFIX = "almostism-"
+_OURS = re.compile(rf"^{PREFIX}[a-z0-9]+-(\d+)-")
+
+
+def private_directory(kind: str, home: str | None = None) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for ``kind`` (``qemu``, ``keep``, ...) in ``home`` (the temporary directory
+    by default), its name carrying this process's id."""
+    return tempfile.TemporaryDirectory(prefix=f"{PREFIX}{kind}-{os.getpid()}-", dir=home)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # (someone else's process: alive)
+        return True
+    return True
+
+
+def sweep(*homes: str) -> list[str]:
+    """Remove the directories of ours in ``homes`` (the temporary directory, by default) whose process
+    has gone; the paths removed."""
+    removed = []
+    for home in dict.fromkeys(homes or (tempfile.gettempdir(),)):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(home):
+                found = _OURS.match(entry.name)
+                if found is None or int(found[1]) == os.getpid() or _alive(int(found[1])):
+                    continue
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+                        shutil.rmtree(entry.path)  # (a link inside is removed, never followed)
+                        removed.append(entry.path)
+    return removed

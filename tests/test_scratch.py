@@ -1,0 +1,90 @@
+"""What a SIGKILL leaves in the temporary directory is swept by the next run: only our directories whose
+process is gone, only this user's, never through a link."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from almostism_dos import reference
+from almostism_dos.floppy import embedded_image
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile
+from almostism_dos.scratch import private_directory, sweep
+from almostism_dos.scripture import SCRIPTURE_FILE
+from tests.conftest import EmulatorUnderTest
+
+
+def gone_pid() -> int:
+    """A process id no process has now."""
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(finished.stdout)
+
+
+def test_only_our_stale_directories_go(tmp_path: Path) -> None:
+    precious = tmp_path / "precious.img"
+    precious.write_bytes(b"the user's image")
+    stale = tmp_path / f"almostism-dosbox-{gone_pid()}-abc"
+    stale.mkdir()
+    (stale / "disk.img").symlink_to(precious)
+    living = tmp_path / f"almostism-qemu-{os.getpid()}-abc"
+    living.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("keep")
+    linked = tmp_path / f"almostism-keep-{gone_pid()}-abc"
+    linked.symlink_to(elsewhere)
+    other = tmp_path / f"almostism-bochs-{os.getppid()}-abc"  # (a living process: pytest's parent)
+    other.mkdir()
+    assert sweep(str(tmp_path)) == [str(stale)]
+    assert precious.read_bytes() == b"the user's image" and (elsewhere / "keep.txt").exists()
+    assert living.is_dir() and linked.is_symlink() and other.is_dir()
+
+
+def test_a_private_directory_carries_its_process_id() -> None:
+    with private_directory("keep") as made:
+        assert Path(made).name.startswith(f"almostism-keep-{os.getpid()}-")
+
+
+@pytest.mark.vm
+def test_after_a_sigkill_the_next_run_sweeps_what_it_left(
+    qemu: EmulatorUnderTest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scratch = tmp_path / "t"
+    scratch.mkdir()
+    image = tmp_path / "busy.img"
+    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + b"STILL BOOTING\r\n$"
+    image.write_bytes(
+        embedded_image(
+            FORMATS[1440], [ImageFile("ALMOST.COM", busy), ImageFile(SCRIPTURE_FILE, reference.build(9))], 0
+        )
+    )
+    environment = {**os.environ, "TMPDIR": str(scratch)}
+    command = [sys.executable, "-m", "almostism_dos", "run", "--keep", str(image)]
+    killed = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    assert killed.stdout is not None
+    for line in killed.stdout:
+        if line.startswith("STILL BOOTING"):
+            break
+    killed.kill()
+    killed.wait()
+    left = sorted(path.name.split("-")[1] for path in scratch.iterdir())
+    assert "keep" in left  # what the SIGKILL left: the copy, QEMU's socket
+    subprocess.run(["pkill", "-f", str(scratch)], check=False)  # (its QEMU, orphaned by the kill)
+    deadline = time.monotonic() + 10
+    while subprocess.run(["pgrep", "-f", str(scratch)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    again = subprocess.run(
+        [sys.executable, "-m", "almostism_dos", "run", "--keep", "--timeout", "1", str(image)],
+        capture_output=True, env=environment,
+    )  # fmt: skip
+    assert again.returncode != 0  # (the busy image never ends: what matters is what it swept)
+    assert list(scratch.iterdir()) == []
