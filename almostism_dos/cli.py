@@ -528,6 +528,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if not (args.json or args.quiet):
             view = LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
+            view.start()
         report = run_image(args.image, emulator, args.timeout, view, keep=args.keep, data=data)
     except KeepCopyError as error:
         raise CliError(str(error), ExitCode.CANT_CREATE) from None

@@ -207,7 +207,7 @@ class Recorder:
 
 def test_the_status_shows_from_the_start_with_what_the_emulator_is_doing() -> None:
     out = Recorder()
-    view = LiveView(out, "v86 in Chromium", True, lambda: "starting Chromium")  # type: ignore[arg-type]
+    view = LiveView(out, "v86 in Chromium", True, lambda: "starting Chromium").start()  # type: ignore[arg-type]
     assert out.text().startswith("[v86 in Chromium: starting Chromium, 0.")
     view.abandon()
     assert out.text().endswith("\r\x1b[K"), "a stop's line would be glued onto the status"

@@ -47,7 +47,7 @@ def test_video_memory_cleared_in_place_keeps_what_it_showed() -> None:
     writes its own lines over the banner's rows. Both stay in the transcript, in order, and the live
     view prints every line of both, once."""
     out = Recorder(True)
-    view = LiveView(out, "v86", True)  # type: ignore[arg-type]
+    view = LiveView(out, "v86", True).start()  # type: ignore[arg-type]
     screen = Screen()
     banner = ["VGA BIOS", "LGPL", "", "visit", " . bochs"]
     boot = ["SeaBIOS", "Booting from Floppy...", "Almostism", "ALMOSTISM RESULT errorlevel=0"]
@@ -104,7 +104,7 @@ class Recorder:
 @pytest.mark.parametrize("interactive", [False, True])
 def test_the_live_view_prints_each_line_once(interactive: bool) -> None:
     out = Recorder(interactive)
-    view = LiveView(out, "QEMU", interactive)  # type: ignore[arg-type]
+    view = LiveView(out, "QEMU", interactive).start()  # type: ignore[arg-type]
     screen = Screen()
     for chunk in (SEABIOS_START + "one\r\ntw", "o\r\nthree", ""):
         screen.feed(chunk)
@@ -123,7 +123,7 @@ def test_a_countdown_shows_in_the_status_as_it_counts() -> None:
     """The line the guest redraws in place (``--linger``'s countdown) is never a complete line: the
     status shows it, second by second, while it counts."""
     out = Recorder(True)
-    view = LiveView(out, "QEMU", True)  # type: ignore[arg-type]
+    view = LiveView(out, "QEMU", True).start()  # type: ignore[arg-type]
     screen = Screen()
     screen.feed(f"{RESULT_PREFIX}0\r\n")
     for left in (3, 2, 1):
