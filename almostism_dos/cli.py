@@ -46,6 +46,7 @@ class ExitCode(IntEnum):
     NO_RESULT = 82  # run: no result line, or the emulator did not exit by itself in time
     NOT_RUN = 83  # diff: AFTER is BEFORE unchanged
     OTHER_CHANGES = 84  # diff: AFTER differs from BEFORE otherwise than exactly by the liturgy
+    CHECK_FAILED = 85  # check: a cell that ran did not pass
     # stopped by a signal: 128 + its number, as a shell reports a process the signal ended
     STOPPED_BY_SIGHUP = 128 + signal.SIGHUP
     STOPPED_BY_SIGINT = 128 + signal.SIGINT
@@ -62,7 +63,7 @@ EXIT_MEANINGS = {  # the one table: --help prints it, docs/reference.md's table 
     ExitCode.DATA: "an input is not what it should be (not a FAT image, too large, no FreeDOS in it)",
     ExitCode.NO_INPUT: "an input is missing or unreadable (or a device, a pipe or a directory)",
     ExitCode.UNAVAILABLE: "a needed program is not installed (the message names the package); "
-    "web --serve: the port cannot be had",
+    "web --serve: the port cannot be had; check: no cell could run here",
     ExitCode.SOFTWARE: "the shipped assembly failed to build or lint",
     ExitCode.CANT_CREATE: "an output may not or cannot be written (exists without --force, a link, "
     "unwritable, the disk full)",
@@ -73,6 +74,7 @@ EXIT_MEANINGS = {  # the one table: --help prints it, docs/reference.md's table 
     ExitCode.NOT_RUN: "diff: AFTER is BEFORE byte for byte: the liturgy did not run",
     ExitCode.OTHER_CHANGES: "diff: AFTER is not BEFORE with exactly the liturgy's change (something else "
     "changed, a step is missing, or it is another image)",
+    ExitCode.CHECK_FAILED: "check: a cell that ran did not pass",
     ExitCode.STOPPED_BY_SIGHUP: "stopped by SIGHUP (its terminal closed)",
     ExitCode.STOPPED_BY_SIGINT: "stopped by Ctrl-C (SIGINT)",
     ExitCode.STOPPED_BY_SIGTERM: "stopped by SIGTERM",
@@ -512,6 +514,8 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(
             f"{args.image}: a partitioned disk image boots as a disk (--as disk or usb)", ExitCode.USAGE
         )
+    elif args.boot_as != "floppy" and args.emulator != "dosbox":
+        _boots_as_a_disk(args.image, data)
     if args.image.is_symlink() and not args.keep:
         raise CliError(
             f"{args.image}: is a symbolic link; run changes the image in place and writes through no link "
@@ -549,6 +553,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
+        report.emulator_version = emulator.version()  # (asked only here: a process of its own)
         print(json.dumps(report.as_json(), indent=2))
     else:
         print(_summary(emulator.title, report, args.keep))
@@ -566,6 +571,118 @@ def _run(args: argparse.Namespace) -> int:
     if report.errorlevel is None or not report.exited:
         return ExitCode.NO_RESULT
     return ExitCode.LITURGY_FAILED if report.errorlevel != 0 else ExitCode.NOT_VANISHED
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+    from tempfile import gettempdir
+
+    from .check import (
+        ShardError,
+        check,
+        header,
+        image_drives,
+        matrix,
+        parse_shard,
+        prepare_log_dir,
+        row,
+        shard,
+        total,
+    )
+    from .fat12 import ImageError
+    from .outputs import OutputError, check_output
+    from .run import parsed_volume
+    from .scratch import sweep
+
+    data = _read_image(args.image)
+    try:
+        parsed_volume(data)  # (no FAT12 volume: said once, here, not once a cell)
+    except ImageError as error:
+        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
+    sweep(gettempdir(), "/tmp")
+    cells = matrix(data, args.emulators or (), args.drives or ())
+    if not cells:
+        possible = ", ".join(image_drives(data)[0])
+        raise CliError(
+            f"no cell: {args.image} boots as {possible}, and no emulator asked for boots it as a drive "
+            "asked for",
+            ExitCode.USAGE,
+        )
+    whole = len(cells)
+    index, count = 1, 1
+    if args.shard is not None:
+        try:
+            index, count = parse_shard(args.shard)
+        except ShardError as error:
+            raise CliError(f"--shard {error}", ExitCode.USAGE) from None
+        cells = shard(cells, index, count)
+    try:
+        if args.junit_xml is not None:
+            check_output(args.junit_xml, force=True)
+        if args.log_dir is not None:
+            prepare_log_dir(args.log_dir)
+    except OutputError as error:
+        raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    image = printable(str(args.image))
+    jobs = args.jobs or os.cpu_count() or 1
+    part = f", shard {index}/{count} of {whole}" if args.shard is not None else ""
+    if not args.json:
+        print(f"check {image}: {len(cells)} cells{part}, {jobs} at a time")
+        print(header(), flush=True)
+    results, seconds = check(
+        data,
+        cells,
+        args.timeout,
+        jobs,
+        args.log_dir,
+        None if args.json else lambda result: print(row(result), flush=True),
+        args.image,
+    )
+    if args.junit_xml is not None:
+        from .junit import write_junit_xml
+
+        try:
+            write_junit_xml(args.junit_xml, str(args.image), results, seconds)
+        except OutputError as error:
+            raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    verdicts = [result.verdict for result in results]
+    if args.json:
+        shown = {
+            "image": str(args.image),
+            "shard": f"{index}/{count}",
+            "cells": [result.as_json() for result in results],
+            "passed": verdicts.count("pass"),
+            "failed": verdicts.count("FAIL"),
+            "skipped": verdicts.count("skip"),
+            "ok": "FAIL" not in verdicts and "pass" in verdicts,
+            "seconds": round(seconds, 3),
+        }
+        print(json.dumps(shown, indent=2))
+    else:
+        print(total(results, seconds))
+    if "FAIL" in verdicts:
+        return ExitCode.CHECK_FAILED
+    if results and "pass" not in verdicts:
+        print(f"{PREFIX}no cell ran: every one was skipped (the reasons above name what to install)",
+              file=sys.stderr)  # fmt: skip
+        return ExitCode.UNAVAILABLE
+    return 0
+
+
+def _boots_as_a_disk(image: Path, data: bytes) -> None:
+    """A usage error for an image that boots from drive A: only (a FreeDOS floppy), asked to boot as a
+    disk: said at once, not after the emulator's timeout."""
+    from .fat12 import ImageError
+    from .inspection import floppy_only
+    from .partition import has_partition_table
+    from .run import parsed_volume
+
+    try:
+        why = floppy_only(parsed_volume(data), has_partition_table(data))
+    except ImageError:
+        return  # (no FAT12 volume: run says so, as for any drive)
+    if why is not None:
+        raise CliError(f"{image}: {why}", ExitCode.USAGE)
 
 
 def _summary(title: str, report: RunReport, kept: bool) -> str:
@@ -810,6 +927,70 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=_run)
 
 
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", type=Path, metavar="IMG", help="the image to prove (only read: each cell "
+                        "boots a copy)")  # fmt: skip
+    parser.add_argument(
+        "--emulator",
+        dest="emulators",
+        action="append",
+        choices=list(REGISTRY),
+        metavar="NAME",
+        help=f"only this emulator (repeat for more; default: all of {', '.join(REGISTRY)})",
+    )
+    parser.add_argument(
+        "--as",
+        dest="drives",
+        action="append",
+        choices=list(BOOT_AS),
+        metavar="DRIVE",
+        help=f"only this drive (repeat for more; default: every one each emulator boots IMG as: "
+        f"{', '.join(BOOT_AS)})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=TIMEOUT,
+        metavar="S",
+        help="a cell gives up after S seconds with no result line (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--jobs", type=_jobs, metavar="N", help="cells booting at once (default: the cores, %(cores)s)"
+    ).cores = _Cores()  # type: ignore[attr-defined]
+    parser.add_argument("--json", action="store_true", help="print the cells as JSON, nothing else")
+    parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write the cells as JUnit XML")
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        metavar="DIR",
+        help="write each cell's console (and QEMU's final screen, as PNG) here",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run the K-th of N parts of the cells (a CI job matrix's K and N): the N parts are all "
+        "the cells, none twice",
+    )
+    parser.set_defaults(run=_check)
+
+
+class _Cores:
+    """For a help text: the number of cores, asked only when the help is printed."""
+
+    def __str__(self) -> str:
+        return str(os.cpu_count() or 1)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r}: cells at once, from 1 to 256")
+    return value
+
+
 def _freedos_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
     fetching = actions.add_parser(
@@ -890,6 +1071,19 @@ _COMMANDS: dict[str, _Command] = {
             "almostism-dos inspect --json stick.img",
         ),
         _inspect_arguments,
+    ),
+    "check": _Command(
+        "boot an image on every emulator and drive here, as CI does",
+        "Boot a copy of IMG on every installed emulator, as every drive each boots it from (floppy, "
+        "IDE disk, USB stick), several at once, and print a line for each as it ends: exit 0 only when "
+        "every cell that ran passed (85 when one failed; 69 when none could run). A missing emulator "
+        "is a skipped cell that names what to install. IMG itself is only read.",
+        (
+            "almostism-dos check almostism.img",
+            "almostism-dos check almostism.img --emulator qemu --as floppy --as usb",
+            "almostism-dos check ci.img --shard 1/2 --junit-xml report-1.xml --log-dir logs",
+        ),
+        _check_arguments,
     ),
     "diff": _Command(
         "did exactly the liturgy happen to a disk read back after a boot?",

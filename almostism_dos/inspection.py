@@ -86,6 +86,16 @@ def boot_system(image: Fat12Image) -> str:
     return "unknown"
 
 
+def floppy_only(image: Fat12Image, partitioned: bool) -> str | None:
+    """Why the image boots from drive A: only, or None when a hard disk or USB stick may boot it too.
+    A FreeDOS *floppy* does not: measured, the floppy edition's kernel booted from a hard disk prints
+    "FreeDOS" and goes no further (QEMU as IDE disk and USB stick, Bochs and v86 as disk, until their
+    60 s timeout). Our own host boots from either; a FreeDOS disk image is built for a disk."""
+    if partitioned or boot_system(image) != "FreeDOS":
+        return None
+    return "a FreeDOS floppy boots from drive A: only (its kernel stops as a hard disk); build --media disk"
+
+
 def linger(image: Fat12Image, system: str) -> int:
     """The countdown's seconds: the self-booting boot sector's byte, or FreeDOS's POWEROFF.COM tail."""
     if system == "embedded":

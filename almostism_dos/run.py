@@ -45,6 +45,8 @@ class RunReport:
     exited: bool
     problem: str | None = None
     unsaved: str | None = None  # an output asked for that could not be saved (a screenshot), and why
+    drive: str = "floppy"  # what the image booted as (run --as)
+    emulator_version: str | None = None  # as the emulator says it; asked only for a report that shows it
 
     @property
     def had_scripture(self) -> bool:
@@ -55,10 +57,12 @@ class RunReport:
         return self.errorlevel == 0 and self.vanished is True and self.problem is None
 
     def as_json(self) -> dict[str, object]:
-        """The report for machines: what the screen and the image said, ``ok``, and why not (``reason``,
-        the words the error line gives)."""
+        """The report for machines, one shape for ``run --json`` and each cell of ``check --json``: what
+        the screen and the image said, ``ok``, and why not (``reason``, the words the error line gives)."""
         return {
             "emulator": self.emulator,
+            "emulator_version": self.emulator_version,
+            "drive": self.drive,
             "os": self.os,
             "errorlevel": self.errorlevel,
             "had_scripture": self.had_scripture,
@@ -91,7 +95,7 @@ def _read(image: Path) -> bytes:
     return read_input(image, LARGEST_READ, "floppy or disk image")
 
 
-def _parsed(data: bytes) -> Fat12Image:
+def parsed_volume(data: bytes) -> Fat12Image:
     """The FAT12 volume in an image's bytes: the floppy, or the disk's active partition."""
     return Fat12Image.parse(volume(data)[1])
 
@@ -136,7 +140,7 @@ def run_image(
     """
     if data is None:
         data = _read(image)
-    parsed = _parsed(data)  # an image that is no FAT12 volume is refused before it boots
+    parsed = parsed_volume(data)  # an image that is no FAT12 volume is refused before it boots
     refused = emulator.refuses(data)
     if refused is not None:
         raise ImageRefused(refused)
@@ -159,7 +163,7 @@ def run_image(
         from .scripture import SCRIPTURE_FILE
 
         had_scripture = parsed.find(SCRIPTURE_FILE) is not None  # (parsed before the boot)
-        vanished = _parsed(_read(booted)).find(SCRIPTURE_FILE) is None if had_scripture else None
+        vanished = parsed_volume(_read(booted)).find(SCRIPTURE_FILE) is None if had_scripture else None
 
     system = emulator.operating_system(boot_system(parsed))
     return RunReport(
@@ -172,6 +176,7 @@ def run_image(
         outcome.exited,
         problem or _problem(outcome, vanished, timeout),
         outcome.unsaved,
+        getattr(emulator, "boot_as", "floppy"),
     )
 
 

@@ -15,9 +15,9 @@ from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.partition import volume
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import last_lines
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
-from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
 from vm.disk_changes import unexpected_changes
 
@@ -49,8 +49,10 @@ def test_run_json_and_screenshot(
     assert main(["run", str(image), "--json", "--screenshot", str(png)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {
-        *("emulator", "os", "errorlevel", "had_scripture", "vanished", "ok", "reason", "seconds", "console")
+        *("emulator", "emulator_version", "drive", "os", "errorlevel", "had_scripture", "vanished", "ok"),
+        *("reason", "seconds", "console"),
     }
+    assert report["emulator_version"].startswith("QEMU emulator version ") and report["drive"] == "floppy"
     assert report["errorlevel"] == 0 and report["vanished"] is True
     assert report["had_scripture"] is True and report["ok"] is True and report["reason"] is None
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

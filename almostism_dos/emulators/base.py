@@ -9,7 +9,9 @@ floppy, ALMOST.COM's command tail under DOSBox) are fields of its dataclass name
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields, is_dataclass
@@ -77,6 +79,30 @@ def require(program: str, package: str) -> str:
     return path
 
 
+_VERSIONS: dict[type[Emulator], str | None] = {}
+
+
+def _version_of(kind: type[Emulator]) -> str | None:
+    """:meth:`Emulator.version`, remembered (a check asks it of each cell, from several threads: a
+    second asking costs one more short-lived process at most)."""
+    if kind not in _VERSIONS:
+        try:
+            said = subprocess.run(
+                [kind.create(RunOptions()).executable(), *kind.version_asked],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=10,
+                stdin=subprocess.DEVNULL,
+            )
+        except (EmulatorMissing, OSError, subprocess.TimeoutExpired):
+            _VERSIONS[kind] = None
+            return None
+        found = re.search(kind.version_said, said.stdout + "\n" + said.stderr)
+        _VERSIONS[kind] = found.group(0).strip() if found else None
+    return _VERSIONS[kind]
+
+
 class Emulator(ABC):
     """One emulator: how to boot an image in it and read its screen."""
 
@@ -84,9 +110,12 @@ class Emulator(ABC):
     title: ClassVar[str]  # as people spell it
     program: ClassVar[str]  # the executable
     package: ClassVar[str]  # the Debian package that provides it
+    typical_seconds: ClassVar[float]  # a self-booting floppy's boot here (check starts the longest first)
     boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
     boots_as: ClassVar[tuple[str, ...]] = ("floppy",)  # the RunOptions.boot_as values it honours
     protects_as: ClassVar[tuple[str, ...]] = ("floppy",)  # where it honours write_protected, if at all
+    version_asked: ClassVar[tuple[str, ...]] = ("--version",)  # the arguments that make it say its version
+    version_said: ClassVar[str] = r"version \S+"  # where in what it says (a regular expression)
     unsaved: str | None  # set by a boot that could not save an output asked of it (see Outcome)
     doing: str = ""  # what a boot is busy with before the machine shows anything, for a person watching
 
@@ -135,6 +164,12 @@ class Emulator(ABC):
     def available(cls) -> bool:
         """True when the emulator can run here."""
         return cls.unavailable() is None
+
+    @classmethod
+    def version(cls) -> str | None:
+        """The emulator's version as it says it (``QEMU emulator version 7.2.22``), for reports; None
+        where it is missing or says nothing recognisable. Asked once per process."""
+        return _version_of(cls)
 
     def refuses(self, image: bytes) -> str | None:
         """Why this emulator cannot judge ``image`` as the image would run on a PC, in one line; None

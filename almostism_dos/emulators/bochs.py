@@ -166,9 +166,12 @@ class Bochs(Emulator):
     title: ClassVar[str] = "Bochs"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
+    typical_seconds: ClassVar[float] = 0.26  # (measured: run --keep, 1.44 MB, 2 cores)
     write_protected: bool = False  # the floppy's write-protect tab set (Bochs's write_protected=1)
     boot_as: str = "floppy"  # or "disk": the first ATA disk, with a geometry of its own
     boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk")
+    version_asked: ClassVar[tuple[str, ...]] = ("--help",)  # (it has no --version; its help's banner says it)
+    version_said: ClassVar[str] = r"Bochs x86 Emulator \S+"
 
     def executable(self) -> str:
         path = require(PROGRAM, PACKAGE)

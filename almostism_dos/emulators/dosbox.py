@@ -96,11 +96,14 @@ class Dosbox(Emulator):
     title: ClassVar[str] = "DOSBox"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
+    typical_seconds: ClassVar[float] = 0.17  # (measured: run --keep, 1.44 MB, 2 cores)
     boots: ClassVar[bool] = False
 
     arguments: str = ""  # ALMOST.COM's command tail
     boot_as: str = "floppy"  # or "disk": a partitioned hard-disk image, its partition mounted as D:
     boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk")
+    version_asked: ClassVar[tuple[str, ...]] = ("-version",)
+    version_said: ClassVar[str] = r"DOSBox version [^,\s]+"
     logo_skipped: bool = field(default=False, init=False)  # the last run's logo was cut short (tests)
 
     def operating_system(self, booted: str) -> str:

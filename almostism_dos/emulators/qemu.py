@@ -119,10 +119,12 @@ class Qemu(Emulator):
     title: ClassVar[str] = "QEMU"
     program: ClassVar[str] = PROGRAM
     package: ClassVar[str] = PACKAGE
+    typical_seconds: ClassVar[float] = 0.28  # (measured: run --keep, 1.44 MB, 2 cores)
     screenshot: Path | None = None  # save the final VGA text screen here (QMP screendump)
     write_protected: bool = False  # attach the floppy read-only, as a write-protect tab does
     boot_as: str = "floppy"  # or "disk" (IDE) or "usb" (a stick on EHCI)
     boots_as: ClassVar[tuple[str, ...]] = ("floppy", "disk", "usb")
+    version_said: ClassVar[str] = r"QEMU emulator version [^\n(]+"
     protects_as: ClassVar[tuple[str, ...]] = ("floppy", "usb")  # (an IDE disk: "Block node is read-only")
 
     def _boot(
