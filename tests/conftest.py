@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from almostism_dos import freedos, programs
 from almostism_dos.assembler import Assembly
-from almostism_dos.emulators import BOOT_AS, REGISTRY, TIMEOUT, emulator_class
-from almostism_dos.emulators.base import Emulator, RunOptions
-from almostism_dos.run import RunReport, run_image
+from almostism_dos.emulators import REGISTRY, emulator_class
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from vm.dos import Disk, RunResult, run_com
+
+pytest_plugins = ["pytester"]  # (tests/test_pytest_plugin.py runs a team's test file)
 
 RunLiturgy = Callable[..., RunResult]
 
@@ -80,50 +80,22 @@ def run_liturgy(almost: Assembly, buffer_range: range) -> RunLiturgy:
     return run
 
 
-# --- emulators: one fixture per registered emulator, skipping with the reason when it is missing -----
+# --- emulators: the plugin's fixtures (almostism_dos.pytest_plugin, shipped in the wheel) --------------
+# Our tests name each emulator as the plugin does without its prefix (``qemu``, ``bochs``): the same
+# fixture, so the plugin users get is the one every test here boots through.
 
 
-@dataclass
-class EmulatorUnderTest:
-    """A registered emulator, ready to boot images; each boot's console log stays under ``logs``."""
+def _alias(name: str) -> Callable[[pytest.FixtureRequest], EmulatorUnderTest]:
+    def fixture(request: pytest.FixtureRequest) -> EmulatorUnderTest:
+        emulator: EmulatorUnderTest = request.getfixturevalue(f"almostism_{name}")
+        return emulator
 
-    kind: type[Emulator]
-    logs: Path
-    boots: int = 0
-
-    def needs(self, option: str) -> None:
-        """Skip, saying why, unless this emulator honours the :class:`RunOptions` field ``option``."""
-        if option not in self.kind.accepts():
-            pytest.skip(f"{self.kind.title} has no {option.replace('_', '-')} option")
-
-    def needs_medium(self, boot_as: str) -> None:
-        """Skip, saying why, unless this emulator boots an image as ``boot_as`` (run --as)."""
-        if not self.kind.honours("boot_as", boot_as):
-            pytest.skip(f"{self.kind.title} boots no image as a {BOOT_AS[boot_as]}")
-
-    def run(
-        self, image: Path, options: RunOptions | None = None, timeout: float = TIMEOUT, keep: bool = False
-    ) -> RunReport:
-        """Boot ``image`` as ``almostism-dos run`` does and report."""
-        self.boots += 1
-        log = self.logs / f"{self.kind.name}-{self.boots}.log"
-        return run_image(image, self.kind.configured(options or RunOptions()), timeout, keep=keep, log=log)
-
-
-def _emulator_fixture(name: str) -> Callable[[Path], EmulatorUnderTest]:
-    def fixture(tmp_path: Path) -> EmulatorUnderTest:
-        kind = emulator_class(name)
-        missing = kind.unavailable()
-        if missing is not None:
-            pytest.skip(missing)
-        return EmulatorUnderTest(kind, tmp_path)
-
-    fixture.__doc__ = f"The {name} emulator; the test is skipped, with the reason, where it is missing."
+    fixture.__doc__ = f"The plugin's almostism_{name}: skipped, with the reason, where it is missing."
     return pytest.fixture(name=name)(fixture)
 
 
 for _name in REGISTRY:
-    globals()[f"_{_name}_fixture"] = _emulator_fixture(_name)
+    globals()[f"_{_name}_fixture"] = _alias(_name)
 
 BOOTING = [name for name in REGISTRY if emulator_class(name).boots]  # emulators that boot the floppy
 
@@ -131,12 +103,12 @@ BOOTING = [name for name in REGISTRY if emulator_class(name).boots]  # emulators
 @pytest.fixture(params=list(REGISTRY))
 def any_emulator(request: pytest.FixtureRequest) -> EmulatorUnderTest:
     """Each registered emulator (DOSBox too), skipping where missing."""
-    emulator: EmulatorUnderTest = request.getfixturevalue(request.param)
+    emulator: EmulatorUnderTest = request.getfixturevalue(f"almostism_{request.param}")
     return emulator
 
 
 @pytest.fixture(params=BOOTING)
 def booting(request: pytest.FixtureRequest) -> EmulatorUnderTest:
     """Each emulator that boots the floppy's own system (QEMU, Bochs, the browser), skipping where missing."""
-    emulator: EmulatorUnderTest = request.getfixturevalue(request.param)
+    emulator: EmulatorUnderTest = request.getfixturevalue(f"almostism_{request.param}")
     return emulator

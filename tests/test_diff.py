@@ -24,8 +24,8 @@ from almostism_dos.floppy import embedded_floppy
 from almostism_dos.formats import FORMATS
 from almostism_dos.liturgy_change import destroyed, steps
 from almostism_dos.partition import volume
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.scripture import SCRIPTURE_FILE
-from tests.conftest import EmulatorUnderTest
 
 
 def diff(before: Path, after: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:

@@ -81,6 +81,17 @@ def test_the_wheel_carries_every_module_and_source(dists: dict[str, Path]) -> No
     assert not any(name.startswith(("tests/", "vm/", "bench/")) for name in names)
 
 
+def test_the_wheel_registers_the_pytest_plugin(dists: dict[str, Path]) -> None:
+    import configparser
+
+    wheel = zipfile.ZipFile(dists["wheel"])
+    (listed,) = [name for name in wheel.namelist() if name.endswith(".dist-info/entry_points.txt")]
+    entry_points = configparser.ConfigParser()
+    entry_points.read_string(wheel.read(listed).decode())
+    assert dict(entry_points["pytest11"]) == {"almostism-dos": "almostism_dos.pytest_plugin"}
+    assert "almostism_dos/pytest_plugin.py" in wheel.namelist()
+
+
 def test_the_version_has_one_source(dists: dict[str, Path]) -> None:
     assert dists["wheel"].name.startswith(f"almostism_dos-{almostism_dos.__version__}-")
     assert dists["sdist"].name == f"almostism_dos-{almostism_dos.__version__}.tar.gz"

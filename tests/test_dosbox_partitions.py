@@ -13,7 +13,7 @@ from almostism_dos.disk import embedded_disk
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.emulators.dosbox import Dosbox, batch
 from almostism_dos.inspection import Presence, inspect
-from tests.conftest import EmulatorUnderTest
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from tests.images import second_partition_active
 
 

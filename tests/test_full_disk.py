@@ -19,8 +19,8 @@ import pytest
 from almostism_dos import reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import RunOptions
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.run import run_image
-from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image
 
 OLD = b"the user's old image, precious\n" * 1000

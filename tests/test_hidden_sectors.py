@@ -14,8 +14,8 @@ from almostism_dos.cli import ExitCode, main
 from almostism_dos.disk import embedded_disk
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.inspection import inspect
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import NO_HOST_LINE
-from tests.conftest import EmulatorUnderTest
 from tests.images import with_hidden_sectors
 from vm.pc import HardDisk, Stop, boot
 

@@ -34,8 +34,8 @@ from almostism_dos.formats import (
 )
 from almostism_dos.image import ImageFile
 from almostism_dos.inputs import InputError, InputTooLarge, read_head, read_input
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.web import serve as web_serve
-from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image, fake_freedos_image, set_bpb
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from almostism_dos.cli import main
 from almostism_dos.inspection import inspect
-from tests.conftest import EmulatorUnderTest
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 
 
 @pytest.fixture

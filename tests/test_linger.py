@@ -18,6 +18,7 @@ from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.qemu import Qmp, command
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import (
     COUNTDOWN_PREFIX,
     COUNTDOWN_SUFFIX,
@@ -28,7 +29,6 @@ from almostism_dos.result_line import (
 )
 from almostism_dos.scripture import SCRIPTURE_FILE
 from almostism_dos.startup import autoexec, linger_in
-from tests.conftest import EmulatorUnderTest
 from tests.images import fake_freedos_image
 from vm.pc import Stop, boot
 

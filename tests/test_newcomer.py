@@ -25,9 +25,9 @@ import pytest
 from almostism_dos import reference
 from almostism_dos.cli import _COMMANDS, EXIT_MEANINGS, ExitCode, _summary, build_parser, main
 from almostism_dos.live import LiveView
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.run import RunReport
 from almostism_dos.scripture import SCRIPTURE_FILE, Flaw, Verdict
-from tests.conftest import EmulatorUnderTest
 from tests.images import embedded_image, fake_freedos_image, liturgy_image
 
 CLI = [sys.executable, "-m", "almostism_dos"]

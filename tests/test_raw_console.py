@@ -18,8 +18,8 @@ import pytest
 
 from almostism_dos.cli import main
 from almostism_dos.formats import FORMATS
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import RESULT_PREFIX
-from tests.conftest import EmulatorUnderTest
 
 pytestmark = pytest.mark.vm
 

@@ -15,9 +15,9 @@ from almostism_dos import reference
 from almostism_dos.floppy import embedded_image
 from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.scratch import private_directory, sweep
 from almostism_dos.scripture import SCRIPTURE_FILE
-from tests.conftest import EmulatorUnderTest
 
 
 def gone_pid() -> int:

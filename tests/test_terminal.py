@@ -14,9 +14,9 @@ import pytest
 
 from almostism_dos.cli import main
 from almostism_dos.live import LiveView
+from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import COUNTDOWN_PREFIX, COUNTDOWN_SUFFIX, RESULT_PREFIX, result_in
 from almostism_dos.screen import Screen, render
-from tests.conftest import EmulatorUnderTest
 
 SEABIOS_START = "\x1bc\x1b[?7l\x1b[2J\x1b[0m"  # what SeaBIOS sends first: reset, wrap off, clear
 RESET, WRAP_OFF = b"\x1bc", b"\x1b[?7l"
