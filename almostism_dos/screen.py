@@ -96,9 +96,12 @@ class Screen:
         shown = [line.rstrip() for line in self._screen.display[: self._screen.used_rows()]]
         return list(self._screen.gone) + shown
 
-    def show(self, rows: list[str]) -> None:
+    def show(self, rows: list[str], cursor: tuple[int, int] | None = None) -> None:
         """Redraw the display in place from a text screen's rows, as video memory holds them: home, each
-        row down to the last with text, the rest erased.
+        row down to the last with text, the rest erased; then the cursor to ``cursor`` (row, column),
+        where the machine says where its cursor is (else it stays after the last row with text). The
+        rows above the cursor are the ones a person has read: a line at the bottom (GLaBIOS's version)
+        must not make every row above it count as read while the BIOS still writes them.
 
         Video memory says nothing of how it came to differ, so the difference tells: lines the cursor
         had left that now stand higher up scrolled off, and are kept; lines it had left that are gone
@@ -119,7 +122,8 @@ class Screen:
                 screen._keep_display()
             else:
                 screen.gone.extend(settled[:scrolled])
-        self.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J")
+        moved = "" if cursor is None else f"\x1b[{cursor[0] + 1};{cursor[1] + 1}H"
+        self.feed("\x1b[H" + "\r\n".join(row + "\x1b[K" for row in written) + "\x1b[J" + moved)
 
     def display(self) -> list[str]:
         """What the screen shows now, row by row."""
