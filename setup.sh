@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Set up almostism-dos on a fresh Debian/Ubuntu machine: the system packages it drives (QEMU, DOSBox,
-# mtools, dosfstools; Bochs with its BIOS and term display; tmux for the terminal tests) and a virtual environment in .venv with the tool and its test/dev tools.
+# mtools, dosfstools; Bochs with its BIOS and term display; MAME for the IBM PC and XT; tmux for the terminal tests) and a virtual environment in .venv with the tool and its test/dev tools.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(python3 python3-venv python3-pip qemu-system-x86 dosbox mtools dosfstools tmux bochs bochsbios vgabios bochs-term)
+packages=(python3 python3-venv python3-pip qemu-system-x86 dosbox mtools dosfstools tmux bochs bochsbios vgabios bochs-term mame)
 browser_packages=(npm chromium seabios)  # web: v86 comes by npm; the browser tests drive Chromium
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

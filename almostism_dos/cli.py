@@ -484,7 +484,15 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
     chosen = emulator_class(args.emulator)
     try:
-        return chosen.configured(RunOptions(args.screenshot, args.write_protected, boot_as=args.boot_as))
+        return chosen.configured(
+            RunOptions(
+                args.screenshot,
+                args.write_protected,
+                boot_as=args.boot_as,
+                machine=args.machine,
+                rompath=args.rompath,
+            )
+        )
     except UnsupportedOption as error:
         medium = f"--as {error.boot_as}"
         flag = medium if error.option == "boot_as" else f"--{error.option.replace('_', '-')}"
@@ -924,6 +932,23 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     for value in BOOT_AS:
         setattr(medium, value, _Accepting("boot_as", value))
+    from .emulators import DEFAULT_MACHINE, MACHINES, ROMS_VARIABLE
+
+    machine = parser.add_argument(
+        "--machine",
+        choices=list(MACHINES),
+        help=f"the machine (%(emulators)s): {', '.join(f'{k}, the {v}' for k, v in MACHINES.items())} "
+        f"(default: {DEFAULT_MACHINE})",
+    )
+    _naming_emulators(machine, "machine")
+    rompath = parser.add_argument(
+        "--rompath",
+        type=Path,
+        metavar="DIR",
+        help=f"the directory of the machine's ROM sets (%(emulators)s; default: ${ROMS_VARIABLE}, else "
+        "MAME's own ROM directories)",
+    )
+    _naming_emulators(rompath, "rompath")
     parser.set_defaults(run=_run)
 
 

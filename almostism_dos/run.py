@@ -141,6 +141,7 @@ def run_image(
     if data is None:
         data = _read(image)
     parsed = parsed_volume(data)  # an image that is no FAT12 volume is refused before it boots
+    emulator.executable()  # (a missing emulator is said before what it would refuse, as check does)
     refused = emulator.refuses(data)
     if refused is not None:
         raise ImageRefused(refused)

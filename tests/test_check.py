@@ -22,7 +22,7 @@ from almostism_dos import reference
 from almostism_dos.check import REPORT_KEYS, Cell, ShardError, image_drives, matrix, parse_shard, shard
 from almostism_dos.cli import ExitCode
 from almostism_dos.disk import embedded_disk
-from almostism_dos.emulators import REGISTRY, emulator_class
+from almostism_dos.emulators import REGISTRY, emulator_class, mame
 from almostism_dos.run import RunReport
 from almostism_dos.scripture import CHECKSUM_OFFSET
 from tests.images import embedded_image, fake_freedos_image, liturgy_image
@@ -197,8 +197,12 @@ def test_a_missing_emulator_is_a_skipped_cell_that_names_its_package(tmp_path: P
     for name, case in skipped.items():
         (reason,) = [result for result in case.result if isinstance(result, Skipped)]
         package = emulator_class(name.split()[0]).package.split()[0]
+        if name == "mame as floppy" and Path(mame.DEBIAN_PROGRAM).is_file():
+            # (found where Debian puts it, off any PATH: then it is the image it cannot take)
+            assert "fits no drive" in reason.message, reason.message
+            continue
         assert "apt-get install" in reason.message and package in reason.message, reason.message
-    assert "1 passed, 0 failed, 3 skipped" in done.stdout
+    assert f"1 passed, 0 failed, {len(REGISTRY) - 1} skipped" in done.stdout
     nothing = tool("check", str(image), "--emulator", "bochs", env=environment)
     assert nothing.returncode == ExitCode.UNAVAILABLE and "no cell ran" in nothing.stderr
 

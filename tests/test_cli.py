@@ -10,7 +10,7 @@ import pytest
 
 from almostism_dos import programs, reference, scripture
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.emulators import all_emulators
+from almostism_dos.emulators import all_emulators, mame
 from almostism_dos.programs import ALMOST
 from almostism_dos.scripture import SCRIPTURE_FILE
 
@@ -121,6 +121,7 @@ def test_a_missing_emulator_names_its_debian_package(
     image = tmp_path / "a.img"
     assert main(["build", "-o", str(image), "--boot", "embedded"]) == 0
     monkeypatch.setenv("PATH", str(tmp_path))  # no emulator at all
+    monkeypatch.setattr(mame, "DEBIAN_PROGRAM", tmp_path / "mame")  # (nor MAME where Debian puts it)
     assert main(["run", str(image)]) == ExitCode.UNAVAILABLE
     assert "apt-get install qemu-system-x86" in capsys.readouterr().err
     for kind in all_emulators():

@@ -15,6 +15,7 @@ from vm.fault_matrix import (
     CASES,
     HOSTS,
     KNOWN_DEVIATIONS,
+    SUBSETS,
     Case,
     HostMissing,
     NotExpressible,
@@ -28,6 +29,8 @@ def matrix() -> list[object]:
     cells: list[object] = []
     for host in HOSTS:
         for case in CASES:
+            if host in SUBSETS and case.name not in SUBSETS[host]:
+                continue  # (a slow host's representative subset: vm/fault_matrix.py)
             marks = [pytest.mark.vm] if host in SLOW_HOSTS else []
             if (host, case.name) in KNOWN_DEVIATIONS:
                 marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DEVIATIONS[host, case.name]))
@@ -49,3 +52,9 @@ def test_fault(host: str, case: Case) -> None:
     assert case.spoken_in(outcome.console), case.spoken
     if outcome.ran is not None:  # (the Unicorn DOS watches execution inside ALMOST.COM's read buffer)
         assert ran_as_allowed(case, outcome.ran), sorted(outcome.ran)
+
+
+def test_every_subset_names_cases_of_the_matrix() -> None:
+    names = {case.name for case in CASES}
+    for host, subset in SUBSETS.items():
+        assert subset <= names, (host, sorted(subset - names))

@@ -102,7 +102,7 @@ def test_help_lists_every_exit_code_once() -> None:
         ["run", "a.img", "--timeout", "nan"],
         ["build"],
         ["nonsense"],
-        ["run", "--emulator", "mame", "a.img"],
+        ["run", "--emulator", "amiga", "a.img"],
     ],
 )
 def test_a_usage_error_is_one_line_with_the_tools_prefix(arguments: list[str], tmp_path: Path) -> None:

@@ -18,9 +18,13 @@ REGISTRY: dict[str, str] = {  # run --emulator NAME: "module:class"
     "dosbox": "dosbox:Dosbox",
     "bochs": "bochs:Bochs",
     "browser": "browser:Browser",
+    "mame": "mame:Mame",
 }
 DEFAULT = "qemu"
 BOOT_AS = {"floppy": "floppy", "disk": "hard disk", "usb": "USB stick"}  # run --as VALUE: what it boots as
+MACHINES = {"ibm5160": "IBM PC/XT (5160)", "ibm5150": "IBM PC (5150)"}  # run --machine NAME (MAME): title
+DEFAULT_MACHINE = "ibm5160"
+ROMS_VARIABLE = "ALMOSTISM_MAME_ROMS"  # the directory of MAME's ROM sets, when --rompath names none
 TIMEOUT = 60.0  # seconds a boot may take before it counts as hung (run --timeout, and every caller)
 
 

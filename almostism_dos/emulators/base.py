@@ -57,6 +57,8 @@ class RunOptions:
     write_protected: bool = False  # the floppy's write-protect tab set
     arguments: str = ""  # ALMOST.COM's command tail (only where we start ALMOST.COM ourselves)
     boot_as: str = "floppy"  # the drive the BIOS boots the image from: "floppy", "disk" or "usb"
+    machine: str | None = None  # the emulated machine, where an emulator offers more than one (MAME)
+    rompath: Path | None = None  # the directory of the machine's ROMs (MAME)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Emulator(ABC):
     package: ClassVar[str]  # the Debian package that provides it
     typical_seconds: ClassVar[float]  # a self-booting floppy's boot here (check starts the longest first)
     boots: ClassVar[bool] = True  # boots the system on the image (False: runs ALMOST.COM in its own DOS)
+    floppy_kilobytes: ClassVar[tuple[int, ...] | None] = None  # the floppy sizes its drives take; None: all
     boots_as: ClassVar[tuple[str, ...]] = ("floppy",)  # the RunOptions.boot_as values it honours
     protects_as: ClassVar[tuple[str, ...]] = ("floppy",)  # where it honours write_protected, if at all
     version_asked: ClassVar[tuple[str, ...]] = ("--version",)  # the arguments that make it say its version
