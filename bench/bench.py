@@ -44,12 +44,12 @@ from pathlib import Path
 
 from almostism_dos import freedos, reference
 from almostism_dos.assembler import assemble
-from almostism_dos.emulators import TIMEOUT, bochs, dosbox, qemu
+from almostism_dos.emulators import DEFAULT_MACHINE, TIMEOUT, bochs, dosbox, mame, qemu
 from almostism_dos.floppy import embedded_floppy, freedos_files
 from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import POWEROFF
-from almostism_dos.result_line import DEFAULT_LINGER
+from almostism_dos.result_line import DEFAULT_LINGER, NO_APM_LINE
 
 HERE = Path(__file__).parent
 CLI: list[str] = []  # the installed command, once main() has installed it
@@ -109,6 +109,14 @@ def python_floor(image: Path) -> None:
     """The least any Python front end costs (``python_floor.py``), in the venv the command runs in."""
     python = Path(CLI[0]).with_name("python")
     run([str(python), str(HERE / "python_floor.py"), *qemu.command(image)], timeout=TIMEOUT)
+
+
+def mame_alone(image: Path, work: Path) -> None:
+    """MAME on its own: the product's command line and Lua script (writing to /dev/null), no Python."""
+    script = work / "alone.lua"
+    script.write_text(mame.lua_script(1, NO_APM_LINE).replace("/dev/fd/1", "/dev/null"))
+    line = mame.command(mame.Mame().executable(), DEFAULT_MACHINE, mame.rom_path(None), image, script)
+    subprocess.run(line, cwd=work, capture_output=True, timeout=TIMEOUT, check=False)  # (its status: no)
 
 
 def booting(image: Path, pristine: bytes, boot: Callable[[Path], None]) -> Callable[[], None]:
@@ -270,6 +278,14 @@ def main() -> None:
             ]
             pair(f"`check` on QEMU, Bochs and DOSBox as a floppy, {os.cpu_count()} cores", lambda: run(check),
                  "the three `run --keep`s in a row", lambda: list(map(run, in_turn)))  # fmt: skip
+        if mame.Mame.available():
+            small, small_floor = work / "xt.img", work / "xt-floor.img"
+            pristine_xt = embedded_floppy(FORMATS[360], reference.build(90), 0)
+            pair("`run --emulator mame`, self-booting 360 KB (IBM PC/XT)", booting(small, pristine_xt,
+                 via_run("--emulator", "mame")), "MAME alone on the same floppy, its script ending it",
+                 booting(small_floor, pristine_xt, lambda image: mame_alone(image, work)))  # fmt: skip
+        else:
+            print(f"(MAME not ready: {mame.Mame.unavailable()})", file=sys.stderr)
         if located is not None:
             image = work / "a.img"
             build = [
