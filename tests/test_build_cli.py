@@ -186,3 +186,14 @@ def test_a_freedos_too_big_says_how_many_bytes_are_missing(
     assert len(error.strip().splitlines()) == 1
     left = [path for path in tmp_path.iterdir() if path.name != "cache"]  # (cache: the fixture's)
     assert left == [source]  # nothing written, not even a partial file
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The XDG Base Directory specification: a relative path there is invalid and must be ignored."""
+    from almostism_dos.paths import cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_dir() == tmp_path / ".cache" / "almostism-dos"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "absolute"))
+    assert cache_dir() == tmp_path / "absolute" / "almostism-dos"

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -79,6 +80,21 @@ def test_the_wheel_carries_every_module_and_source(dists: dict[str, Path]) -> No
     assert shipped_sources() - names == set()
     assert "almostism_dos/emulators/__init__.py" in names  # the subpackage that once went missing
     assert not any(name.startswith(("tests/", "vm/", "bench/")) for name in names)
+
+
+def test_the_wheel_carries_its_licence_and_its_types(dists: dict[str, Path]) -> None:
+    names = zipfile.ZipFile(dists["wheel"]).namelist()
+    assert "almostism_dos/py.typed" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), names
+    metadata = (
+        zipfile.ZipFile(dists["wheel"])
+        .read(next(name for name in names if name.endswith(".dist-info/METADATA")))
+        .decode()
+    )
+    assert "License-Expression: MIT" in metadata and "Provides-Extra: browser" in metadata
+    assert "Classifier: Typing :: Typed" in metadata
+    with tarfile.open(dists["sdist"]) as sdist:
+        assert any(member.name.endswith("/LICENSE") for member in sdist.getmembers())
 
 
 def test_the_wheel_registers_the_pytest_plugin(dists: dict[str, Path]) -> None:

@@ -80,7 +80,7 @@ def _playwright() -> Any:
         from playwright import sync_api
     except ImportError:
         raise EmulatorMissing(
-            "Playwright's Python package is not installed (pip install playwright)"
+            "Playwright's Python package is not installed (pip install 'almostism-dos[browser]')"
         ) from None
     return sync_api
 
