@@ -115,3 +115,40 @@ def booting(request: pytest.FixtureRequest) -> EmulatorUnderTest:
     """Each emulator that boots the floppy's own system (QEMU, Bochs, the browser), skipping where missing."""
     emulator: EmulatorUnderTest = request.getfixturevalue(f"almostism_{request.param}")
     return emulator
+
+
+# --- markers from what a test uses ------------------------------------------------------------------
+
+_MARKS = {  # an emulator a test boots -> the markers that select it
+    name: ("vm", *(("browser",) if name == "browser" else ()), *(("dosbox",) if name == "dosbox" else ()))
+    for name in REGISTRY
+}
+
+
+def booted_by(item: pytest.Item) -> set[str]:
+    """The registered emulators ``item`` boots, as its fixtures and parameters say: an emulator's
+    fixture (``qemu``, ``almostism_bochs``), ``any_emulator``'s, ``booting``'s or an ``emulator``
+    parameter, the plugin's
+    ``almostism_cell``, or a fault-matrix host named after the emulator."""
+    used = set(getattr(item, "fixturenames", ()))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    names = {name for name in REGISTRY if name in used or f"almostism_{name}" in used}
+    names |= {
+        params[name] for name in ("any_emulator", "booting", "emulator") if params.get(name) in REGISTRY
+    }
+    if "almostism_cell" in params:
+        names.add(params["almostism_cell"].emulator)
+    if isinstance(params.get("host"), str):
+        names |= {name for name in REGISTRY if emulator_class(name).title in params["host"]}
+    return names
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it boots (one place, so ``-m "not browser"`` leaves out every browser
+    boot and ``-m "not vm"`` every emulator), and FreeDOS where it asks for it."""
+    for item in items:
+        marks = {mark for name in booted_by(item) for mark in _MARKS[name]}
+        if "configured_freedos" in getattr(item, "fixturenames", ()):
+            marks.add("freedos")
+        for mark in sorted(marks - {existing.name for existing in item.iter_markers()}):
+            item.add_marker(mark)
