@@ -34,7 +34,7 @@ _MARK = RESULT_PREFIX.split()[-1]  # in the raw stream: the result line may be o
 _TAIL = max(len(words) for words in (_MARK, *HALT_LINES))  # what a mark split between chunks needs
 
 
-def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
+def drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
     """Read what the emulator writes as soon as it writes it; None when its end closes."""
     while True:
         try:
@@ -47,7 +47,7 @@ def _drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
         chunks.put(data)
 
 
-def _with_the_rest(chunks: queue.SimpleQueue[bytes | None], first: bytes | None) -> tuple[bool, bytes]:
+def with_the_rest(chunks: queue.SimpleQueue[bytes | None], first: bytes | None) -> tuple[bool, bytes]:
     """``first`` and every chunk already waiting behind it, joined, and whether the stream ended there.
 
     Rendered one chunk at a time, a boot fell behind: SeaBIOS writes its mirror a byte or two at a
@@ -87,7 +87,7 @@ def follow(
     exited = False
     decoder = codecs.getincrementaldecoder(child.encoding or "latin-1")(child.codec_errors or "replace")
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    threading.Thread(target=_drain, args=(child.child_fd, chunks), daemon=True).start()
+    threading.Thread(target=drain, args=(child.child_fd, chunks), daemon=True).start()
     screen.feed("")  # load the terminal emulator now, while the emulator starts and shows nothing yet
     if observer is not None:
         observer(screen)  # (and what the observer loads on its first call)
@@ -97,7 +97,7 @@ def follow(
             data = chunks.get(timeout=min(_POLL, left))
         except queue.Empty:
             data = b""
-        ended, data = _with_the_rest(chunks, data)
+        ended, data = with_the_rest(chunks, data)
         text = decoder.decode(data)
         screen.feed(text)
         if ended:

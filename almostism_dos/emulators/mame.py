@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar
 
+from ..console import drain, with_the_rest
 from ..result_line import NO_APM_LINE, countdown_in, halted_in, result_in
 from ..scratch import private_directory
 from ..text_screen import COLUMNS, ROWS, character_rows
@@ -208,50 +210,37 @@ class Mame(Emulator):
                     )
                 finally:
                     os.close(writing)
+            chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+            draining = threading.Thread(target=drain, args=(reading, chunks), daemon=True)
+            draining.start()  # (as the console's stream is drained: a pipe read has no timeout)
             try:
-                with os.fdopen(reading, "r", encoding="ascii", errors="replace") as frames:
-                    return self._follow(frames, mame, screen, observer, timeout)
+                return self._follow(chunks, mame, screen, observer, timeout)
             finally:
                 if mame.poll() is None:
                     mame.kill()
                 mame.wait()
+                draining.join(timeout=5)  # (at EOF once MAME is gone: only then may its number be reused)
+                os.close(reading)
 
     def _follow(
         self,
-        frames: TextIO,
+        chunks: queue.SimpleQueue[bytes | None],
         mame: subprocess.Popen[bytes],
         screen: Screen,
         observer: Observer | None,
         timeout: float,
     ) -> tuple[int | None, bool]:
-        """Show each screen the script writes until it says ``end`` (MAME is ending: wait for it to
-        write the floppy back) or the deadline passes; return (errorlevel, ended by itself)."""
-        lines: list[str | None] = []
-        arrived = threading.Condition()
-
-        def drain() -> None:  # (a thread: a pipe read has no timeout)
-            for got in frames:
-                with arrived:
-                    lines.append(got.rstrip("\n"))
-                    arrived.notify()
-            with arrived:
-                lines.append(None)
-                arrived.notify()
-
-        threading.Thread(target=drain, daemon=True).start()
-        deadline, seen, ended = time.monotonic() + timeout, False, False
-        while True:
-            with arrived:
-                arrived.wait_for(lambda: bool(lines), timeout=max(0.0, deadline - time.monotonic()))
-                batch, lines[:] = list(lines), []
-            if not batch and time.monotonic() >= deadline:
+        """Show each screen the script writes (``chunks``, as read from its pipe) until it says ``end``
+        (MAME is ending: wait for it to write the floppy back) or the deadline passes; return
+        (errorlevel, ended by itself)."""
+        deadline, seen, ended, partial = time.monotonic() + timeout, False, False, ""
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                data = chunks.get(timeout=left)
+            except queue.Empty:
                 break
-            if None in batch:
-                batch = batch[: batch.index(None)]
-                finished = True
-            else:
-                finished = False
-            said_end = "end" in batch
+            finished, data = with_the_rest(chunks, data)
+            *batch, partial = (partial + data.decode("ascii", "replace")).split("\n")
             screens = [drawn for got in batch if got and got != "end" and (drawn := screen_of(got))]
             if screens:
                 screen.show(*screens[-1])  # (a backlog shows only its newest screen: it is what is there)
@@ -265,7 +254,7 @@ class Mame(Emulator):
                     deadline = max(deadline, time.monotonic() + seconds + _AFTER_RESULT)
                 if not seen and halted_in(shown):
                     break  # a boot sector's or the BIOS's last words: nothing more will come
-            if said_end:
+            if "end" in batch:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     mame.wait(timeout=_AFTER_END)  # (it writes the floppy back as it exits)
                 ended = mame.poll() is not None
