@@ -44,7 +44,7 @@ from pathlib import Path
 
 from almostism_dos import freedos, reference
 from almostism_dos.assembler import assemble
-from almostism_dos.emulators import DEFAULT_MACHINE, TIMEOUT, bochs, dosbox, mame, qemu
+from almostism_dos.emulators import DEFAULT_MACHINE, TIMEOUT, bochs, dosbox, mame, qemu_launch
 from almostism_dos.floppy import embedded_floppy, freedos_files
 from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
@@ -102,13 +102,13 @@ def bare_boot_image(work: Path) -> Path:
 
 def qemu_alone(image: Path) -> None:
     """QEMU on its own, the product's command line without the QMP watcher: it ends at the power-off."""
-    run(qemu.command(image), timeout=TIMEOUT)
+    run(qemu_launch.command(image), timeout=TIMEOUT)
 
 
 def python_floor(image: Path) -> None:
     """The least any Python front end costs (``python_floor.py``), in the venv the command runs in."""
     python = Path(CLI[0]).with_name("python")
-    run([str(python), str(HERE / "python_floor.py"), *qemu.command(image)], timeout=TIMEOUT)
+    run([str(python), str(HERE / "python_floor.py"), *qemu_launch.command(image)], timeout=TIMEOUT)
 
 
 def mame_alone(image: Path, work: Path) -> None:
@@ -214,6 +214,9 @@ def main() -> None:
              "QEMU alone on the same floppy", same_floppy)  # fmt: skip
         pair("Python floor: interpreter + argparse + QEMU in a pty, drained", booting(embedded,
              pristine_embedded, python_floor), "QEMU alone on the same floppy", same_floppy)  # fmt: skip
+        pair("`run` over the Python floor, self-booting", booting(embedded, pristine_embedded,
+             via_run()), "Python floor, the same floppy", booting(floor_image, pristine_embedded,
+             python_floor))  # fmt: skip
         lingering = embedded_floppy(FORMATS[1440], reference.build(90), 0, linger=DEFAULT_LINGER)
         pair(f"`run`, self-booting, the default {DEFAULT_LINGER} s countdown (the key pressed)",
              booting(embedded, lingering, via_run()), "`run`, the same floppy built `--linger 0`",
@@ -230,6 +233,9 @@ def main() -> None:
                  "FreeDOS floor: `AUTOEXEC.BAT` only `POWEROFF.COM`", floor)  # fmt: skip
             pair("`almostism-dos run`, FreeDOS", booting(embedded, pristine, via_run()),
                  "FreeDOS floor: `AUTOEXEC.BAT` only `POWEROFF.COM`", floor)  # fmt: skip
+            pair("`run` over the Python floor, FreeDOS", booting(embedded, pristine, via_run()),
+                 "Python floor, the same FreeDOS floppy",
+                 booting(floor_image, pristine, python_floor))  # fmt: skip
         if bochs.Bochs.available():
             bochs_floor = bochs_bare(bare, work)
             pair("`run --emulator bochs`, self-booting", booting(embedded, pristine_embedded,
