@@ -503,8 +503,6 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tempfile import gettempdir
-
     from .emulators.base import EmulatorMissing, ImageRefused
     from .fat12 import ImageError
     from .inputs import InputError
@@ -515,7 +513,6 @@ def _run(args: argparse.Namespace) -> int:
     from .scratch import sweep
 
     data = _read_image(args.image)  # a regular file no larger than an image, or one line and an exit code
-    sweep(gettempdir(), "/tmp")  # what a killed run of ours left (QEMU's scratch may be in /tmp)
     if args.boot_as is None:  # a disk boots as a disk; a floppy from drive A:
         args.boot_as = "disk" if has_partition_table(data) else "floppy"
     elif args.boot_as == "floppy" and has_partition_table(data):
@@ -555,6 +552,11 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if view is not None:
             view.abandon()  # (a stop's or an error's line then starts a line of its own)
+        # What a killed run of ours left (QEMU's scratch may be in /tmp): after the boot, which need
+        # not wait for it.
+        from tempfile import gettempdir
+
+        sweep(gettempdir(), "/tmp")
     if view is not None:
         view.finish(report.console)
         print()

@@ -1,6 +1,7 @@
 """What we expect on the screen: the liturgy's result line, then the emulator's own exit.
 
-Works on any pexpect child whose output is a terminal stream; knows nothing of how it was started.
+Works on any child whose output is a terminal stream (a pexpect child, or QEMU's own process, see
+:class:`Child`); knows nothing of how it was started.
 Every decision reads the rendered screen (:mod:`almostism_dos.screen`), never the raw stream.
 
 The stream is drained by a thread of its own, as fast as the emulator writes it, and rendered apart
@@ -17,14 +18,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .result_line import HALT_LINES, RESULT_PREFIX, countdown_in, halted_in, result_in
 from .text_screen import text_rows
 
 if TYPE_CHECKING:
-    import pexpect
-
     from .screen import Observer, Screen
 
 _POLL = 0.25  # the longest wait for output before the observer hears of the silence (status redraws)
@@ -32,6 +31,23 @@ _CHUNK = 65536
 _AFTER_RESULT = 5.0  # seconds a boot may still take once its result line is in (and past a countdown)
 _MARK = RESULT_PREFIX.split()[-1]  # in the raw stream: the result line may be on the screen now
 _TAIL = max(len(words) for words in (_MARK, *HALT_LINES))  # what a mark split between chunks needs
+
+
+class Child(Protocol):
+    """What :func:`follow` reads of a child: its terminal's descriptor and encoding, and how to end it."""
+
+    @property
+    def child_fd(self) -> int: ...
+
+    @property
+    def encoding(self) -> str | None: ...
+
+    @property
+    def codec_errors(self) -> str: ...
+
+    def terminate(self, force: bool = False) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 def drain(fd: int, chunks: queue.SimpleQueue[bytes | None]) -> None:
@@ -64,11 +80,11 @@ def with_the_rest(chunks: queue.SimpleQueue[bytes | None], first: bytes | None) 
 
 
 def follow(
-    child: pexpect.spawn,
+    child: Child,
     screen: Screen,
     timeout: float,
     observer: Observer | None = None,
-    stop: pexpect.spawn | None = None,
+    stop: Child | None = None,
     press_key: Callable[[], None] | None = None,
 ) -> tuple[int | None, bool]:
     """Feed the child's output to ``screen`` until it ends, within ``timeout`` seconds to its result line.

@@ -3,11 +3,15 @@
 Importing the command line takes tens of milliseconds, and a SIGTERM in that time (a CI job's time limit,
 a supervisor) ended the process as the signal's default does: -15, not 143 with its one line (measured
 in the first 50 ms). So the handlers come first, and the rest is imported after them.
+
+Then, for a ``run`` of a floppy in QEMU, QEMU is started paused (:mod:`.emulators.qemu_launch`), so that
+it sets itself up while the command line loads and judges the image; a command that does not boot it
+ends it on the way out.
 """
 
 from __future__ import annotations
 
-import signal
+import _signal  # type: ignore[import-not-found]  # (signal.py: 4 ms of enums before QEMU can start)
 import sys
 
 
@@ -27,19 +31,27 @@ def stop(number: int, frame: object) -> None:
 def handle_stop_signals() -> None:
     """SIGTERM and SIGHUP unwind the command as an error does; one that was ignored when the command
     started (``nohup``) stays ignored."""
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(number) is signal.SIG_DFL:
-            signal.signal(number, stop)
+    for number in (_signal.SIGTERM, _signal.SIGHUP):
+        if _signal.getsignal(number) == _signal.SIG_DFL:
+            _signal.signal(number, stop)
 
 
 def console_main() -> int:
     """The ``almostism-dos`` command (see :func:`almostism_dos.cli.console_main`)."""
     handle_stop_signals()
+    from .emulators import qemu_launch
+
     try:
-        from .cli import console_main as command
-    except Stopped as stopped:  # (stopped while loading: nothing to undo yet)
-        signal.signal(stopped.number, signal.SIG_IGN)
-        name = signal.Signals(stopped.number).name
-        print(f"almostism-dos: stopped by {name}", file=sys.stderr)
-        return 128 + stopped.number
-    return command()
+        try:
+            qemu_launch.start_early(sys.argv[1:])
+            from .cli import console_main as command
+        except Stopped as stopped:  # (stopped while loading: only the early QEMU to undo)
+            import signal
+
+            signal.signal(stopped.number, signal.SIG_IGN)
+            name = signal.Signals(stopped.number).name
+            print(f"almostism-dos: stopped by {name}", file=sys.stderr)
+            return 128 + stopped.number
+        return command()
+    finally:
+        qemu_launch.discard_early()

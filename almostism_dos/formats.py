@@ -10,11 +10,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-SECTOR = 512
+from .boot_sector import BOOT_SIGNATURE as BOOT_SIGNATURE  # (the sector's facts, kept in that leaf)
+from .boot_sector import SECTOR as SECTOR
+from .boot_sector import SIGNATURE_OFFSET as SIGNATURE_OFFSET
+
 DIRECTORY_ENTRY = 32  # bytes in a directory entry
 FIRST_CLUSTER = 2  # clusters 0 and 1 are the FAT's media and end-marker entries
-BOOT_SIGNATURE = b"\x55\xaa"
-SIGNATURE_OFFSET = SECTOR - len(BOOT_SIGNATURE)
 LINGER_OFFSET = SIGNATURE_OFFSET - 1  # in the self-booting boot sector: seconds to keep the verdict shown
 BOOT_LOAD_ADDRESS = 0x7C00  # where a BIOS loads a boot sector, 0000:7C00
 OEM_NAME = b"ALMOSTSM"

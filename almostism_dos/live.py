@@ -14,7 +14,6 @@ its end and the image is judged, and the command says afterwards that its output
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -107,6 +106,8 @@ class LiveView:
             status = f"[{self.title}: {doing + ', ' if doing else ''}{time.monotonic() - self.started:.1f} s]"
             if self.current:
                 status += " " + self.current
+            import shutil
+
             width = shutil.get_terminal_size().columns
             self._status = True  # (first: a Ctrl-C during the write still has the status erased)
             self.out.write(status[: max(width - 1, 20)])  # one row: a wrapped status would not be erased

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def atomic_output(path: Path, force: bool) -> Iterator[Path]:
     except FileNotFoundError:
         mode = created_mode()
     try:
+        import tempfile  # (loaded when an output is written: a run's boot starts without it)
+
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as error:
         raise _unwritable(path, error) from None

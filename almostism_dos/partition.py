@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from .boot_sector import has_bpb
 from .fat12 import ImageError
 from .formats import BOOT_SIGNATURE, LARGEST_IMAGE, SECTOR, SIGNATURE_OFFSET
 
@@ -108,12 +109,7 @@ def has_partition_table(data: bytes) -> bool:
     if len(data) < SECTOR or data[SIGNATURE_OFFSET:SECTOR] != BOOT_SIGNATURE:
         return False
     statuses = [data[PARTITION_TABLE + PARTITION_ENTRY * index] for index in range(PARTITION_COUNT)]
-    bytes_per_sector = int.from_bytes(data[11:13], "little")
-    return (
-        all(status in (0, ACTIVE) for status in statuses)
-        and bool(partitions(data))
-        and (bytes_per_sector != SECTOR or data[0] not in (0xEB, 0xE9))
-    )
+    return all(status in (0, ACTIVE) for status in statuses) and bool(partitions(data)) and not has_bpb(data)
 
 
 def boot_partition(data: bytes) -> Partition:

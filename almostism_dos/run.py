@@ -12,7 +12,6 @@ report, is worked out once it has run.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,8 +78,14 @@ class KeepCopyError(Exception):
 
 
 @contextlib.contextmanager
-def _scratch() -> Iterator[str]:
-    """A private temporary directory for the boot, or :class:`KeepCopyError` saying why there is none."""
+def _scratch(keep: bool) -> Iterator[str | None]:
+    """With ``keep``, a private temporary directory for the copy, or :class:`KeepCopyError` saying why
+    there is none; else None (a directory made and removed for nothing cost every boot a millisecond)."""
+    if not keep:
+        yield None
+        return
+    import tempfile
+
     try:
         directory = private_directory("keep")
     except OSError as error:
@@ -145,9 +150,9 @@ def run_image(
     refused = emulator.refuses(data)
     if refused is not None:
         raise ImageRefused(refused)
-    with _scratch() as scratch:
+    with _scratch(keep) as scratch:
         booted = image
-        if keep:
+        if scratch is not None:
             booted = Path(scratch) / "image.img"
             try:
                 booted.write_bytes(data)

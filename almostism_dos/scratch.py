@@ -8,21 +8,29 @@ only directories (never a link), only this user's, never one a living process ma
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import shutil
 import stat
-import tempfile
+
+TYPE_CHECKING = False  # (not typing's: loaded before QEMU starts, see emulators/qemu_launch.py)
+if TYPE_CHECKING:
+    import tempfile
 
 PREFIX = "almostism-"
-_OURS = re.compile(rf"^{PREFIX}[a-z0-9]+-(\d+)-")
+_OURS = rf"^{PREFIX}[a-z0-9]+-(\d+)-"  # (the standard library here loads when used: QEMU's launch
+# names its directory before anything else of a run has loaded, see emulators/qemu_launch.py)
+
+
+def name_prefix(kind: str) -> str:
+    """The start of the name of a directory of ours for ``kind``: the process's id is in it."""
+    return f"{PREFIX}{kind}-{os.getpid()}-"
 
 
 def private_directory(kind: str, home: str | None = None) -> tempfile.TemporaryDirectory[str]:
     """A temporary directory for ``kind`` (``qemu``, ``keep``, ...) in ``home`` (the temporary directory
     by default), its name carrying this process's id."""
-    return tempfile.TemporaryDirectory(prefix=f"{PREFIX}{kind}-{os.getpid()}-", dir=home)
+    import tempfile
+
+    return tempfile.TemporaryDirectory(prefix=name_prefix(kind), dir=home)
 
 
 def _alive(pid: int) -> bool:
@@ -38,11 +46,17 @@ def _alive(pid: int) -> bool:
 def sweep(*homes: str) -> list[str]:
     """Remove the directories of ours in ``homes`` (the temporary directory, by default) whose process
     has gone; the paths removed."""
+    import contextlib
+    import re
+    import shutil
+    import tempfile
+
+    ours = re.compile(_OURS)
     removed = []
     for home in dict.fromkeys(homes or (tempfile.gettempdir(),)):
         with contextlib.suppress(OSError):
             for entry in os.scandir(home):
-                found = _OURS.match(entry.name)
+                found = ours.match(entry.name)
                 if found is None or int(found[1]) == os.getpid() or _alive(int(found[1])):
                     continue
                 with contextlib.suppress(OSError):

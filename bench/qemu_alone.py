@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from almostism_dos.emulators import TIMEOUT, qemu
+from almostism_dos.emulators import TIMEOUT, qemu_launch
 
 
 def medians(floppies: dict[str, bytes], repeat: int) -> dict[str, float]:
@@ -21,6 +21,6 @@ def medians(floppies: dict[str, bytes], repeat: int) -> dict[str, float]:
             for name, image in floppies.items():
                 target.write_bytes(image)
                 started = time.perf_counter()
-                subprocess.run(qemu.command(target), check=True, capture_output=True, timeout=TIMEOUT)
+                subprocess.run(qemu_launch.command(target), check=True, capture_output=True, timeout=TIMEOUT)
                 times[name].append(time.perf_counter() - started)
     return {name: statistics.median(seconds) for name, seconds in times.items()}

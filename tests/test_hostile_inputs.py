@@ -430,7 +430,7 @@ def test_qemu_runs_under_a_temporary_directory_too_deep_for_its_socket(
 
 
 def test_qemu_doubles_every_comma_in_a_path() -> None:
-    from almostism_dos.emulators.qemu import drive_value
+    from almostism_dos.emulators.qemu_launch import drive_value
 
     assert drive_value(Path("/t/disk,snapshot=on.img")) == "/t/disk,,snapshot=on.img"
 
@@ -579,12 +579,12 @@ def test_a_guest_that_switched_off_before_the_watcher_asked_is_read_at_once(
 def test_an_emulator_that_refuses_to_start_says_so(
     floppy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from almostism_dos.emulators import bochs, emulator_class, qemu
+    from almostism_dos.emulators import bochs, emulator_class, qemu, qemu_launch
     from almostism_dos.emulators.base import RunOptions
     from almostism_dos.run import run_image
 
     monkeypatch.setattr(bochs, "_CONFIG", bochs._CONFIG + "no_such_option: 1\n")
-    original = qemu.command
+    original = qemu_launch.command
     monkeypatch.setattr(qemu, "command", lambda *args: [*original(*args), "-no-such-option"])
     for name in ("bochs", "qemu"):
         kind = emulator_class(name)

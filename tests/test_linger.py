@@ -15,7 +15,8 @@ import pytest
 
 from almostism_dos import floppy, freedos, reference
 from almostism_dos.cli import ExitCode, main
-from almostism_dos.emulators.qemu import Qmp, command
+from almostism_dos.emulators.qemu import Qmp
+from almostism_dos.emulators.qemu_launch import command
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.formats import FORMATS
 from almostism_dos.pytest_plugin import EmulatorUnderTest

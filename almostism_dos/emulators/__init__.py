@@ -8,8 +8,8 @@ Modules are imported only when asked for, so a build never loads pexpect.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # (not typing's: this package loads before QEMU starts, see qemu_launch.py)
 if TYPE_CHECKING:
     from .base import Emulator
 

@@ -9,9 +9,6 @@ floppy, ALMOST.COM's command tail under DOSBox) are fields of its dataclass name
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields, is_dataclass
@@ -75,6 +72,8 @@ class Outcome:
 
 def require(program: str, package: str) -> str:
     """The path of ``program``, or :class:`EmulatorMissing` naming the package that provides it."""
+    import shutil  # (loaded when asked: what a boot loads before its emulator starts costs every run)
+
     path = shutil.which(program)
     if path is None:
         raise EmulatorMissing(f"{program} is not installed (Debian/Ubuntu: sudo apt-get install {package})")
@@ -87,6 +86,9 @@ _VERSIONS: dict[type[Emulator], str | None] = {}
 def _version_of(kind: type[Emulator]) -> str | None:
     """:meth:`Emulator.version`, remembered (a check asks it of each cell, from several threads: a
     second asking costs one more short-lived process at most)."""
+    import re
+    import subprocess
+
     if kind not in _VERSIONS:
         try:
             said = subprocess.run(

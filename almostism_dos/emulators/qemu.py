@@ -1,4 +1,4 @@
-"""QEMU: boot a floppy image headless with the console on stdio, driven by pexpect.
+"""QEMU: boot a floppy image headless with the console on stdio, read through a pseudo-terminal.
 
 SeaBIOS mirrors the text screen to the serial port when QEMU runs with ``-nographic``, so the FreeDOS
 (or embedded) session is readable on standard output as it happens. That mirror is driven by the BIOS
@@ -14,106 +14,31 @@ for one saved.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from ..fat12 import ImageError
-from ..formats import disk_geometry
 from ..result_line import LONGEST_LINGER
-from ..scratch import private_directory
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
-from .base import Emulator, EmulatorExited, require
-from .pseudo_terminal import spawn
+from . import qemu_launch
+from .base import Emulator, EmulatorExited
+from .qemu_launch import PACKAGE, PROGRAM, command
 
 if TYPE_CHECKING:
     from ..screen import Observer, Screen
 
-PROGRAM = "qemu-system-i386"
-PACKAGE = "qemu-system-x86"
-
-
 # Enter, as QMP presses it; its answer carries the id "key", which no command of ours uses.
 _KEY = b'{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ret"}]}, "id": "key"}\n'
-_SOCKET_PATH_LIMIT = 107  # bytes in an AF_UNIX socket's path on Linux (sun_path, less its final NUL)
-
-
-def _scratch_home() -> str | None:
-    """Where the QEMU scratch directory (the QMP socket's) goes: the temporary directory, unless the
-    socket's path there would be longer than AF_UNIX allows (a deep TMPDIR: binding raised "AF_UNIX path
-    too long", a traceback, under pytest's per-test TMPDIR); then /tmp, which every Linux has."""
-    # (the name: the prefix, the process id, 8 random letters)
-    socket_path = Path(tempfile.gettempdir(), f"almostism-qemu-{os.getpid()}-12345678", "qmp.sock")
-    return None if len(os.fsencode(socket_path)) <= _SOCKET_PATH_LIMIT else "/tmp"
-
-
-def drive_value(path: Path) -> str:
-    """``path`` as a value in QEMU's comma-separated option syntax: every comma doubled."""
-    return str(path).replace(",", ",,")
-
-
-def drives(image: Path, boot_as: str = "floppy", read_only: bool = False) -> list[str]:
-    """QEMU's options attaching ``image`` as ``boot_as`` (drive A:, the first IDE disk, or a USB stick on
-    an EHCI controller) and booting from it:
-    SeaBIOS gives a disk DL = 80h and its own geometry.
-
-    The stick is a SCSI disk with a geometry of its own behind a USB bulk-only transport, not QEMU's plain
-    ``usb-storage``: SeaBIOS takes a stick's geometry from its SCSI mode page only where the sector count
-    divides evenly by its heads x cylinders, and QEMU's guess for an image without a partition table
-    (2 cylinders x 16 heads below 1008 sectors) leaves 180 and 360 KB images unbootable ("could not read
-    the boot disk", measured). An image no geometry fits is an :class:`~almostism_dos.fat12.ImageError`."""
-    file = f"file={drive_value(image)},format=raw" + (",readonly=on" if read_only else "")
-    if boot_as == "floppy":
-        return ["-drive", f"{file},if=floppy,index=0", "-boot", "order=a"]
-    if boot_as == "disk":
-        return ["-drive", f"{file},if=ide,index=0", "-boot", "order=c"]
-    if boot_as == "usb":
-        try:
-            cylinders, heads, per_track = disk_geometry(image.stat().st_size // 512)
-        except ValueError as error:
-            raise ImageError(f"{image}: {error}") from None
-        geometry = f"cyls={cylinders},heads={heads},secs={per_track}"
-        return [
-            "-device", "usb-ehci,id=ehci",
-            "-device", "usb-bot,id=stick,bus=ehci.0",
-            "-drive", f"if=none,id=stick-disk,{file}",
-            "-device", f"scsi-hd,bus=stick.0,drive=stick-disk,bootindex=0,{geometry}",
-        ]  # fmt: skip
-    raise ValueError(f"{boot_as}: QEMU boots a floppy, a disk or a USB stick")
-
-
-def command(
-    image: Path,
-    read_only: bool = False,
-    qmp: Path | None = None,
-    program: str | None = None,
-    boot_as: str = "floppy",
-) -> list[str]:
-    """The QEMU command line for booting ``image`` as ``boot_as``; with ``qmp``, QEMU connects there and
-    waits, powered off, to be told to quit (without it, QEMU alone: it ends at the power-off)."""
-    line = [
-        program or require(PROGRAM, PACKAGE),
-        "-nographic",  # no window; the serial console (and SeaBIOS's text mirror) on stdio
-        "-no-user-config",
-        "-machine", "pc",
-        "-m", "16",
-        "-nic", "none",  # no network, no option ROM to wait for
-        *drives(image, boot_as, read_only),
-        "-no-reboot",  # a reset (triple fault) ends QEMU instead of booting again
-    ]  # fmt: skip
-    if qmp is not None:
-        line += ["-qmp", f"unix:{drive_value(qmp)}", "-no-shutdown"]  # QEMU connects to our listening socket
-    return line
+_CONT = b'{"execute": "cont", "id": "cont"}\n'  # the paused machine runs; its answer is passed over too
+_CAPABILITIES = b'{"execute": "qmp_capabilities", "id": "capabilities"}\n'
 
 
 @dataclass
 class Qemu(Emulator):
-    """QEMU with SeaBIOS: the console on stdio, read through a pseudo-terminal by pexpect."""
+    """QEMU with SeaBIOS: the console on stdio, read through a pseudo-terminal (:mod:`.qemu_launch`)."""
 
     name: ClassVar[str] = "qemu"
     title: ClassVar[str] = "QEMU"
@@ -130,18 +55,20 @@ class Qemu(Emulator):
     def _boot(
         self, program: str, image: Path, timeout: float, screen: Screen, observer: Observer | None
     ) -> tuple[int | None, bool]:
-
-        with private_directory("qemu", _scratch_home()) as scratch:
-            work = Path(scratch)
-            qmp = Qmp(work / "qmp.sock")
+        line = command(image, self.write_protected, None, program, self.boot_as)
+        launch = qemu_launch.take(line) or qemu_launch.Launch(line, _scratch_home())
+        with launch:
+            work = Path(launch.scratch)
+            qmp = Qmp(work / "qmp.sock", socket.socket(fileno=launch.server.detach()))
             picture = work / "screen.png" if self.screenshot is not None else None
             watcher = threading.Thread(
                 target=qmp.at_shutdown, args=(work / "text-screen.bin", picture, timeout), daemon=True
             )
             watcher.start()
-            child = spawn(command(image, self.write_protected, work / "qmp.sock", program, self.boot_as))
+            qmp.release()  # the image has been judged fit to boot: the paused machine may run
             from ..console import follow, show_video_memory  # (loaded while QEMU starts)
 
+            child = launch.process
             errorlevel, exited = follow(child, screen, timeout, observer, press_key=qmp.press_key)
             qmp.stop()
             watcher.join(timeout=5)
@@ -166,6 +93,12 @@ class Qemu(Emulator):
             self.unsaved = f"no screenshot: {error}"
 
 
+def _scratch_home() -> str:
+    import tempfile
+
+    return qemu_launch.scratch_home(tempfile.gettempdir())
+
+
 class Qmp:
     """A minimal QMP server end: QEMU connects to it; at power-off, copy the screen, then quit QEMU.
 
@@ -176,26 +109,37 @@ class Qmp:
     the one way to that this code had (a hang of the screendump would be the other; not reproduced).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, server: socket.socket | None = None) -> None:
+        """Listen at ``path``; or, given ``server``, on that socket, already listening there."""
         self.error: str | None = None  # what QEMU answered to the screendump, if it refused it
         self.events: set[str] = set()  # every event QEMU has sent so far
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(str(path))
-        self.server.listen(1)
+        if server is None:
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.bind(str(path))
+            server.listen(1)
+        self.server = server
         self._connection: socket.socket | None = None  # once QEMU has connected and negotiated
         self._sending = threading.Lock()  # the key is pressed from the thread that reads the screen
-        self._key_wanted = False  # pressed before the negotiation was over: sent when it is
+        self._wanted: list[bytes] = []  # asked before the negotiation was over: sent when it is, in order
         self._asked = 0  # the id of the last command: answers are matched by it
+
+    def _send(self, message: bytes) -> None:
+        """Send ``message`` now, or as soon as the negotiation is over; nothing if QEMU has gone."""
+        with self._sending:
+            if self._connection is None:
+                self._wanted.append(message)
+                return
+            with contextlib.suppress(OSError):  # (QEMU has gone: nothing left to do)
+                self._connection.sendall(message)
+
+    def release(self) -> None:
+        """Let the machine QEMU holds paused (``-S``) run (QMP ``cont``). Its answer is passed over."""
+        self._send(_CONT)
 
     def press_key(self) -> None:
         """Press Enter on the guest's keyboard (QMP ``send-key``): a ``--linger`` countdown ends at once.
         Its answer is read, and passed over, by the thread waiting for the power-off."""
-        with self._sending:
-            if self._connection is None:
-                self._key_wanted = True
-                return
-            with contextlib.suppress(OSError):  # (QEMU has gone: nothing left to cut short)
-                self._connection.sendall(_KEY)
+        self._send(_KEY)
 
     def stop(self) -> None:
         """Stop waiting for QEMU to connect (it has ended, or never started).
@@ -219,13 +163,15 @@ class Qmp:
         reader = connection.makefile("r", encoding="utf-8")
         try:
             reader.readline()  # greeting
-            self._ask(connection, reader, {"execute": "qmp_capabilities"})
+            # The negotiation and what was asked meanwhile (the release, a key) in one write, answers
+            # unawaited: QEMU takes them in order, and the paused machine runs one round trip sooner
+            # (about 5 ms of every boot, measured; the answers are passed over by their ids).
             with self._sending:
+                connection.sendall(_CAPABILITIES + b"".join(self._wanted))
                 self._connection = connection
-                if self._key_wanted:
-                    connection.sendall(_KEY)
+            self._until(reader, lambda message: "return" in message or "error" in message)  # (its answer)
             state = (self._ask(connection, reader, {"execute": "query-status"}) or {}).get("return")
-            off = isinstance(state, dict) and state.get("status") == "shutdown"
+            off = isinstance(state, dict) and state.get("status") == "shutdown"  # (else paused or running)
             if not off and "SHUTDOWN" not in self.events:
                 self._until(reader, lambda message: message.get("event") == "SHUTDOWN")
             memory = {"val": TEXT_MEMORY, "size": TEXT_BYTES, "filename": str(text_screen)}
