@@ -8,16 +8,20 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from almostism_dos import reference
+from almostism_dos import floppy, reference
 from almostism_dos.emulators import qemu_launch
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.emulators.qemu import Qemu
+from almostism_dos.formats import FORMATS
+from almostism_dos.image import ImageFile
 from almostism_dos.run import run_image
+from almostism_dos.scripture import SCRIPTURE_FILE
 from tests.images import embedded_image
 
 
@@ -180,3 +184,31 @@ def test_an_early_qemu_the_command_refuses_to_boot_is_not_left_behind(tmp_path: 
     assert len(started) == 1  # it did start early
     assert _gone(started[0]["pid"])
     assert os.listdir(tmp_path) == ["a.img"]
+
+
+@pytest.mark.vm
+def test_a_run_killed_outright_takes_its_early_qemu_with_it(tmp_path: Path) -> None:
+    """SIGKILL leaves no time to end anything; QEMU's terminal was its controlling terminal, so the kernel
+    hangs it up and QEMU ends (a pty merely handed down left QEMU running, paused or not, for ever)."""
+    image = tmp_path / "busy.img"
+    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + b"STILL BOOTING\r\n$"  # prints, then loops for ever
+    image.write_bytes(
+        floppy.embedded_image(
+            FORMATS[1440], [ImageFile("ALMOST.COM", busy), ImageFile(SCRIPTURE_FILE, b"x")], 0
+        )
+    )
+    command = [sys.executable, "-c", "import sys; from almostism_dos.entry import console_main; "
+               "sys.exit(console_main())", "run", str(image)]  # fmt: skip
+    killed = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)}
+    )
+    assert killed.stdout is not None
+    for line in killed.stdout:
+        if line.startswith("STILL BOOTING"):
+            break
+    killed.kill()
+    killed.wait()
+    deadline = time.monotonic() + 10
+    while subprocess.run(["pgrep", "-f", str(image)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "QEMU outlived the run killed by SIGKILL"
+        time.sleep(0.05)

@@ -30,7 +30,14 @@ class TerminalProcess:
         self.child_fd, terminal = os.openpty()
         try:
             fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-            standard = [(os.POSIX_SPAWN_DUP2, terminal, fd) for fd in (0, 1, 2)]
+            # Opened by name in the new session, the terminal becomes its controlling terminal (a
+            # descriptor handed down would not), as pexpect's were: if this process dies without a
+            # word (SIGKILL), the kernel hangs it up and the program gets SIGHUP, which ends QEMU.
+            standard = [
+                (os.POSIX_SPAWN_OPEN, 0, os.ttyname(terminal), os.O_RDWR, 0),
+                (os.POSIX_SPAWN_DUP2, 0, 1),
+                (os.POSIX_SPAWN_DUP2, 0, 2),
+            ]
             self.pid = os.posix_spawn(line[0], line, os.environ, file_actions=standard, setsid=True)
         except BaseException:
             os.close(self.child_fd)
