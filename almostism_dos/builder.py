@@ -1,4 +1,5 @@
-"""``almostism-dos build``: choose the boot system and the medium, build the bytes, write them atomically.
+"""``almostism-dos build``: one checked request; choose the boot system and the medium, build the bytes,
+write them atomically.
 
 ``--boot auto`` uses FreeDOS when one is configured (flag, environment, cache) and the embedded host
 otherwise; ``freedos`` requires FreeDOS; ``embedded`` never looks for it. ``--media floppy`` (``--size``
@@ -7,16 +8,74 @@ in KB) makes a floppy image; ``disk`` (``--size`` in MB) a partitioned hard-disk
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import freedos, reference, scripture
 from .disk import embedded_disk, freedos_disk
-from .floppy import embedded_floppy, freedos_floppy
-from .formats import FORMATS
+from .floppy import Contents, check_linger, embedded_floppy, freedos_floppy
+from .formats import DEFAULT_KILOBYTES, FORMATS
 from .image import build_epoch
 from .outputs import write_atomically
+from .partition import DEFAULT_MEGABYTES, DiskLayout, PartitionError
 from .result_line import DEFAULT_LINGER
+
+MEDIA = ("floppy", "disk")
+BOOTS = ("auto", "freedos", "embedded")
+
+
+class BuildRequestError(ValueError):
+    """A request no image can be built for; the message says which choice and what it may be."""
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """One image to build, every choice named, checked once as it is made (:class:`BuildRequestError`).
+
+    ``size`` is KB for a floppy, MB for a disk; None is the medium's default. ``unique`` None is a
+    random unique byte, chosen once, here. ``freedos``: a FreeDOS floppy or directory (None: the
+    environment, then the user cache)."""
+
+    output: Path
+    media: str = "floppy"
+    size: int | None = None
+    boot: str = "auto"
+    freedos: Path | None = None
+    unique: int | None = None
+    linger: int = DEFAULT_LINGER
+    force: bool = False  # replace an existing output
+    chosen_size: int = field(init=False)  # ``size``, or the medium's default
+    chosen_unique: int = field(init=False)  # ``unique``, or the random one chosen
+
+    def __post_init__(self) -> None:
+        if self.media not in MEDIA:
+            raise BuildRequestError(f"unknown medium {self.media!r}; choose from {', '.join(MEDIA)}")
+        if self.boot not in BOOTS:
+            raise BuildRequestError(f"unknown boot system {self.boot!r}; choose from {', '.join(BOOTS)}")
+        size = self.size
+        if size is None:
+            size = DEFAULT_MEGABYTES if self.media == "disk" else DEFAULT_KILOBYTES
+        object.__setattr__(self, "chosen_size", size)
+        if self.media == "floppy" and size not in FORMATS:
+            raise BuildRequestError(
+                f"unknown floppy size {size} KB; choose from {', '.join(map(str, FORMATS))}"
+            )
+        if self.media == "disk":
+            try:
+                DiskLayout.for_megabytes(size)
+            except PartitionError as error:
+                raise BuildRequestError(str(error)) from None
+        try:
+            check_linger(self.linger)
+            chosen = scripture.random_unique() if self.unique is None else scripture.check_unique(self.unique)
+        except ValueError as error:
+            raise BuildRequestError(str(error)) from None
+        object.__setattr__(self, "chosen_unique", chosen)
+
+    @property
+    def amount(self) -> str:
+        """The size as people say it: ``1440 KB``, ``8 MB``."""
+        return f"{self.chosen_size} {'MB' if self.media == 'disk' else 'KB'}"
 
 
 @dataclass(frozen=True)
@@ -32,35 +91,26 @@ class Built:
     size: int
 
 
-def build(
-    output: Path,
-    size: int,
-    freedos_path: Path | None,
-    unique: int | None,
-    force: bool = False,
-    boot: str = "auto",
-    media: str = "floppy",
-    linger: int = DEFAULT_LINGER,
-) -> Built:
-    """Build an Almostism image at ``output``: a floppy of ``size`` KB, or a disk of ``size`` MB.
-    Raises FreeDosError, OutputError, BuildError (and PartitionError for a disk size out of range)."""
-    chosen = unique or scripture.random_unique()
-    holy = reference.build(chosen)
-    amount = f"{size} MB" if media == "disk" else f"{size} KB"
-    located = None if boot == "embedded" else freedos.locate(freedos_path)
-    if located is None and boot == "freedos":
+def build(request: BuildRequest) -> Built:
+    """Build the image ``request`` asks for and write it. Raises FreeDosError, OutputError, BuildError."""
+    contents = Contents(reference.build(request.chosen_unique), build_epoch(), linger=request.linger)
+    located = None if request.boot == "embedded" else freedos.locate(request.freedos)
+    if located is None and request.boot == "freedos":
         raise freedos.FreeDosNotFound(freedos.HOW_TO_GET)
     if located is None:
-        if media == "disk":
-            data = embedded_disk(size, holy, build_epoch(), linger=linger)
+        if request.media == "disk":
+            data = embedded_disk(request.chosen_size, contents)
         else:
-            data = embedded_floppy(FORMATS[size], holy, build_epoch(), linger=linger)
-        write_atomically(output, data, force)
-        return Built(output, amount, media, "embedded", "the built-in host, no FreeDOS", chosen, len(data))
-    system = freedos.load(located)
-    if media == "disk":
-        data = freedos_disk(size, system, holy, build_epoch(), linger=linger)
+            data = embedded_floppy(FORMATS[request.chosen_size], contents)
+        boot, source = "embedded", "the built-in host, no FreeDOS"
     else:
-        data = freedos_floppy(FORMATS[size], system, holy, build_epoch(), linger=linger)
-    write_atomically(output, data, force)
-    return Built(output, amount, media, "FreeDOS", system.source, chosen, len(data))
+        system = freedos.load(located)
+        if request.media == "disk":
+            data = freedos_disk(request.chosen_size, system, contents)
+        else:
+            data = freedos_floppy(FORMATS[request.chosen_size], system, contents)
+        boot, source = "FreeDOS", system.source
+    write_atomically(request.output, data, request.force)
+    return Built(
+        request.output, request.amount, request.media, boot, source, request.chosen_unique, len(data)
+    )

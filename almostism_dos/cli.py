@@ -260,33 +260,19 @@ def _listing(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from . import freedos
-    from .builder import build
-    from .formats import DEFAULT_KILOBYTES, FORMATS
+    from .builder import BuildRequest, BuildRequestError, build
     from .image import BuildError
     from .outputs import OutputError
-    from .partition import DEFAULT_MEGABYTES, DiskLayout, PartitionError
 
-    size = (
-        args.size
-        if args.size is not None
-        else DEFAULT_MEGABYTES
-        if args.media == "disk"
-        else DEFAULT_KILOBYTES
-    )
-    if args.media == "floppy" and size not in FORMATS:
-        raise CliError(
-            f"unknown floppy size {size} KB; choose from {', '.join(map(str, FORMATS))}", ExitCode.USAGE
-        )
-    if args.media == "disk":
-        try:
-            DiskLayout.for_megabytes(size)
-        except PartitionError as error:
-            raise CliError(str(error), ExitCode.USAGE) from None
+    linger = _default_linger() if args.linger is None else args.linger
     try:
-        linger = _default_linger() if args.linger is None else args.linger
-        built = build(
-            args.output, size, args.freedos, args.unique_byte, args.force, args.boot, args.media, linger
+        request = BuildRequest(
+            args.output, args.media, args.size, args.boot, args.freedos, args.unique_byte, linger, args.force
         )
+    except BuildRequestError as error:
+        raise CliError(str(error), ExitCode.USAGE) from None
+    try:
+        built = build(request)
     except freedos.FreeDosNotFound as error:
         raise CliError(str(error), ExitCode.NO_INPUT) from None
     except freedos.FreeDosError as error:
@@ -785,13 +771,11 @@ def _port(text: str) -> int:
 
 
 def _linger(text: str) -> int:
+    """A whole number of seconds; whether the host can count that many, the build request checks."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        value = -1
-    if not 0 <= value <= _longest_linger():
-        raise argparse.ArgumentTypeError(f"{text!r}: seconds from 0 to {_longest_linger()}")
-    return value
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds from 0 to {_longest_linger()}") from None
 
 
 def _size(text: str) -> int:

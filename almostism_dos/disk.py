@@ -7,13 +7,12 @@ name no drive, so the same files serve both media.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from . import programs
-from .floppy import embedded_floppy, freedos_floppy
+from .floppy import Contents, embedded_floppy, freedos_floppy
 from .formats import SECTOR, FloppyFormat, fat12_volume
 from .freedos import FreeDos
-from .image import ImageFile
 from .partition import (
     DISK_HEADS,
     DISK_MEDIA,
@@ -47,24 +46,11 @@ def _disk(megabytes: int, volume: Callable[[FloppyFormat], bytes]) -> bytes:
     return disk_image(layout, volume(partition_volume(layout)))
 
 
-def embedded_disk(
-    megabytes: int,
-    scripture: bytes | None,
-    epoch: int,
-    extra: Sequence[ImageFile] = (),
-    linger: int = 0,
-) -> bytes:
+def embedded_disk(megabytes: int, contents: Contents) -> bytes:
     """A self-booting disk of about ``megabytes`` MB: the host in the partition's reserved sectors."""
-    return _disk(megabytes, lambda volume: embedded_floppy(volume, scripture, epoch, extra, linger))
+    return _disk(megabytes, lambda volume: embedded_floppy(volume, contents))
 
 
-def freedos_disk(
-    megabytes: int,
-    freedos: FreeDos,
-    scripture: bytes | None,
-    epoch: int,
-    extra: Sequence[ImageFile] = (),
-    linger: int = 0,
-) -> bytes:
+def freedos_disk(megabytes: int, freedos: FreeDos, contents: Contents) -> bytes:
     """A FreeDOS disk of about ``megabytes`` MB: FreeDOS's boot sector on the partition, booting C:."""
-    return _disk(megabytes, lambda volume: freedos_floppy(volume, freedos, scripture, epoch, extra, linger))
+    return _disk(megabytes, lambda volume: freedos_floppy(volume, freedos, contents))

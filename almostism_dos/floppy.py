@@ -11,7 +11,7 @@ same ALMOST.COM, prints the same result line and powers off the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from . import programs
 from .fat12 import ATTR_ARCHIVE
@@ -22,6 +22,29 @@ from .programs import ALMOST, POWEROFF
 from .result_line import LONGEST_LINGER
 from .scripture import SCRIPTURE_FILE
 from .startup import FDCONFIG, autoexec
+
+
+def check_linger(seconds: int) -> int:
+    """``seconds`` of countdown, if the host and POWEROFF.COM can count it (two digits); else ValueError.
+    The one check, for a build request and for what a volume holds."""
+    if not 0 <= seconds <= LONGEST_LINGER:
+        raise ValueError(f"a countdown of {seconds} s: 0 to {LONGEST_LINGER}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What an Almostism volume holds beside its system, the same on a floppy and in a disk's partition:
+    the scripture (None: a volume without one), the files written after it, the countdown before the
+    power-off, and the time stamp every file carries."""
+
+    scripture: bytes | None
+    epoch: int = 0
+    extra: Sequence[ImageFile] = ()
+    linger: int = 0
+
+    def __post_init__(self) -> None:
+        check_linger(self.linger)
 
 
 def liturgy_files(scripture: bytes | None) -> list[ImageFile]:
@@ -45,17 +68,10 @@ def freedos_files(
     ]
 
 
-def freedos_floppy(
-    floppy: FloppyFormat,
-    freedos: FreeDos,
-    scripture: bytes | None,
-    epoch: int,
-    extra: Sequence[ImageFile] = (),
-    linger: int = 0,
-) -> bytes:
-    """The bytes of a FreeDOS Almostism floppy carrying ``scripture`` (and ``extra`` files after it)."""
-    files = [*freedos_files(freedos, scripture, linger=linger), *extra]
-    return build_image(floppy, freedos.boot_code, files, epoch)
+def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, contents: Contents) -> bytes:
+    """The bytes of a FreeDOS Almostism floppy (or volume) holding ``contents``."""
+    files = [*freedos_files(freedos, contents.scripture, linger=contents.linger), *contents.extra]
+    return build_image(floppy, freedos.boot_code, files, contents.epoch)
 
 
 def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
@@ -65,21 +81,14 @@ def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
 
 
 def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int, linger: int = 0) -> bytes:
-    """A self-booting floppy: boot sector (holding ``linger``, the countdown's seconds), the host in the
-    reserved sectors, ``files`` in the root."""
-    if not 0 <= linger <= LONGEST_LINGER:
-        raise ValueError(f"a countdown of {linger} s: 0 to {LONGEST_LINGER}")
+    """A self-booting floppy: boot sector (holding ``linger``, the countdown's seconds, as
+    :class:`Contents` checks them), the host in the reserved sectors, ``files`` in the root."""
     system = programs.code("embedded")
     sector = system[:LINGER_OFFSET] + bytes([linger]) + system[LINGER_OFFSET + 1 : SECTOR]
     return build_image(embedded_format(floppy), sector, files, epoch, reserved=system[SECTOR:])
 
 
-def embedded_floppy(
-    floppy: FloppyFormat,
-    scripture: bytes | None,
-    epoch: int,
-    extra: Sequence[ImageFile] = (),
-    linger: int = 0,
-) -> bytes:
-    """A self-booting Almostism floppy: ALMOST.COM and ``scripture`` (and ``extra`` files after it)."""
-    return embedded_image(floppy, [*liturgy_files(scripture), *extra], epoch, linger)
+def embedded_floppy(floppy: FloppyFormat, contents: Contents) -> bytes:
+    """A self-booting Almostism floppy (or volume): ALMOST.COM and ``contents``."""
+    files = [*liturgy_files(contents.scripture), *contents.extra]
+    return embedded_image(floppy, files, contents.epoch, contents.linger)

@@ -94,11 +94,11 @@ def _built_image(config: pytest.Config) -> Path:
     ``almostism_cell``: the cells depend on what the image is)."""
     built: Path | None = getattr(config, "_almostism_built", None)
     if built is None:
-        from .builder import build
+        from .builder import BuildRequest, build
 
         directory = Path(tempfile.mkdtemp(prefix="almostism-pytest-"))
         config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
-        built = build(directory / "almostism.img", 1440, None, None).path
+        built = build(BuildRequest(directory / "almostism.img")).path
         config._almostism_built = built  # type: ignore[attr-defined]
     return built
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from almostism_dos import freedos, reference
 from almostism_dos.assembler import assemble
 from almostism_dos.emulators import DEFAULT_MACHINE, TIMEOUT, bochs, dosbox, mame, qemu_launch
-from almostism_dos.floppy import embedded_floppy, freedos_files
+from almostism_dos.floppy import Contents, embedded_floppy, freedos_files
 from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import POWEROFF
@@ -206,7 +206,7 @@ def main() -> None:
         CLI[:] = installed_command(work)
         bare = bare_boot_image(work)
         embedded, floor_image = work / "embedded.img", work / "floor.img"
-        pristine_embedded = embedded_floppy(FORMATS[1440], reference.build(90), 0)
+        pristine_embedded = embedded_floppy(FORMATS[1440], Contents(reference.build(90), 0))
         pair("QEMU alone, self-booting 1.44 MB floppy", booting(embedded, pristine_embedded, qemu_alone),
              "bare QEMU boot", lambda: qemu_alone(bare))  # fmt: skip
         same_floppy = booting(floor_image, pristine_embedded, qemu_alone)
@@ -217,7 +217,7 @@ def main() -> None:
         pair("`run` over the Python floor, self-booting", booting(embedded, pristine_embedded,
              via_run()), "Python floor, the same floppy", booting(floor_image, pristine_embedded,
              python_floor))  # fmt: skip
-        lingering = embedded_floppy(FORMATS[1440], reference.build(90), 0, linger=DEFAULT_LINGER)
+        lingering = embedded_floppy(FORMATS[1440], Contents(reference.build(90), 0, linger=DEFAULT_LINGER))
         pair(f"`run`, self-booting, the default {DEFAULT_LINGER} s countdown (the key pressed)",
              booting(embedded, lingering, via_run()), "`run`, the same floppy built `--linger 0`",
              booting(floor_image, pristine_embedded, via_run()))  # fmt: skip
@@ -286,7 +286,7 @@ def main() -> None:
                  "the three `run --keep`s in a row", lambda: list(map(run, in_turn)))  # fmt: skip
         if mame.Mame.available():
             small, small_floor = work / "xt.img", work / "xt-floor.img"
-            pristine_xt = embedded_floppy(FORMATS[360], reference.build(90), 0)
+            pristine_xt = embedded_floppy(FORMATS[360], Contents(reference.build(90), 0))
             pair("`run --emulator mame`, self-booting 360 KB (IBM PC/XT)", booting(small, pristine_xt,
                  via_run("--emulator", "mame")), "MAME alone on the same floppy, its script ending it",
                  booting(small_floor, pristine_xt, lambda image: mame_alone(image, work)))  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 from almostism_dos import freedos, reference
 from almostism_dos.emulators import emulator_class
 from almostism_dos.emulators.base import RunOptions
-from almostism_dos.floppy import embedded_floppy, freedos_floppy
+from almostism_dos.floppy import Contents, embedded_floppy, freedos_floppy
 from almostism_dos.formats import FORMATS
 from almostism_dos.run import run_image
 
@@ -50,9 +50,9 @@ def main() -> None:
                 for kilobytes in sorted(FORMATS):
                     holy = reference.build(0x4C)
                     floppy = (
-                        embedded_floppy(FORMATS[kilobytes], holy, 0)
+                        embedded_floppy(FORMATS[kilobytes], Contents(holy, 0))
                         if source is None
-                        else freedos_floppy(FORMATS[kilobytes], source, holy, 0)
+                        else freedos_floppy(FORMATS[kilobytes], source, Contents(holy, 0))
                     )
                     boots = pool.map(one_boot, [emulator] * args.boots, [floppy] * args.boots)
                     shown = sum(boots)

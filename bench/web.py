@@ -24,7 +24,7 @@ from typing import Any
 
 from almostism_dos import reference
 from almostism_dos.emulators.browser import Browser, session
-from almostism_dos.floppy import embedded_floppy
+from almostism_dos.floppy import Contents, embedded_floppy
 from almostism_dos.formats import FORMATS
 from almostism_dos.web.serve import serving, url
 from almostism_dos.web.site import IMAGE, PAGE, write_site
@@ -52,7 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="almostism-bench-web-") as scratch:
         work = Path(scratch)
         floppy = work / "embedded.img"
-        floppy.write_bytes(embedded_floppy(FORMATS[1440], reference.build(0x5A), 0))
+        floppy.write_bytes(embedded_floppy(FORMATS[1440], Contents(reference.build(0x5A), 0)))
         liturgy = write_site(floppy, work / "liturgy").directory
         bare = work / "bare"
         shutil.copytree(liturgy, bare)

@@ -15,6 +15,7 @@ from almostism_dos.fat12 import (
     ATTR_SYSTEM,
     Fat12Image,
 )
+from almostism_dos.floppy import Contents
 from almostism_dos.formats import BOOT_SIGNATURE, BPB_OFFSETS, BPB_SIZES, FORMATS, SECTOR, SIGNATURE_OFFSET
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
@@ -79,7 +80,7 @@ def embedded_image(
     scripture_data: bytes, kilobytes: int = 1440, extra: list[ImageFile] | None = None
 ) -> bytes:
     """A self-booting floppy as ``build --boot embedded`` makes it, ``scripture_data`` as SCRIPTUR.ALM."""
-    return floppy.embedded_floppy(FORMATS[kilobytes], scripture_data, 0, extra or [])
+    return floppy.embedded_floppy(FORMATS[kilobytes], Contents(scripture_data, 0, extra=extra or []))
 
 
 def liturgy_image(
@@ -91,7 +92,9 @@ def liturgy_image(
 ) -> Path:
     """A FreeDOS floppy as ``build`` makes it from ``source``, with ``scripture_data`` as SCRIPTUR.ALM."""
     system = freedos.load(source)
-    path.write_bytes(floppy.freedos_floppy(FORMATS[kilobytes], system, scripture_data, 0, extra or []))
+    path.write_bytes(
+        floppy.freedos_floppy(FORMATS[kilobytes], system, Contents(scripture_data, 0, extra=extra or []))
+    )
     return path
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from almostism_dos import freedos
+from almostism_dos.builder import BuildRequest, BuildRequestError
 from almostism_dos.cli import ExitCode, main
 from tests.images import (
     FAKE_BOOT,
@@ -197,3 +198,30 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, t
     assert cache_dir() == tmp_path / ".cache" / "almostism-dos"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "absolute"))
     assert cache_dir() == tmp_path / "absolute" / "almostism-dos"
+
+
+@pytest.mark.parametrize(
+    ("choices", "said"),
+    [
+        ({"media": "tape"}, "unknown medium 'tape'"),
+        ({"boot": "grub"}, "unknown boot system 'grub'"),
+        ({"size": 999}, "unknown floppy size 999 KB"),
+        ({"media": "disk", "size": 64}, "MB"),
+        ({"linger": 100}, "a countdown of 100 s: 0 to 99"),
+        ({"linger": -1}, "a countdown of -1 s"),
+        ({"unique": 0}, "the unique byte must be 1..255"),
+    ],
+)
+def test_a_build_request_is_checked_once_as_it_is_made(
+    choices: dict[str, object], said: str, tmp_path: Path
+) -> None:
+    with pytest.raises(BuildRequestError, match=said.replace("(", r"\(")):
+        BuildRequest(tmp_path / "a.img", **choices)  # type: ignore[arg-type]
+    assert not (tmp_path / "a.img").exists()
+
+
+def test_a_build_request_fills_in_its_defaults(tmp_path: Path) -> None:
+    floppy, disk = BuildRequest(tmp_path / "a.img"), BuildRequest(tmp_path / "b.img", media="disk")
+    assert (floppy.amount, disk.amount) == ("1440 KB", "8 MB")
+    assert 1 <= floppy.chosen_unique <= 255
+    assert BuildRequest(tmp_path / "c.img", unique=0x2A).chosen_unique == 0x2A

@@ -23,12 +23,13 @@ from almostism_dos.check import REPORT_KEYS, Cell, ShardError, image_drives, mat
 from almostism_dos.cli import ExitCode
 from almostism_dos.disk import embedded_disk
 from almostism_dos.emulators import REGISTRY, emulator_class, mame
+from almostism_dos.floppy import Contents
 from almostism_dos.run import RunReport
 from almostism_dos.scripture import CHECKSUM_OFFSET
 from tests.images import embedded_image, fake_freedos_image, liturgy_image
 
 FLOPPY = embedded_image(reference.build(7))
-DISK = embedded_disk(4, reference.build(7), 0)
+DISK = embedded_disk(4, Contents(reference.build(7), 0))
 
 
 def tool(

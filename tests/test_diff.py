@@ -20,7 +20,7 @@ from almostism_dos import reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import FREE, Fat12Image, set_entry
-from almostism_dos.floppy import embedded_floppy
+from almostism_dos.floppy import Contents, embedded_floppy
 from almostism_dos.formats import FORMATS
 from almostism_dos.liturgy_change import destroyed, steps
 from almostism_dos.partition import volume
@@ -45,7 +45,7 @@ def words(before: Path, after: Path, capsys: pytest.CaptureFixture[str]) -> tupl
 def written(tmp_path: Path) -> Path:
     """A self-booting 1.44 MB floppy as ``build`` writes it."""
     path = tmp_path / "before.img"
-    path.write_bytes(embedded_floppy(FORMATS[1440], reference.build(0x51), 0))
+    path.write_bytes(embedded_floppy(FORMATS[1440], Contents(reference.build(0x51), 0)))
     return path
 
 
@@ -189,7 +189,9 @@ def test_a_different_image_altogether(
     written: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     other = tmp_path / "other.img"
-    other.write_bytes(embedded_floppy(FORMATS[1440], reference.build(0x61), 0))  # another build: its serial
+    other.write_bytes(
+        embedded_floppy(FORMATS[1440], Contents(reference.build(0x61), 0))
+    )  # another build: its serial
     code, said = words(written, other, capsys)
     assert code == ExitCode.OTHER_CHANGES and "a different image altogether" in said
 

@@ -13,6 +13,7 @@ import pytest
 from almostism_dos import disk, programs, reference, scripture
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import Fat12Image
+from almostism_dos.floppy import Contents
 from almostism_dos.formats import FORMATS, SECTOR, BootParameters
 from almostism_dos.partition import (
     ACTIVE,
@@ -34,7 +35,7 @@ from vm.pc import HardDisk, Stop, boot
 
 
 def embedded_disk(megabytes: int = 8, unique: int = 0x61) -> bytes:
-    return disk.embedded_disk(megabytes, reference.build(unique), 0)
+    return disk.embedded_disk(megabytes, Contents(reference.build(unique), 0))
 
 
 @pytest.mark.parametrize("megabytes", [1, 8, 15])

@@ -12,6 +12,7 @@ from almostism_dos.cli import ExitCode, main
 from almostism_dos.disk import embedded_disk
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.emulators.dosbox import Dosbox, batch
+from almostism_dos.floppy import Contents
 from almostism_dos.inspection import Presence, inspect
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from tests.images import second_partition_active
@@ -20,7 +21,7 @@ from tests.images import second_partition_active
 @pytest.fixture
 def second_active(tmp_path: Path) -> Path:
     image = tmp_path / "two.img"
-    image.write_bytes(second_partition_active(embedded_disk(2, reference.build(0x31), 0, linger=0)))
+    image.write_bytes(second_partition_active(embedded_disk(2, Contents(reference.build(0x31), 0, linger=0))))
     return image
 
 

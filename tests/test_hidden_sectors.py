@@ -13,6 +13,7 @@ from almostism_dos import reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.disk import embedded_disk
 from almostism_dos.emulators.base import RunOptions
+from almostism_dos.floppy import Contents
 from almostism_dos.inspection import inspect
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import NO_HOST_LINE
@@ -23,7 +24,7 @@ HIDDEN = [1234567, 0]  # far beyond the disk; the MBR's own sectors
 
 
 def disagreeing(hidden: int) -> bytes:
-    return with_hidden_sectors(embedded_disk(2, reference.build(0x41), 0, linger=0), hidden)
+    return with_hidden_sectors(embedded_disk(2, Contents(reference.build(0x41), 0, linger=0)), hidden)
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
@@ -33,7 +34,7 @@ def test_inspect_says_the_boot_would_stop(hidden: int) -> None:
 
 
 def test_inspect_finds_nothing_wrong_with_a_disk_as_built() -> None:
-    assert inspect(embedded_disk(2, reference.build(0x41), 0)).boot_problem is None
+    assert inspect(embedded_disk(2, Contents(reference.build(0x41), 0))).boot_problem is None
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)

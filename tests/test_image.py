@@ -12,7 +12,7 @@ import pytest
 
 from almostism_dos import freedos, programs, reference
 from almostism_dos.fat12 import DIR_DATE, DIR_TIME, Fat12Image, read_entry, write_entry
-from almostism_dos.floppy import freedos_floppy
+from almostism_dos.floppy import Contents, freedos_floppy
 from almostism_dos.formats import DIRECTORY_ENTRY, FORMATS, BootParameters
 from almostism_dos.image import build_image, dos_timestamp
 from almostism_dos.programs import ALMOST, POWEROFF
@@ -52,7 +52,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> freedos.FreeDos:
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
 def test_image_structure_for_every_size(kilobytes: int, source: freedos.FreeDos, tmp_path: Path) -> None:
     path = tmp_path / "a.img"
-    path.write_bytes(freedos_floppy(FORMATS[kilobytes], source, reference.build(0x5A), 0))
+    path.write_bytes(freedos_floppy(FORMATS[kilobytes], source, Contents(reference.build(0x5A), 0)))
     assert path.stat().st_size == kilobytes * 1024
 
     bpb = BootParameters.unpack(path.read_bytes()[:512])
@@ -76,7 +76,7 @@ def test_image_structure_for_every_size(kilobytes: int, source: freedos.FreeDos,
 
 
 def test_files_carry_what_they_should(source: freedos.FreeDos, tmp_path: Path) -> None:
-    image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, reference.build(0x33), 0))
+    image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, Contents(reference.build(0x33), 0)))
     assert [entry.name for entry in image.entries()] == EXPECTED_FILES
     assert image.read(image.find(ALMOST)) == programs.almost_bytes()  # type: ignore[arg-type]
     assert image.read(image.find(SCRIPTURE_FILE)) == reference.build(0x33)  # type: ignore[arg-type]
@@ -111,13 +111,15 @@ def test_builds_in_two_processes_are_identical(boot: str, tmp_path: Path) -> Non
 
 
 def test_build_follows_its_inputs(source: freedos.FreeDos) -> None:
-    first = freedos_floppy(FORMATS[720], source, reference.build(9), 1_700_000_000)
-    assert first != freedos_floppy(FORMATS[720], source, reference.build(10), 1_700_000_000)
-    assert first != freedos_floppy(FORMATS[720], source, reference.build(9), 1_600_000_000)
+    first = freedos_floppy(FORMATS[720], source, Contents(reference.build(9), 1_700_000_000))
+    assert first != freedos_floppy(FORMATS[720], source, Contents(reference.build(10), 1_700_000_000))
+    assert first != freedos_floppy(FORMATS[720], source, Contents(reference.build(9), 1_600_000_000))
 
 
 def test_timestamps_are_the_build_epoch(source: freedos.FreeDos) -> None:
-    image = Fat12Image.parse(freedos_floppy(FORMATS[1440], source, reference.build(9), 1_700_000_000))
+    image = Fat12Image.parse(
+        freedos_floppy(FORMATS[1440], source, Contents(reference.build(9), 1_700_000_000))
+    )
     dos_time, dos_date = dos_timestamp(1_700_000_000)
     for entry in image.entries():
         raw = image.data[entry.offset : entry.offset + DIRECTORY_ENTRY]
@@ -129,7 +131,9 @@ def test_timestamps_are_the_build_epoch(source: freedos.FreeDos) -> None:
 
 def test_volume_serial_follows_the_inputs(source: freedos.FreeDos) -> None:
     serial = [
-        BootParameters.unpack(freedos_floppy(FORMATS[1440], source, reference.build(u), 0)[:512]).serial
+        BootParameters.unpack(
+            freedos_floppy(FORMATS[1440], source, Contents(reference.build(u), 0))[:512]
+        ).serial
         for u in (1, 1, 2)
     ]
     assert serial[0] == serial[1] != serial[2]
@@ -148,7 +152,7 @@ def test_a_build_too_big_for_the_floppy_is_an_error() -> None:
 def test_the_source_image_is_only_read(tmp_path: Path) -> None:
     path = fake_freedos_image(tmp_path / "fd.img")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    freedos_floppy(FORMATS[1440], freedos.load(path), reference.build(5), 0)
+    freedos_floppy(FORMATS[1440], freedos.load(path), Contents(reference.build(5), 0))
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
@@ -163,7 +167,7 @@ def test_fat12_entries_round_trip_and_leave_their_neighbours_alone() -> None:
 
 @pytest.mark.parametrize("kilobytes", sorted(FORMATS))
 def test_the_layout_agrees_with_fsck(kilobytes: int, source: freedos.FreeDos, tmp_path: Path) -> None:
-    path = _write(tmp_path, freedos_floppy(FORMATS[kilobytes], source, reference.build(1), 0))
+    path = _write(tmp_path, freedos_floppy(FORMATS[kilobytes], source, Contents(reference.build(1), 0)))
     layout = FORMATS[kilobytes].layout
     report = subprocess.run(["fsck.fat", "-n", "-v", str(path)], capture_output=True, text=True).stdout
     assert f"Data area starts at byte {layout.data_offset}" in report
