@@ -94,10 +94,10 @@ def parse_shard(text: str) -> tuple[int, int]:
     """``K/N`` as (K, N); :class:`ShardError` unless 1 <= K <= N."""
     found = re.fullmatch(r"\s*(\d{1,6})\s*/\s*(\d{1,6})\s*", text)
     if found is None:
-        raise ShardError(f"{text!r} is not K/N (shard K of N, as 1/2 and 2/2)")
+        raise ShardError(f"--shard {text!r} is not K/N (shard K of N, as 1/2 and 2/2)")
     index, total = int(found.group(1)), int(found.group(2))
     if not 1 <= index <= total:
-        raise ShardError(f"shard {index}/{total}: K must be from 1 to N")
+        raise ShardError(f"--shard shard {index}/{total}: K must be from 1 to N")
     return index, total
 
 

@@ -102,11 +102,65 @@ def _wrapped(text: str, indent: int = 0) -> str:
 
 
 class CliError(Exception):
-    """A failure to report in one line with an exit code."""
+    """A failure of the command line itself (arguments that do not fit together) to report in one line
+    with an exit code. The package's own failures are not wrapped in it: :data:`FAILURES` maps them."""
 
     def __init__(self, message: str, code: ExitCode) -> None:
         super().__init__(message)
         self.code = code
+
+
+# The one table from the package's failures to exit codes. A command lets them rise and main() says
+# them in one line; the most specific class of a failure that has an entry decides. Classes are named,
+# not imported: a command loads only the modules it uses.
+FAILURES: dict[str, ExitCode] = {
+    "almostism_dos.builder.BuildRequestError": ExitCode.USAGE,
+    "almostism_dos.check.ShardError": ExitCode.USAGE,
+    "almostism_dos.emulators.base.ImageRefused": ExitCode.USAGE,
+    "almostism_dos.fat12.ImageError": ExitCode.DATA,
+    "almostism_dos.disk_diff.NoScripture": ExitCode.DATA,
+    "almostism_dos.image.BuildError": ExitCode.DATA,
+    "almostism_dos.freedos.FreeDosError": ExitCode.DATA,
+    "almostism_dos.inputs.InputTooLarge": ExitCode.DATA,
+    "almostism_dos.freedos.FreeDosNotFound": ExitCode.NO_INPUT,
+    "almostism_dos.inputs.InputError": ExitCode.NO_INPUT,
+    "almostism_dos.freedos.FreeDosDownloadError": ExitCode.UNAVAILABLE,
+    "almostism_dos.emulators.base.EmulatorMissing": ExitCode.UNAVAILABLE,
+    "almostism_dos.web.v86.V86Unavailable": ExitCode.UNAVAILABLE,
+    "almostism_dos.web.site.BiosMissing": ExitCode.UNAVAILABLE,
+    "almostism_dos.web.serve.ServeError": ExitCode.UNAVAILABLE,
+    "almostism_dos.assembler.AssemblyError": ExitCode.SOFTWARE,
+    "almostism_dos.lint8086.Not8086Error": ExitCode.SOFTWARE,
+    "almostism_dos.programs.BudgetError": ExitCode.SOFTWARE,
+    "almostism_dos.outputs.OutputError": ExitCode.CANT_CREATE,
+    "almostism_dos.run.KeepCopyError": ExitCode.CANT_CREATE,
+    "almostism_dos.web.site.SiteError": ExitCode.CANT_CREATE,
+}
+# Failures that are about one input, said after its name (``a.img: not a FAT12 volume``; see _concerning).
+_ABOUT_AN_INPUT = ("almostism_dos.fat12.ImageError", "almostism_dos.disk_diff.NoScripture",
+                   "almostism_dos.emulators.base.ImageRefused")  # fmt: skip
+
+
+def _names(error: BaseException) -> list[str]:
+    return [f"{kind.__module__}.{kind.__qualname__}" for kind in type(error).__mro__]
+
+
+def exit_code_of(error: BaseException) -> ExitCode | None:
+    """The exit code :data:`FAILURES` gives ``error``; None for a failure the table does not know (a bug:
+    its traceback is the report)."""
+    return next((FAILURES[name] for name in _names(error) if name in FAILURES), None)
+
+
+@contextlib.contextmanager
+def _concerning(name: object) -> Iterator[None]:
+    """Failures about an input raised inside are said after ``name``: ``a.img: not a FAT12 volume``."""
+    try:
+        yield
+    except Exception as error:
+        code = exit_code_of(error)
+        if code is None or not set(_names(error)) & set(_ABOUT_AN_INPUT):
+            raise
+        raise CliError(f"{name}: {error}", code) from None
 
 
 class _Later:
@@ -199,13 +253,9 @@ def unique_byte(text: str) -> int:
 def _export(args: argparse.Namespace) -> int:
     from . import programs, scripture
     from .export import export
-    from .outputs import OutputError
 
     unique = args.unique_byte or scripture.random_unique()
-    try:
-        written = export(args.directory, unique, args.force)
-    except OutputError as error:
-        raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    written = export(args.directory, unique, args.force)
     print(f"wrote {written.almost} ({len(programs.almost_bytes())} bytes)")
     print(f"wrote {written.scripture} ({scripture.SIZE} bytes, unique byte 0x{unique:02X})")
     return 0
@@ -259,28 +309,14 @@ def _listing(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from . import freedos
-    from .builder import BuildRequest, BuildRequestError, build
-    from .image import BuildError
-    from .outputs import OutputError
+    from .builder import BuildRequest, build
 
     linger = _default_linger() if args.linger is None else args.linger
-    try:
-        request = BuildRequest(
+    built = build(
+        BuildRequest(
             args.output, args.media, args.size, args.boot, args.freedos, args.unique_byte, linger, args.force
         )
-    except BuildRequestError as error:
-        raise CliError(str(error), ExitCode.USAGE) from None
-    try:
-        built = build(request)
-    except freedos.FreeDosNotFound as error:
-        raise CliError(str(error), ExitCode.NO_INPUT) from None
-    except freedos.FreeDosError as error:
-        raise CliError(str(error), ExitCode.DATA) from None
-    except OutputError as error:
-        raise CliError(str(error), ExitCode.CANT_CREATE) from None
-    except BuildError as error:
-        raise CliError(str(error), ExitCode.DATA) from None
+    )
     ending = f"the verdict stays {linger} s (a key: at once)" if linger else "it switches off at once"
     print(
         f"built {built.path}: {built.amount} {built.boot} {built.media} ({built.source}), "
@@ -289,41 +325,23 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _input_error(error: Exception) -> CliError:
-    """An unreadable input as a one-line error: too large is bad data, anything else no input."""
-    from .inputs import InputTooLarge
-
-    return CliError(str(error), ExitCode.DATA if isinstance(error, InputTooLarge) else ExitCode.NO_INPUT)
-
-
 def _read_image(path: Path) -> bytes:
-    from .inputs import InputError, read_input
+    from .inputs import read_input
     from .partition import LARGEST_READ
 
-    try:
-        return read_input(path, LARGEST_READ, "floppy or disk image")
-    except InputError as error:
-        raise _input_error(error) from None
+    return read_input(path, LARGEST_READ, "floppy or disk image")
 
 
 def _diff(args: argparse.Namespace) -> int:
     import json
 
-    from .disk_diff import NoScripture, Outcome, compare
-    from .fat12 import ImageError
-    from .inputs import InputError, read_back
+    from .disk_diff import Outcome, compare
+    from .inputs import read_back
 
     before = _read_image(args.before)
-    try:
-        after = read_back(args.after, len(before))
-    except InputError as error:
-        raise _input_error(error) from None
-    try:
+    after = read_back(args.after, len(before))
+    with _concerning(args.before):
         found = compare(before, after)
-    except NoScripture as error:
-        raise CliError(f"{args.before}: {error}", ExitCode.DATA) from None
-    except ImageError as error:
-        raise CliError(f"{args.before}: {error}", ExitCode.DATA) from None
     if args.json:
         print(json.dumps({"before": str(args.before), "after": str(args.after), **found.as_dict()}, indent=2))
     else:
@@ -355,15 +373,12 @@ def _diff_arguments(parser: argparse.ArgumentParser) -> None:
 def _inspect(args: argparse.Namespace) -> int:
     import json
 
-    from .fat12 import ImageError
     from .inspection import Presence, inspect
 
     data = _read_image(args.image)
-    try:
+    with _concerning(args.image):
         report = inspect(data)
         cells = _scripture_cells(data) if args.map else None
-    except ImageError as error:
-        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
     if args.json:
         shown = report.as_dict()
         if args.map:
@@ -489,13 +504,10 @@ def _emulator(args: argparse.Namespace) -> Emulator:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .emulators.base import EmulatorMissing, ImageRefused
-    from .fat12 import ImageError
-    from .inputs import InputError
     from .live import LiveView, can_redraw
-    from .outputs import OutputError, check_output
+    from .outputs import check_output
     from .partition import has_partition_table
-    from .run import KeepCopyError, run_image
+    from .run import run_image
     from .scratch import sweep
 
     data = _read_image(args.image)  # a regular file no larger than an image, or one line and an exit code
@@ -514,27 +526,15 @@ def _run(args: argparse.Namespace) -> int:
             ExitCode.CANT_CREATE,
         )
     if args.screenshot is not None:
-        try:
-            check_output(args.screenshot, args.force)
-        except OutputError as error:
-            raise CliError(str(error), ExitCode.CANT_CREATE) from None
+        check_output(args.screenshot, args.force)
     emulator = _emulator(args)
     view = None
     try:
         if not (args.json or args.quiet):
             view = LiveView(sys.stdout, emulator.title, can_redraw(sys.stdout), lambda: emulator.doing)
             view.start()
-        report = run_image(args.image, emulator, args.timeout, view, keep=args.keep, data=data)
-    except KeepCopyError as error:
-        raise CliError(str(error), ExitCode.CANT_CREATE) from None
-    except ImageRefused as error:
-        raise CliError(f"{args.image}: {error}", ExitCode.USAGE) from None
-    except EmulatorMissing as error:
-        raise CliError(str(error), ExitCode.UNAVAILABLE) from None
-    except ImageError as error:
-        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
-    except InputError as error:
-        raise _input_error(error) from None
+        with _concerning(args.image):
+            report = run_image(args.image, emulator, args.timeout, view, keep=args.keep, data=data)
     finally:
         if view is not None:
             view.abandon()  # (a stop's or an error's line then starts a line of its own)
@@ -574,7 +574,6 @@ def _check(args: argparse.Namespace) -> int:
     from tempfile import gettempdir
 
     from .check import (
-        ShardError,
         check,
         header,
         image_drives,
@@ -585,16 +584,13 @@ def _check(args: argparse.Namespace) -> int:
         shard,
         total,
     )
-    from .fat12 import ImageError
-    from .outputs import OutputError, check_output
+    from .outputs import check_output
     from .run import parsed_volume
     from .scratch import sweep
 
     data = _read_image(args.image)
-    try:
+    with _concerning(args.image):
         parsed_volume(data)  # (no FAT12 volume: said once, here, not once a cell)
-    except ImageError as error:
-        raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
     sweep(gettempdir(), "/tmp")
     cells = matrix(data, args.emulators or (), args.drives or ())
     if not cells:
@@ -607,18 +603,12 @@ def _check(args: argparse.Namespace) -> int:
     whole = len(cells)
     index, count = 1, 1
     if args.shard is not None:
-        try:
-            index, count = parse_shard(args.shard)
-        except ShardError as error:
-            raise CliError(f"--shard {error}", ExitCode.USAGE) from None
+        index, count = parse_shard(args.shard)
         cells = shard(cells, index, count)
-    try:
-        if args.junit_xml is not None:
-            check_output(args.junit_xml, force=True)
-        if args.log_dir is not None:
-            prepare_log_dir(args.log_dir)
-    except OutputError as error:
-        raise CliError(str(error), ExitCode.CANT_CREATE) from None
+    if args.junit_xml is not None:
+        check_output(args.junit_xml, force=True)
+    if args.log_dir is not None:
+        prepare_log_dir(args.log_dir)
     image = printable(str(args.image))
     jobs = args.jobs or os.cpu_count() or 1
     part = f", shard {index}/{count} of {whole}" if args.shard is not None else ""
@@ -637,10 +627,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.junit_xml is not None:
         from .junit import write_junit_xml
 
-        try:
-            write_junit_xml(args.junit_xml, str(args.image), results, seconds)
-        except OutputError as error:
-            raise CliError(str(error), ExitCode.CANT_CREATE) from None
+        write_junit_xml(args.junit_xml, str(args.image), results, seconds)
     verdicts = [result.verdict for result in results]
     if args.json:
         shown = {
@@ -694,15 +681,10 @@ def _summary(title: str, report: RunReport, kept: bool) -> str:
 def _freedos(args: argparse.Namespace) -> int:
     from . import freedos
 
-    try:
-        if args.action == "fetch":
-            target = freedos.fetch(args.url or freedos.FD13_URL, args.sha256 or freedos.FD13_SHA256)
-        else:
-            target = freedos.import_image(args.path)
-    except freedos.FreeDosError as error:
-        raise CliError(
-            str(error), ExitCode.DATA if args.action == "import" else ExitCode.UNAVAILABLE
-        ) from None
+    if args.action == "fetch":
+        target = freedos.fetch(args.url or freedos.FD13_URL, args.sha256 or freedos.FD13_SHA256)
+    else:
+        target = freedos.import_image(args.path)
     print(f"FreeDOS boot floppy cached at {target}")
     return 0
 
@@ -710,12 +692,9 @@ def _freedos(args: argparse.Namespace) -> int:
 def _web(args: argparse.Namespace) -> int:
     import signal
 
-    from .fat12 import ImageError
-    from .inputs import InputError
     from .scratch import private_directory, sweep
-    from .web.serve import ServeError, Stopped, serve
-    from .web.site import BiosMissing, SiteError, write_site
-    from .web.v86 import V86Unavailable
+    from .web.serve import Stopped, serve
+    from .web.site import write_site
 
     if (args.output is None) == (not args.serve):
         raise CliError("web needs -o DIR or --serve (one of them)", ExitCode.USAGE)
@@ -723,14 +702,9 @@ def _web(args: argparse.Namespace) -> int:
     sweep()
     with private_directory("web") as scratch:
         try:
-            site = write_site(args.image, args.output or Path(scratch), args.force)
-        except (V86Unavailable, BiosMissing) as error:
-            raise CliError(str(error), ExitCode.UNAVAILABLE) from None
-        except ImageError as error:
-            raise CliError(f"{args.image}: {error}", ExitCode.DATA) from None
-        except InputError as error:
-            raise _input_error(error) from None
-        except (SiteError, OSError) as error:
+            with _concerning(args.image):
+                site = write_site(args.image, args.output or Path(scratch), args.force)
+        except OSError as error:  # (writing the site: the one failure not of ours the table cannot name)
             raise CliError(str(error), ExitCode.CANT_CREATE) from None
         if not args.serve:
             import shlex
@@ -750,8 +724,6 @@ def _web(args: argparse.Namespace) -> int:
             signal.signal(number, stop)
         try:
             serve(site.directory, site.page.name, args.port, sys.stdout)
-        except ServeError as error:
-            raise CliError(str(error), ExitCode.UNAVAILABLE) from None
         except (Stopped, KeyboardInterrupt):  # stopped before serve() could catch it itself
             print("stopped")
         finally:
@@ -1200,14 +1172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PREFIX}{printable(str(error))}", file=sys.stderr)
         return error.code
     except Exception as error:
-        from .assembler import AssemblyError
-        from .lint8086 import Not8086Error
-        from .programs import BudgetError
-
-        if not isinstance(error, (AssemblyError, Not8086Error, BudgetError)):
+        code = exit_code_of(error)
+        if code is None:
             raise
-        print(f"{PREFIX}the shipped assembly failed to build: {error}", file=sys.stderr)
-        return ExitCode.SOFTWARE
+        said = f"the shipped assembly failed to build: {error}" if code == ExitCode.SOFTWARE else str(error)
+        print(f"{PREFIX}{printable(said)}", file=sys.stderr)
+        return code
 
 
 def console_main() -> int:

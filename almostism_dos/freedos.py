@@ -38,6 +38,10 @@ class FreeDosError(Exception):
     """FreeDOS is unreadable or not what it should be; the message says which."""
 
 
+class FreeDosDownloadError(FreeDosError):
+    """The FreeDOS download failed, or brought something other than the pinned archive."""
+
+
 class FreeDosNotFound(FreeDosError):
     """No FreeDOS is configured, or the path given does not exist."""
 
@@ -188,13 +192,13 @@ def download(url: str, timeout: float = 60.0) -> bytes:
                 _progress(done, total)
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise FreeDosError(f"cannot download {url}: {reason}") from None
+        raise FreeDosDownloadError(f"cannot download {url}: {reason}") from None
     finally:
         if sys.stderr.isatty():
             sys.stderr.write("\n")
     data = b"".join(chunks)
     if total is not None and len(data) != total:
-        raise FreeDosError(f"download of {url} was cut short: {len(data)} of {total} bytes")
+        raise FreeDosDownloadError(f"download of {url} was cut short: {len(data)} of {total} bytes")
     return data
 
 
@@ -205,14 +209,14 @@ def fetch(url: str = FD13_URL, sha256: str = FD13_SHA256, member: str = FD13_BOO
     archive = download(url)
     digest = hashlib.sha256(archive).hexdigest()
     if digest != sha256.lower():
-        raise FreeDosError(
+        raise FreeDosDownloadError(
             f"checksum mismatch for {url}: got {digest}, expected {sha256}; nothing was cached"
         )
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
             image = bundle.read(member)
     except (zipfile.BadZipFile, KeyError) as error:
-        raise FreeDosError(f"{url}: no {member} in the archive ({error})") from None
+        raise FreeDosDownloadError(f"{url}: no {member} in the archive ({error})") from None
     _from_image(Path(member), image)
     target = cached_image()
     target.parent.mkdir(parents=True, exist_ok=True)

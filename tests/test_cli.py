@@ -165,3 +165,29 @@ def test_each_command_has_its_help_and_the_top_level_names_them_all(
     with pytest.raises(SystemExit):
         main(["--help"])
     assert f"    {command} " in capsys.readouterr().out
+
+
+def test_every_failure_the_exit_code_table_names_exists() -> None:
+    """The table names its classes (a command loads only what it uses): each name must be a class of
+    the package, or its failures would end in a traceback."""
+    import importlib
+
+    from almostism_dos.cli import FAILURES
+
+    for name in FAILURES:
+        module, _, kind = name.rpartition(".")
+        found = getattr(importlib.import_module(module), kind)
+        assert isinstance(found, type) and issubclass(found, Exception), name
+
+
+def test_the_most_specific_entry_decides() -> None:
+    from almostism_dos.cli import ExitCode, exit_code_of
+    from almostism_dos.freedos import FreeDosDownloadError, FreeDosError, FreeDosNotFound
+    from almostism_dos.inputs import InputMissing, InputTooLarge
+
+    assert exit_code_of(FreeDosError("x")) == ExitCode.DATA
+    assert exit_code_of(FreeDosNotFound("x")) == ExitCode.NO_INPUT
+    assert exit_code_of(FreeDosDownloadError("x")) == ExitCode.UNAVAILABLE
+    assert exit_code_of(InputTooLarge("x")) == ExitCode.DATA
+    assert exit_code_of(InputMissing("x")) == ExitCode.NO_INPUT
+    assert exit_code_of(ValueError("a bug")) is None
