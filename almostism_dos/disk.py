@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from . import programs
 from .floppy import Contents, embedded_floppy, freedos_floppy
-from .formats import SECTOR, FloppyFormat, fat12_volume
+from .formats import SECTOR, VolumeFormat, fat12_volume
 from .freedos import FreeDos
 from .partition import (
     DISK_HEADS,
@@ -23,7 +23,7 @@ from .partition import (
 )
 
 
-def partition_volume(layout: DiskLayout) -> FloppyFormat:
+def partition_volume(layout: DiskLayout) -> VolumeFormat:
     """The FAT12 volume that fills ``layout``'s partition."""
     partition = layout.partition
     return fat12_volume(
@@ -40,7 +40,7 @@ def disk_image(layout: DiskLayout, volume: bytes) -> bytes:
     return record + bytes((partition.first - 1) * SECTOR) + volume
 
 
-def _disk(megabytes: int, volume: Callable[[FloppyFormat], bytes]) -> bytes:
+def _disk(megabytes: int, volume: Callable[[VolumeFormat], bytes]) -> bytes:
     """A disk of about ``megabytes`` MB whose partition holds the volume ``volume`` builds for its format."""
     layout = DiskLayout.for_megabytes(megabytes)
     return disk_image(layout, volume(partition_volume(layout)))

@@ -14,12 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .formats import (
+    CLUSTER_SECTORS,
     DIRECTORY_ENTRY,
+    FAT12_MAX_CLUSTERS,
     FIRST_CLUSTER,
     SECTOR,
     BootParameters,
-    FloppyFormat,
     Layout,
+    VolumeFormat,
+    ceil_div,
+    fat_bytes,
 )
 
 ATTR_READ_ONLY = 0x01
@@ -29,7 +33,6 @@ ATTR_VOLUME = 0x08
 ATTR_DIRECTORY = 0x10
 ATTR_ARCHIVE = 0x20
 ATTR_LFN = 0x0F
-FAT12_MAX_CLUSTERS = 4084
 END_OF_CHAIN = 0xFFF  # what DOS writes at a chain's end; any entry from 0xFF8 up ends it
 END_MARKERS_FROM = 0xFF8
 FREE = 0x000
@@ -69,12 +72,6 @@ def read_entry(fat: bytes | bytearray, cluster: int) -> int:
     return pair >> 4 if cluster & 1 else pair & 0xFFF
 
 
-def fat_bytes(cluster_count: int) -> int:
-    """The bytes a FAT needs for ``cluster_count`` clusters and the two reserved entries: 12 bits each,
-    rounded up (an odd count ends in half a byte, which still needs its byte)."""
-    return -(-(cluster_count + FIRST_CLUSTER) * 3 // 2)
-
-
 def write_entry(fat: bytearray, cluster: int, value: int) -> None:
     """Set ``cluster``'s 12-bit entry in one FAT copy, leaving its neighbour's half-byte alone."""
     offset = cluster * 3 // 2
@@ -85,7 +82,7 @@ def write_entry(fat: bytearray, cluster: int, value: int) -> None:
 
 
 class ImageError(Exception):
-    """The bytes are not a FAT12 floppy image this tool can read."""
+    """The bytes are not a FAT12 volume (a floppy, or a disk's partition) this tool can read."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ class Fat12Image:
         bpb = BootParameters.unpack(data[:SECTOR])
         sane = (
             bpb.bytes_per_sector == SECTOR
-            and bpb.sectors_per_cluster in (1, 2, 4, 8, 16, 32, 64)
+            and bpb.sectors_per_cluster in CLUSTER_SECTORS
             and bpb.reserved_sectors >= 1
             and bpb.fat_count in (1, 2)
             and bpb.root_entries > 0
@@ -135,12 +132,12 @@ class Fat12Image:
             and bpb.total_sectors > 0
         )
         if not sane:
-            raise ImageError("not a FAT floppy image (no valid BIOS parameter block)")
+            raise ImageError("not a FAT12 volume (no valid BIOS parameter block)")
         layout = bpb.layout
         if layout.data_offset >= bpb.total_sectors * SECTOR:
-            raise ImageError("not a FAT floppy image (no room for data in its BIOS parameter block)")
+            raise ImageError("not a FAT12 volume (no room for data in its BIOS parameter block)")
         if layout.cluster_count > FAT12_MAX_CLUSTERS:
-            raise ImageError(f"a FAT16 volume ({layout.cluster_count} clusters), not a FAT12 floppy")
+            raise ImageError(f"a FAT16 volume ({layout.cluster_count} clusters), not a FAT12 one")
         if bpb.total_sectors * SECTOR > len(data):
             raise ImageError(f"truncated: {len(data)} bytes, the BPB says {bpb.total_sectors * SECTOR}")
         if fat_bytes(layout.cluster_count) > layout.fat_size:
@@ -148,7 +145,7 @@ class Fat12Image:
         return cls(data, bpb)
 
     @property
-    def floppy(self) -> FloppyFormat | None:
+    def floppy(self) -> VolumeFormat | None:
         """The standard format, if this image is one."""
         return self.parameters.matching_format()
 
@@ -293,7 +290,7 @@ def place_chain(image: bytearray, name: str, clusters: list[int], end_marker: in
         raise ImageError(f"no {name} to move")
     data, size = parsed.read(entry), parsed.layout.cluster_size
     if len(clusters) * size < len(data):
-        raise ImageError(f"{name} needs {-(-len(data) // size)} clusters, not {len(clusters)}")
+        raise ImageError(f"{name} needs {ceil_div(len(data), size)} clusters, not {len(clusters)}")
     free_chain(image, entry.first_cluster)
     for index, cluster in enumerate(clusters):
         if cluster >= parsed.layout.cluster_count + FIRST_CLUSTER:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from . import programs
 from .fat12 import ATTR_ARCHIVE
-from .formats import LINGER_OFFSET, SECTOR, FloppyFormat
+from .formats import LINGER_OFFSET, SECTOR, VolumeFormat, ceil_div
 from .freedos import FreeDos
 from .image import ImageFile, build_image
 from .programs import ALMOST, POWEROFF
@@ -68,19 +68,19 @@ def freedos_files(
     ]
 
 
-def freedos_floppy(floppy: FloppyFormat, freedos: FreeDos, contents: Contents) -> bytes:
+def freedos_floppy(floppy: VolumeFormat, freedos: FreeDos, contents: Contents) -> bytes:
     """The bytes of a FreeDOS Almostism floppy (or volume) holding ``contents``."""
     files = [*freedos_files(freedos, contents.scripture, linger=contents.linger), *contents.extra]
     return build_image(floppy, freedos.boot_code, files, contents.epoch)
 
 
-def embedded_format(floppy: FloppyFormat) -> FloppyFormat:
+def embedded_format(floppy: VolumeFormat) -> VolumeFormat:
     """``floppy`` with room for the host: the boot sector, then the host's sectors, are reserved."""
     host = programs.code("embedded")[SECTOR:]
-    return replace(floppy, reserved_sectors=1 + -(-len(host) // SECTOR))
+    return replace(floppy, reserved_sectors=1 + ceil_div(len(host), SECTOR))
 
 
-def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int, linger: int = 0) -> bytes:
+def embedded_image(floppy: VolumeFormat, files: list[ImageFile], epoch: int, linger: int = 0) -> bytes:
     """A self-booting floppy: boot sector (holding ``linger``, the countdown's seconds, as
     :class:`Contents` checks them), the host in the reserved sectors, ``files`` in the root."""
     system = programs.code("embedded")
@@ -88,7 +88,7 @@ def embedded_image(floppy: FloppyFormat, files: list[ImageFile], epoch: int, lin
     return build_image(embedded_format(floppy), sector, files, epoch, reserved=system[SECTOR:])
 
 
-def embedded_floppy(floppy: FloppyFormat, contents: Contents) -> bytes:
+def embedded_floppy(floppy: VolumeFormat, contents: Contents) -> bytes:
     """A self-booting Almostism floppy (or volume): ALMOST.COM and ``contents``."""
     files = [*liturgy_files(contents.scripture), *contents.extra]
     return embedded_image(floppy, files, contents.epoch, contents.linger)

@@ -1,4 +1,5 @@
-"""Floppy formats and the BIOS parameter block (BPB) a DOS FORMAT writes for each.
+"""FAT12 volume formats (the standard floppies, a disk partition's), the BIOS parameter block (BPB)
+DOS FORMAT writes for each, and the FAT arithmetic (:class:`Layout`, :func:`fat_bytes`), written once.
 
 pyfatfs's ``mkfs`` leaves heads and sectors per track at 0, which neither mtools nor a boot sector
 accepts, so the BPB is owned here: :func:`blank_filesystem` lays out boot sector, FATs and root
@@ -16,6 +17,21 @@ from .boot_sector import SIGNATURE_OFFSET as SIGNATURE_OFFSET
 
 DIRECTORY_ENTRY = 32  # bytes in a directory entry
 FIRST_CLUSTER = 2  # clusters 0 and 1 are the FAT's media and end-marker entries
+FAT12_MAX_CLUSTERS = 4084  # more clusters than this make a volume FAT16, whatever its BPB says
+CLUSTER_SECTORS = (1, 2, 4, 8, 16, 32, 64)  # the sectors a cluster may have (a power of two, to 32 KB)
+
+
+def ceil_div(amount: int, unit: int) -> int:
+    """How many ``unit``s hold ``amount``: sectors for bytes, clusters for a file."""
+    return -(-amount // unit)
+
+
+def fat_bytes(cluster_count: int) -> int:
+    """The bytes a FAT needs for ``cluster_count`` clusters and the two reserved entries: 12 bits each,
+    rounded up (an odd count ends in half a byte, which still needs its byte)."""
+    return ceil_div((cluster_count + FIRST_CLUSTER) * 3, 2)
+
+
 LINGER_OFFSET = SIGNATURE_OFFSET - 1  # in the self-booting boot sector: seconds to keep the verdict shown
 BOOT_LOAD_ADDRESS = 0x7C00  # where a BIOS loads a boot sector, 0000:7C00
 OEM_NAME = b"ALMOSTSM"
@@ -49,8 +65,9 @@ _EBPB_OFFSET = BPB_OFFSET + _BPB.size
 
 
 @dataclass(frozen=True)
-class FloppyFormat:
-    """One standard floppy format, as DOS FORMAT lays it out."""
+class VolumeFormat:
+    """A FAT12 volume's format, as DOS FORMAT lays it out: a standard floppy's (:data:`FORMATS`), or a
+    hard disk partition's (:func:`fat12_volume`)."""
 
     kilobytes: int
     total_sectors: int
@@ -112,7 +129,7 @@ class Layout:
 
     @property
     def root_sectors(self) -> int:
-        return -(-self.root_entries * DIRECTORY_ENTRY // SECTOR)
+        return ceil_div(self.root_entries * DIRECTORY_ENTRY, SECTOR)
 
     @property
     def data_offset(self) -> int:
@@ -136,17 +153,17 @@ class Layout:
 # As DOS formats each (the 160/180/320 KB rows as DOS 2.x formats the IBM PC's 5.25" disks, the same
 # values Linux's FAT driver assumes for a DOS 1.x disk without a BPB): kilobytes, sectors, sectors per
 # cluster, root entries, sectors per FAT, sectors per track, heads, media byte.
-FORMATS: dict[int, FloppyFormat] = {
+FORMATS: dict[int, VolumeFormat] = {
     f.kilobytes: f
     for f in (
-        FloppyFormat(160, 320, 1, 64, 1, 8, 1, 0xFE),  # single-sided, 8 sectors a track (IBM PC 5150)
-        FloppyFormat(180, 360, 1, 64, 2, 9, 1, 0xFC),  # single-sided, 9 sectors a track
-        FloppyFormat(320, 640, 2, 112, 1, 8, 2, 0xFF),  # double-sided, 8 sectors a track
-        FloppyFormat(360, 720, 2, 112, 2, 9, 2, 0xFD),
-        FloppyFormat(720, 1440, 2, 112, 3, 9, 2, 0xF9),
-        FloppyFormat(1200, 2400, 1, 224, 7, 15, 2, 0xF9),
-        FloppyFormat(1440, 2880, 1, 224, 9, 18, 2, 0xF0),
-        FloppyFormat(2880, 5760, 2, 240, 9, 36, 2, 0xF0),
+        VolumeFormat(160, 320, 1, 64, 1, 8, 1, 0xFE),  # single-sided, 8 sectors a track (IBM PC 5150)
+        VolumeFormat(180, 360, 1, 64, 2, 9, 1, 0xFC),  # single-sided, 9 sectors a track
+        VolumeFormat(320, 640, 2, 112, 1, 8, 2, 0xFF),  # double-sided, 8 sectors a track
+        VolumeFormat(360, 720, 2, 112, 2, 9, 2, 0xFD),
+        VolumeFormat(720, 1440, 2, 112, 3, 9, 2, 0xF9),
+        VolumeFormat(1200, 2400, 1, 224, 7, 15, 2, 0xF9),
+        VolumeFormat(1440, 2880, 1, 224, 9, 18, 2, 0xF0),
+        VolumeFormat(2880, 5760, 2, 240, 9, 36, 2, 0xF0),
     )
 }
 DEFAULT_KILOBYTES = 1440
@@ -174,7 +191,7 @@ class BootParameters:
     fs_type: str = "FAT12"
 
     @classmethod
-    def for_format(cls, floppy: FloppyFormat, serial: int, label: str) -> BootParameters:
+    def for_format(cls, floppy: VolumeFormat, serial: int, label: str) -> BootParameters:
         return cls(
             SECTOR,
             floppy.sectors_per_cluster,
@@ -247,7 +264,7 @@ class BootParameters:
             self.total_sectors,
         )
 
-    def matching_format(self) -> FloppyFormat | None:
+    def matching_format(self) -> VolumeFormat | None:
         """The standard floppy format these parameters describe, if any (reserved sectors may differ)."""
         for floppy in FORMATS.values():
             if (
@@ -267,24 +284,24 @@ class BootParameters:
 
 def fat12_volume(
     sectors: int, heads: int, sectors_per_track: int, hidden_sectors: int, media: int, root_entries: int
-) -> FloppyFormat:
+) -> VolumeFormat:
     """A FAT12 volume of ``sectors`` sectors on a hard disk, as FORMAT lays one out: the smallest
-    clusters that keep the count within FAT12's 4084, and a FAT just large enough for them.
+    clusters that keep the count within FAT12's, and a FAT just large enough for them (the count and
+    the FAT's size from :class:`Layout` and :func:`fat_bytes`, as the reader checks them).
     :class:`ValueError` when even 64-sector clusters are too many for FAT12."""
-    root_sectors = -(-root_entries * DIRECTORY_ENTRY // SECTOR)
-    for per_cluster in (1, 2, 4, 8, 16, 32, 64):
+    for per_cluster in CLUSTER_SECTORS:
         per_fat = 1
         while True:
-            clusters = (sectors - 1 - 2 * per_fat - root_sectors) // per_cluster
-            needed = -(-((clusters + FIRST_CLUSTER) * 3 // 2 + 1) // SECTOR)
-            if needed <= per_fat:
-                break
-            per_fat = needed
-        if clusters <= 4084:
-            return FloppyFormat(
+            volume = VolumeFormat(
                 sectors // 2, sectors, per_cluster, root_entries, per_fat, sectors_per_track, heads, media,
                 hidden_sectors=hidden_sectors, drive_number=0x80,
             )  # fmt: skip
+            needed = ceil_div(fat_bytes(volume.layout.cluster_count), SECTOR)
+            if needed <= per_fat:
+                break
+            per_fat = needed
+        if volume.layout.cluster_count <= FAT12_MAX_CLUSTERS:
+            return volume
     raise ValueError(f"{sectors} sectors is too large for FAT12")
 
 
@@ -308,7 +325,7 @@ def boot_sector(code: bytes, parameters: BootParameters) -> bytes:
     return code[: BPB_OFFSET - len(OEM_NAME)] + OEM_NAME + packed + code[BPB_OFFSET + len(packed) :]
 
 
-def blank_filesystem(floppy: FloppyFormat, sector: bytes, reserved: bytes = b"") -> bytearray:
+def blank_filesystem(floppy: VolumeFormat, sector: bytes, reserved: bytes = b"") -> bytearray:
     """An empty FAT12 filesystem of ``floppy``'s size: ``sector`` to boot, ``reserved`` after it."""
     if len(reserved) > (floppy.reserved_sectors - 1) * SECTOR:
         raise ValueError("the reserved area is too small for what should go there")

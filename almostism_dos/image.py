@@ -30,7 +30,7 @@ from .fat12 import (
     DIR_TIME,
     Fat12Image,
 )
-from .formats import DIRECTORY_ENTRY, BootParameters, FloppyFormat, blank_filesystem, boot_sector
+from .formats import DIRECTORY_ENTRY, BootParameters, VolumeFormat, blank_filesystem, boot_sector, ceil_div
 from .outputs import OutputError
 from .scratch import private_directory
 
@@ -68,7 +68,7 @@ def dos_timestamp(epoch: int) -> tuple[int, int]:
     return dos_time, dos_date
 
 
-def volume_serial(floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile]) -> int:
+def volume_serial(floppy: VolumeFormat, boot_code: bytes, files: list[ImageFile]) -> int:
     """A volume serial derived from the inputs, so rebuilding gives the same bytes."""
     digest = hashlib.sha256(floppy.kilobytes.to_bytes(4, "little") + boot_code)
     for item in files:
@@ -148,10 +148,10 @@ def _settle_root(image: bytearray, files: list[ImageFile], epoch: int) -> None:
     image[label_at : label_at + DIRECTORY_ENTRY] = label
 
 
-def _check_capacity(floppy: FloppyFormat, files: list[ImageFile]) -> None:
+def _check_capacity(floppy: VolumeFormat, files: list[ImageFile]) -> None:
     layout = floppy.layout
     cluster = layout.cluster_size
-    needed = sum(-(-len(item.data) // cluster) for item in files)
+    needed = sum(ceil_div(len(item.data), cluster) for item in files)
     if needed > layout.cluster_count:
         names = ", ".join(item.name for item in files)
         missing, room = (needed - layout.cluster_count) * cluster, layout.cluster_count * cluster
@@ -174,7 +174,7 @@ def _verify(image: bytes, files: list[ImageFile]) -> None:
 
 
 def build_image(
-    floppy: FloppyFormat, boot_code: bytes, files: list[ImageFile], epoch: int, reserved: bytes = b""
+    floppy: VolumeFormat, boot_code: bytes, files: list[ImageFile], epoch: int, reserved: bytes = b""
 ) -> bytes:
     """A floppy image: ``files`` in its root, booting ``boot_code``, ``reserved`` after the boot sector."""
     _check_capacity(floppy, files)

@@ -45,7 +45,7 @@ def floppy(source: freedos.FreeDos, config: str) -> bytes:
 class CountingPc(pc.Pc):
     """The Unicorn PC, counting the BIOS interrupts the guest calls (and DOS's INT 21h)."""
 
-    def __init__(self, floppy: pc.Floppy) -> None:
+    def __init__(self, floppy: pc.BootDisk) -> None:
         super().__init__(floppy)
         self.counts: Counter[str] = Counter()
 
@@ -61,7 +61,7 @@ class CountingPc(pc.Pc):
 
 def counted(image: bytes) -> Counter[str]:
     """The interrupts one boot of ``image`` makes, up to its power-off."""
-    machine = CountingPc(pc.Floppy(bytearray(image)))
+    machine = CountingPc(pc.BootDisk(bytearray(image)))
     result = machine.boot(200_000_000)
     if result.stop is not pc.Stop.POWEROFF:
         raise SystemExit(f"the Unicorn PC stopped with {result.stop}: {result.detail}")

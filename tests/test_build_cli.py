@@ -151,7 +151,7 @@ def test_output_that_is_a_directory(source: Path, tmp_path: Path) -> None:
 
 def test_inspect_a_file_that_is_not_an_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(text_file(tmp_path / "t.img"))]) == ExitCode.DATA
-    assert "not a FAT floppy image" in one_line_error(capsys)
+    assert "not a FAT12 volume" in one_line_error(capsys)
     assert main(["inspect", str(tmp_path / "missing.img")]) == ExitCode.NO_INPUT
 
 

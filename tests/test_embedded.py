@@ -12,7 +12,7 @@ import pytest
 
 from almostism_dos import programs, reference, scripture
 from almostism_dos.fat12 import DELETED, Fat12Image, place_chain
-from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SECTOR, SIGNATURE_OFFSET
+from almostism_dos.formats import BOOT_SIGNATURE, FORMATS, SECTOR, SIGNATURE_OFFSET, ceil_div
 from almostism_dos.image import ImageFile
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
@@ -76,7 +76,8 @@ def test_fragmented_chain_through_odd_and_even_entries(kilobytes: int, tmp_path:
     image = bytearray(embedded_image(reference.build(0x11), kilobytes, [ImageFile("PAD.BIN", bytes(20_000))]))
     wanted = [301, 120, 77] if kilobytes == 1440 else [301]  # backwards, odd -> even -> odd
     place_chain(image, SCRIPTURE_FILE, wanted)
-    program_clusters = -(-len(programs.almost_bytes()) // Fat12Image.parse(bytes(image)).layout.cluster_size)
+    cluster = Fat12Image.parse(bytes(image)).layout.cluster_size
+    program_clusters = ceil_div(len(programs.almost_bytes()), cluster)
     place_chain(image, ALMOST, [699, 512][:program_clusters])  # the program itself high up, odd then even
     before = bytes(image)
     result, floppy = boot(before)

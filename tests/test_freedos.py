@@ -68,7 +68,7 @@ def test_load_from_a_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (text_file, "not a FAT floppy image"),
+        (text_file, "not a FAT12 volume"),
         (empty_file, "too small"),
         (fat16_image, "FAT16"),
         (partitioned_image, "partition table"),

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from almostism_dos import freedos, programs, reference, scripture
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import embedded_image, freedos_files
-from almostism_dos.formats import FORMATS, FloppyFormat
+from almostism_dos.formats import FORMATS, VolumeFormat, ceil_div
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.reference import judgement
@@ -47,10 +47,10 @@ def fuzz(variable: str) -> settings:
     )
 
 
-Build = Callable[[FloppyFormat, list[ImageFile]], bytes]  # a floppy of a format, with these files
+Build = Callable[[VolumeFormat, list[ImageFile]], bytes]  # a floppy of a format, with these files
 
 
-def embedded_build(floppy: FloppyFormat, files: list[ImageFile]) -> bytes:
+def embedded_build(floppy: VolumeFormat, files: list[ImageFile]) -> bytes:
     """The self-booting floppy with ``files`` (ALMOST.COM among them)."""
     return embedded_image(floppy, files, 0)
 
@@ -64,7 +64,7 @@ def freedos_build() -> Build:
     system = freedos.load(located)
     shipped = [f for f in freedos_files(system, None) if f.name != ALMOST]
 
-    def build(floppy: FloppyFormat, files: list[ImageFile]) -> bytes:
+    def build(floppy: VolumeFormat, files: list[ImageFile]) -> bytes:
         return build_image(floppy, system.boot_code, [*shipped, *files], 0)
 
     return build
@@ -111,7 +111,7 @@ def floppies(draw: st.DrawFn, build: Build, by_freedos: bool = False) -> FloppyC
         entry = parsed.find(SCRIPTURE_FILE)
         assert entry is not None
         pool = sorted(set(free_clusters(image)) | set(parsed.chain(entry.first_cluster)))
-        needed = -(-len(content) // parsed.layout.cluster_size)
+        needed = ceil_div(len(content), parsed.layout.cluster_size)
         clusters = draw(st.lists(st.sampled_from(pool), min_size=needed, max_size=needed, unique=True))
         scattered = bytearray(image)
         place_chain(scattered, SCRIPTURE_FILE, clusters)

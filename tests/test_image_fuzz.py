@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from almostism_dos import freedos, reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import ATTR_ARCHIVE, Fat12Image, ImageError, directory_entry, set_entry
-from almostism_dos.formats import DIRECTORY_ENTRY, SECTOR
+from almostism_dos.formats import DIRECTORY_ENTRY, SECTOR, ceil_div
 from almostism_dos.inspection import inspect
 from tests.conftest import fuzz_examples
 from tests.images import bpb_field, embedded_image, fake_freedos_image, set_bpb
@@ -59,7 +59,7 @@ def _at_the_fats_edge(draw: st.DrawFn, image: bytearray) -> None:
     where a FAT-size check off by one reads past the FAT. The file is named as a reader looks for it."""
     reserved, fats = bpb_field(image, "reserved_sectors"), bpb_field(image, "fat_count")
     root = bpb_field(image, "root_entries")
-    root_sectors = -(-root * 32 // SECTOR)
+    root_sectors = ceil_div(root * 32, SECTOR)
     for fat_sectors in range(draw(st.integers(1, 12)), 0, -1):
         clusters = fat_sectors * SECTOR * 2 // 3 - 2 + draw(st.integers(-1, 1))
         root_start = reserved + fats * fat_sectors

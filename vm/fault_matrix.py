@@ -21,7 +21,7 @@ from almostism_dos.emulators import BOOT_AS, REGISTRY, TIMEOUT, emulator_class
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.fat12 import ATTR_ARCHIVE, ATTR_READ_ONLY, Fat12Image, place_chain
 from almostism_dos.floppy import embedded_image, freedos_files
-from almostism_dos.formats import FORMATS, FloppyFormat
+from almostism_dos.formats import FORMATS, VolumeFormat, ceil_div
 from almostism_dos.image import ImageFile, build_image
 from almostism_dos.programs import ALMOST
 from almostism_dos.result_line import result_in
@@ -72,7 +72,7 @@ class Case:
         return self.kilobytes != 1440 or self.fragmented or self.full_disk or self.root_entries is not None
 
     @property
-    def floppy(self) -> FloppyFormat:
+    def floppy(self) -> VolumeFormat:
         """The volume's format: the floppy size's, with the root directory this case asks for."""
         standard = FORMATS[self.kilobytes]
         return standard if self.root_entries is None else replace(standard, root_entries=self.root_entries)
@@ -189,7 +189,7 @@ def _scatter(image: bytes, path: str) -> bytes:
     entry = parsed.find(path)
     assert entry is not None
     free = free_clusters(image)
-    needed = -(-entry.size // parsed.layout.cluster_size)
+    needed = ceil_div(entry.size, parsed.layout.cluster_size)
     step = len(free) // (needed + 1)
     scattered = bytearray(image)
     place_chain(scattered, path, [free[step * (index + 1) + index % 2] for index in reversed(range(needed))])

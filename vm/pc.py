@@ -42,15 +42,16 @@ from almostism_dos.formats import BOOT_LOAD_ADDRESS, SECTOR, BootParameters
 from almostism_dos.result_line import RESULT_PREFIX, result_in
 from vm.machine import Machine, Stop
 
-__all__ = ["Floppy", "HardDisk", "Pc", "PcResult", "Stop", "boot"]
+__all__ = ["BootDisk", "HardDisk", "Pc", "PcResult", "Stop", "boot"]
 _RESULT_MARK = RESULT_PREFIX.encode()
 SPACE_KEY = 0x3920  # the one key a test can press: scan code 39h, character 20h
 UNSET = (0xF000, 0xFFF0)  # where every vector points until someone sets it: no handler
 
 
 @dataclass
-class Floppy:
-    """The disk in drive A:, and the faults it should show."""
+class BootDisk:
+    """The disk the PC boots, in drive A: or as hard disk 80h (see :class:`HardDisk`), and the faults it
+    should show."""
 
     image: bytearray
     write_protected: bool = False
@@ -86,7 +87,7 @@ class Pc(Machine):
 
     def __init__(
         self,
-        floppy: Floppy,
+        floppy: BootDisk,
         apm: bool = True,
         cut_after: int | None = None,
         hard_disk: HardDisk | None = None,
@@ -321,9 +322,9 @@ def boot(
     key_after: int | None = None,
     press_on_result: bool = True,
     **faults: object,
-) -> tuple[PcResult, Floppy]:
+) -> tuple[PcResult, BootDisk]:
     """Boot ``image`` (copied) as drive A: or as ``hard_disk``, the space bar pressed once the result line
     is printed (unless ``press_on_result`` is False) or once the keyboard has been looked at ``key_after``
     times; what happened, and the disk afterwards."""
-    floppy = Floppy(bytearray(image), **faults)  # type: ignore[arg-type]
+    floppy = BootDisk(bytearray(image), **faults)  # type: ignore[arg-type]
     return Pc(floppy, apm, cut_after, hard_disk, key_after, press_on_result).boot(), floppy
