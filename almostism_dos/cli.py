@@ -517,8 +517,6 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(
             f"{args.image}: a partitioned disk image boots as a disk (--as disk or usb)", ExitCode.USAGE
         )
-    elif args.boot_as != "floppy" and args.emulator != "dosbox":
-        _boots_as_a_disk(args.image, data)
     if args.image.is_symlink() and not args.keep:
         raise CliError(
             f"{args.image}: is a symbolic link; run changes the image in place and writes through no link "
@@ -650,22 +648,6 @@ def _check(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return ExitCode.UNAVAILABLE
     return 0
-
-
-def _boots_as_a_disk(image: Path, data: bytes) -> None:
-    """A usage error for an image that boots from drive A: only (a FreeDOS floppy), asked to boot as a
-    disk: said at once, not after the emulator's timeout."""
-    from .fat12 import ImageError
-    from .inspection import floppy_only
-    from .partition import has_partition_table
-    from .run import parsed_volume
-
-    try:
-        why = floppy_only(parsed_volume(data), has_partition_table(data))
-    except ImageError:
-        return  # (no FAT12 volume: run says so, as for any drive)
-    if why is not None:
-        raise CliError(f"{image}: {why}", ExitCode.USAGE)
 
 
 def _summary(title: str, report: RunReport, kept: bool) -> str:

@@ -147,7 +147,7 @@ def run_image(
         data = _read(image)
     parsed = parsed_volume(data)  # an image that is no FAT12 volume is refused before it boots
     emulator.executable()  # (a missing emulator is said before what it would refuse, as check does)
-    refused = emulator.refuses(data)
+    refused = emulator.refuses(data) or _floppy_only(emulator, parsed, data)
     if refused is not None:
         raise ImageRefused(refused)
     with _scratch(keep) as scratch:
@@ -184,6 +184,17 @@ def run_image(
         outcome.unsaved,
         getattr(emulator, "boot_as", "floppy"),
     )
+
+
+def _floppy_only(emulator: Emulator, parsed: Fat12Image, data: bytes) -> str | None:
+    """Why an image that boots from drive A: only (a FreeDOS floppy) cannot boot as the disk the emulator
+    boots it as: said at once, not after the emulator's timeout. None for any other."""
+    if not emulator.boots or getattr(emulator, "boot_as", "floppy") == "floppy":
+        return None
+    from .inspection import floppy_only
+    from .partition import has_partition_table
+
+    return floppy_only(parsed, has_partition_table(data))
 
 
 def _problem(outcome: Outcome, vanished: bool | None, timeout: float) -> str | None:

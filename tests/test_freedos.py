@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import freedos
+from almostism_dos import freedos, reference
+from almostism_dos.cli import ExitCode, main
 from almostism_dos.fat12 import ATTR_HIDDEN, ATTR_READ_ONLY, ATTR_SYSTEM
 from tests.images import (
     FAKE_BOOT,
@@ -23,6 +24,7 @@ from tests.images import (
     empty_file,
     fake_freedos_image,
     fat16_image,
+    liturgy_image,
     partitioned_image,
     text_file,
     truncated_image,
@@ -181,3 +183,18 @@ def test_fetch_offline_is_a_clear_error(private_cache: Path) -> None:
     with pytest.raises(freedos.FreeDosError, match="cannot download"):
         freedos.fetch(f"http://127.0.0.1:{port}/fd.zip")
     assert not private_cache.exists()
+
+
+@pytest.mark.vm
+@pytest.mark.parametrize("drive", ["disk", "usb"])
+def test_a_freedos_floppy_asked_to_boot_as_a_disk_is_refused_before_it_boots(
+    drive: str, configured_freedos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its kernel stops as a hard disk: run says so at once (64), as run_image refuses it, and the image
+    is left as it was."""
+    image = liturgy_image(tmp_path / "a.img", configured_freedos, reference.build(0x44))
+    before = image.read_bytes()
+    assert main(["run", "--as", drive, str(image)]) == ExitCode.USAGE
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "boots from drive A: only" in said and str(image) in said
+    assert image.read_bytes() == before
