@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from ..screen import Observer, Screen
 
 
+TEXT_DUMP = "text-screen.bin"  # where a wrapper has its emulator dump video memory at the power-off
+
+
 class EmulatorMissing(Exception):
     """The emulator is not installed; the message names the Debian package."""
 
@@ -212,6 +215,21 @@ class Emulator(ABC):
         console = screen.text()
         halted = halted_in(console) if errorlevel is None else None
         return Outcome(errorlevel, exited, console, seconds, self.unsaved, halted)
+
+    @staticmethod
+    def _shown_dump(
+        directory: Path, screen: Screen, observer: Observer | None, errorlevel: int | None
+    ) -> int | None:
+        """The text screen as video memory held it at the power-off, where the emulator dumped it
+        (:data:`TEXT_DUMP` in ``directory``: QEMU and Bochs do, since their own displays can lose the last
+        line), shown on ``screen`` and told to ``observer``; the errorlevel of its result line. Without a
+        dump (the machine never switched off), ``errorlevel`` as the stream showed it."""
+        dump = directory / TEXT_DUMP
+        if not dump.is_file():
+            return errorlevel
+        from ..console import show_video_memory
+
+        return show_video_memory(dump.read_bytes(), screen, observer)
 
     @abstractmethod
     def _boot(

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from ..console import follow, show_video_memory
+from ..console import follow
 from ..fat12 import ImageError
 from ..formats import FORMATS, disk_geometry
 from ..result_line import LONGEST_LINGER
 from ..scratch import private_directory
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
-from .base import Emulator, EmulatorExited, EmulatorMissing, require
+from .base import TEXT_DUMP, Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ TERM_DISPLAY = "/usr/lib/*/bochs/plugins/libbx_term_gui.so"  # the term display,
 SHUTDOWN = "Shutdown port: shutdown requested"  # Bochs's last words after an APM power-off
 _CONNECTED = r'Bochs connected to screen "([^"]+)"'
 _PROMPT = r"<bochs:\d+> "
-_TEXT_SCREEN = "text-screen.bin"  # video memory at the power-off, in Bochs's working directory
 _START_TIMEOUT = 30.0  # seconds for Bochs to reach its first debugger prompt
 
 # Every floppy size we build, by Bochs's name for that medium (and a drive that takes it): "360k" below a
@@ -228,8 +227,10 @@ class Bochs(Emulator):
                 # (follow() ends Bochs at its own deadline, which a countdown may carry past ``timeout``)
                 waiting = timeout + LONGEST_LINGER + 10
                 switching_off = bochs.expect([_PROMPT, pexpect.EOF, pexpect.TIMEOUT], timeout=waiting) == 0
-                if switching_off:  # at the breakpoint: the last screen, from video memory
-                    bochs.sendline(f'writemem "{_TEXT_SCREEN}" {TEXT_MEMORY:#x} {TEXT_BYTES}')
+                if switching_off:  # at the breakpoint: the last screen, from video memory, into its directory
+                    bochs.sendline(
+                        f'writemem "{TEXT_DUMP}" {TEXT_MEMORY:#x} {TEXT_BYTES}'
+                    )  # (in its directory)
                     bochs.expect(_PROMPT, timeout=_START_TIMEOUT)
                     bochs.sendline("q")
                 drawing.join()
@@ -237,8 +238,7 @@ class Bochs(Emulator):
                 with contextlib.suppress(pexpect.TIMEOUT):
                     bochs.expect(pexpect.EOF, timeout=5)  # its last words: why it ended
                 last_words = str(bochs.before)
-                if (work / _TEXT_SCREEN).is_file():
-                    errorlevel = show_video_memory((work / _TEXT_SCREEN).read_bytes(), screen, observer)
+                errorlevel = self._shown_dump(work, screen, observer, errorlevel)
             finally:
                 bochs.terminate(force=True)
                 bochs.close()

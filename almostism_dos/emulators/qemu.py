@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, TextIO
 from ..result_line import LONGEST_LINGER
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from . import qemu_launch
-from .base import Emulator, EmulatorExited
+from .base import TEXT_DUMP, Emulator, EmulatorExited
 from .qemu_launch import PACKAGE, PROGRAM, command
 
 if TYPE_CHECKING:
@@ -62,11 +62,11 @@ class Qemu(Emulator):
             qmp = Qmp(work / "qmp.sock", socket.socket(fileno=launch.server.detach()))
             picture = work / "screen.png" if self.screenshot is not None else None
             watcher = threading.Thread(
-                target=qmp.at_shutdown, args=(work / "text-screen.bin", picture, timeout), daemon=True
+                target=qmp.at_shutdown, args=(work / TEXT_DUMP, picture, timeout), daemon=True
             )
             watcher.start()
             qmp.release()  # the image has been judged fit to boot: the paused machine may run
-            from ..console import follow, show_video_memory  # (loaded while QEMU starts)
+            from ..console import follow  # (loaded while QEMU starts)
 
             child = launch.process
             errorlevel, exited = follow(child, screen, timeout, observer, press_key=qmp.press_key)
@@ -74,8 +74,7 @@ class Qemu(Emulator):
             watcher.join(timeout=5)
             if exited and errorlevel is None and child.exitstatus:  # QEMU refused to start: it says why
                 raise EmulatorExited(self.title, child.exitstatus, screen.text())
-            if (work / "text-screen.bin").is_file():  # what the guest showed when it switched off
-                errorlevel = show_video_memory((work / "text-screen.bin").read_bytes(), screen, observer)
+            errorlevel = self._shown_dump(work, screen, observer, errorlevel)
             if picture is not None and self.screenshot is not None:
                 self._keep_screenshot(qmp, picture, self.screenshot)
             return errorlevel, exited
