@@ -48,6 +48,15 @@ def ctrl_c_reaches_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache of the test's own, and no FreeDOS named by the environment: what the tool finds is
+    only what the test puts there. The tool's directory in that cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(freedos.ENVIRONMENT, raising=False)
+    return tmp_path / "cache" / "almostism-dos"
+
+
 @pytest.fixture(scope="session")
 def configured_freedos() -> Path:
     """The FreeDOS boot floppy configured here (``ALMOSTISM_FREEDOS``, the user cache); the test is

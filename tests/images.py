@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from almostism_dos import floppy, freedos
+from almostism_dos import floppy, freedos, reference
 from almostism_dos.fat12 import (
     ATTR_ARCHIVE,
     ATTR_HIDDEN,
@@ -81,6 +81,12 @@ def embedded_image(
 ) -> bytes:
     """A self-booting floppy as ``build --boot embedded`` makes it, ``scripture_data`` as SCRIPTUR.ALM."""
     return floppy.embedded_floppy(FORMATS[kilobytes], Contents(scripture_data, 0, extra=extra or []))
+
+
+def self_booting(path: Path, unique: int, kilobytes: int = 1440) -> Path:
+    """Write at ``path`` a self-booting floppy whose scripture is valid, for reader ``unique``; the path."""
+    path.write_bytes(embedded_image(reference.build(unique), kilobytes))
+    return path
 
 
 def liturgy_image(

@@ -21,11 +21,7 @@ from tests.images import (
     text_file,
 )
 
-
-@pytest.fixture(autouse=True)
-def no_configured_freedos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv(freedos.ENVIRONMENT, raising=False)
+pytestmark = pytest.mark.usefixtures("private_cache")  # (no FreeDOS but what a test puts there)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from almostism_dos.cli import main
 from almostism_dos.fat12 import Fat12Image
 from almostism_dos.liturgy_change import destroyed
 from almostism_dos.scripture import CHECKSUM_OFFSET, SCRIPTURE_FILE
-from tests.images import embedded_image
+from tests.images import embedded_image, self_booting
 
 
 def grid(out: str) -> list[str]:
@@ -37,7 +37,7 @@ def test_a_true_scripture_shows_each_region_in_its_glyph(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x5A)))
+    self_booting(image, 0x5A)
     out = mapped(image, capsys)
     cells = grid(out)
     assert len(cells) == CELLS and len(out.split("0020 ")[0].splitlines()[-1].split()) == COLUMNS + 1
@@ -80,7 +80,7 @@ def test_a_destroyed_scripture_shows_its_zeroed_cells(
 
 def test_json_carries_the_cells_and_what_differs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x5A)))
+    self_booting(image, 0x5A)
     capsys.readouterr()
     assert main(["inspect", "--map", "--json", str(image)]) == 0
     shown = json.loads(capsys.readouterr().out)["map"]
@@ -90,7 +90,7 @@ def test_json_carries_the_cells_and_what_differs(tmp_path: Path, capsys: pytest.
 @pytest.mark.parametrize("no_color", [False, True])
 def test_on_a_terminal_in_colour_unless_no_color(tmp_path: Path, no_color: bool) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x5A)))
+    self_booting(image, 0x5A)
     environment = {"TERM": "xterm", "PATH": "/usr/bin:/bin"} | ({"NO_COLOR": "1"} if no_color else {})
     child = pexpect.spawn(
         sys.executable,

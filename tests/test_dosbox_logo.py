@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import reference
 from almostism_dos.emulators.dosbox import Dosbox
 from almostism_dos.result_line import RESULT_PREFIX
-from tests.images import embedded_image
+from tests.images import self_booting
 
 STAND_IN = """\
 import os, re, signal, sys
@@ -56,7 +55,7 @@ if first:
 
 def floppy(path: Path, unique: int) -> Path:
     """A self-booting floppy with a true scripture of instance byte ``unique``, written to ``path``."""
-    path.write_bytes(embedded_image(reference.build(unique)))
+    self_booting(path, unique)
     return path
 
 

@@ -22,7 +22,7 @@ from almostism_dos.formats import FORMATS
 from almostism_dos.image import ImageFile
 from almostism_dos.run import run_image
 from almostism_dos.scripture import SCRIPTURE_FILE
-from tests.images import embedded_image
+from tests.images import embedded_image, self_booting
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_an_early_qemu_waits_paused_and_is_removed_untouched(tmp_path: Path) -> 
 @pytest.mark.usefixtures("no_early_start")
 def test_the_boot_takes_the_early_qemu_and_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(8)))
+    self_booting(image, 8)
     qemu_launch.start_early(["run", str(image)])
     early = qemu_launch._early
     assert early is not None
@@ -111,7 +111,7 @@ def test_an_early_qemu_for_another_line_is_ended_before_the_boot_starts_its_own(
     """The early QEMU holds the image locked for writing: a boot of another line (a write-protected
     floppy) must end it first, or its own QEMU could not open the image."""
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(9)))
+    self_booting(image, 9)
     qemu_launch.start_early(["run", str(image)])
     early = qemu_launch._early
     assert early is not None
@@ -163,7 +163,7 @@ def _gone(pid: object) -> bool:
 
 @pytest.mark.vm
 def test_the_command_starts_qemu_before_its_command_line_loads(tmp_path: Path) -> None:
-    (tmp_path / "a.img").write_bytes(embedded_image(reference.build(10)))
+    self_booting((tmp_path / "a.img"), 10)
     code, started = _through_the_entry_point(["run", "--quiet", "a.img"], tmp_path)
     assert code == 0
     assert len(started) == 1  # one QEMU, started early and booted
@@ -176,7 +176,7 @@ def test_an_early_qemu_the_command_refuses_to_boot_is_not_left_behind(tmp_path: 
     """A floppy's first sector on a file larger than any image: QEMU starts early, the command refuses
     the file (one line, 65), and nothing of the early QEMU outlives the command."""
     big = tmp_path / "a.img"
-    big.write_bytes(embedded_image(reference.build(11)))
+    self_booting(big, 11)
     with big.open("r+b") as handle:
         handle.truncate(64 * 1024 * 1024)
     code, started = _through_the_entry_point(["run", "a.img"], tmp_path)

@@ -30,12 +30,7 @@ from tests.images import (
     truncated_image,
 )
 
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv(freedos.ENVIRONMENT, raising=False)
-    return tmp_path / "cache" / "almostism-dos"
+pytestmark = pytest.mark.usefixtures("private_cache")  # (no FreeDOS but what a test puts there)
 
 
 @pytest.mark.parametrize("kilobytes", [360, 720, 1200, 1440, 2880])

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import reference
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.run import run_image
-from tests.images import embedded_image
+from tests.images import self_booting
 
 OLD = b"the user's old image, precious\n" * 1000
 
@@ -76,7 +75,7 @@ def test_run_keep_with_a_full_temporary_directory_is_one_line(
     full_directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x21)))
+    self_booting(image, 0x21)
     monkeypatch.setenv("TMPDIR", str(full_directory))
     monkeypatch.setattr("tempfile.tempdir", None)  # (read TMPDIR again)
     assert main(["run", "--keep", str(image)]) == ExitCode.CANT_CREATE
@@ -111,7 +110,7 @@ def test_run_keep_boots_the_bytes_it_read_not_what_the_path_names_later(
     """The path swapped for a link to /dev/zero after it was read and checked: the copy is still the
     image that was checked, and the boot completes on it."""
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x22)))
+    self_booting(image, 0x22)
     checked = image.read_bytes()
     import almostism_dos.run as run_module
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,12 +56,8 @@ def embedded_build(floppy: VolumeFormat, files: list[ImageFile]) -> bytes:
     return embedded_image(floppy, files, 0)
 
 
-def freedos_build() -> Build:
-    """The FreeDOS floppy as ``build`` makes it, ``files`` in place of its scripture; skips, saying why,
-    where no FreeDOS is configured."""
-    located = freedos.locate(None)
-    if located is None:
-        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
+def freedos_build(located: Path) -> Build:
+    """The FreeDOS floppy as ``build`` makes it from ``located``, ``files`` in place of its scripture."""
     system = freedos.load(located)
     shipped = [f for f in freedos_files(system, None) if f.name != ALMOST]
 
@@ -167,8 +164,8 @@ def test_the_embedded_host_agrees_with_the_judge(case: FloppyCase) -> None:
 
 
 @pytest.mark.freedos
-def test_freedos_agrees_with_the_judge() -> None:
-    build = freedos_build()
+def test_freedos_agrees_with_the_judge(configured_freedos: Path) -> None:
+    build = freedos_build(configured_freedos)
 
     @fuzz("ALMOSTISM_FREEDOS_FUZZ")
     @given(case=floppies(build, by_freedos=True))

@@ -36,7 +36,7 @@ from almostism_dos.image import ImageFile
 from almostism_dos.inputs import InputError, InputTooLarge, read_head, read_input
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.web import serve as web_serve
-from tests.images import embedded_image, fake_freedos_image, set_bpb
+from tests.images import embedded_image, fake_freedos_image, self_booting, set_bpb
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -188,7 +188,7 @@ def test_inspect_escapes_control_characters_from_the_image(
 @pytest.fixture
 def floppy(tmp_path: Path) -> Path:
     path = tmp_path / "a.img"
-    path.write_bytes(embedded_image(reference.build(3)))
+    self_booting(path, 3)
     return path
 
 
@@ -452,7 +452,7 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     folder = tmp_path / 'dir, with "quotes"\nand ünïcødé'
     folder.mkdir()
     image = folder / 'disk,snapshot=on "ü".img'
-    image.write_bytes(embedded_image(reference.build(5)))
+    self_booting(image, 5)
     report = emulator.run(image, timeout=TIMEOUT)
     assert report.errorlevel == 0 and report.vanished, report.problem
     assert not (folder / "disk").exists()  # no other file was booted or written
@@ -655,22 +655,22 @@ def fake_npm(directory: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PATH", f"{directory}:{os.environ['PATH']}")
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_npm_speaking_bytes_that_are_not_utf8_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from almostism_dos.web import v86
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     fake_npm(tmp_path / "bin", "printf 'npm error \\377\\376 broken\\n' >&2; exit 1\n", monkeypatch)
     with pytest.raises(v86.V86Unavailable, match="npm error") as raised:
         v86.obtain()
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_a_hanging_npm_is_killed_with_its_children(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from almostism_dos.web import v86
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     pids = tmp_path / "pids"
     fake_npm(tmp_path / "bin", f"sleep 300 & echo $! > {pids}; sleep 300\n", monkeypatch)
     with pytest.raises(v86.V86Unavailable, match="no answer in 1 s"):
@@ -686,12 +686,12 @@ def test_a_hanging_npm_is_killed_with_its_children(tmp_path: Path, monkeypatch: 
         pytest.fail("npm's child is still running")
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_a_tampered_v86_cache_is_not_copied_into_a_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from almostism_dos.web import v86
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cached = v86.V86(v86.cached())
     cached.directory.mkdir(parents=True)
     for name in v86.FILES:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from almostism_dos import reference
-from tests.images import embedded_image
+from tests.images import self_booting
 
 EMULATOR_MODULES = {f"almostism_dos.emulators.{name}" for name in ("qemu", "bochs", "dosbox", "browser")}
 HEAVY = {"pyte", "pexpect", "pyfatfs", "playwright", "keystone", "capstone", "unicorn"}
@@ -58,7 +58,7 @@ def test_build_loads_no_emulator_and_no_terminal(tmp_path: Path) -> None:
 
 @pytest.mark.vm
 def test_run_on_qemu_loads_qemu_and_nothing_of_the_others(tmp_path: Path) -> None:
-    (tmp_path / "a.img").write_bytes(embedded_image(reference.build(2)))
+    self_booting((tmp_path / "a.img"), 2)
     modules = imported_by(["run", "--emulator", "qemu", "--quiet", "a.img"], tmp_path)
     assert modules & EMULATOR_MODULES == {"almostism_dos.emulators.qemu"}
     assert top(modules) & HEAVY == {"pyte"}  # (QEMU runs in a pty of its own: no pexpect)

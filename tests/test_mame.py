@@ -21,7 +21,7 @@ from almostism_dos.fat12 import Fat12Image
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.result_line import NO_APM_LINE
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
-from tests.images import embedded_image, fsck, liturgy_image
+from tests.images import embedded_image, fsck, liturgy_image, self_booting
 from vm.disk_changes import unexpected_changes
 
 SIZES = sorted(xt.DRIVES)
@@ -44,7 +44,7 @@ def test_every_size_the_drives_take_completes_the_liturgy(
     mame: EmulatorUnderTest, tmp_path: Path, kilobytes: int, machine: str
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x5A), kilobytes))
+    self_booting(image, 0x5A, kilobytes)
     report = mame.run(image, RunOptions(machine=machine))
     assert report.exited, report.problem
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
@@ -84,7 +84,7 @@ def test_a_false_teaching_is_destroyed_exactly(mame: EmulatorUnderTest, tmp_path
 @pytest.mark.parametrize("kilobytes", [1200, 1440, 2880])
 def test_a_size_the_machine_has_no_drive_for_is_refused_in_one_line(tmp_path: Path, kilobytes: int) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(1), kilobytes))
+    self_booting(image, 1, kilobytes)
     before = image.read_bytes()
     done = tool("run", "--emulator", "mame", str(image))
     assert done.returncode == ExitCode.USAGE
@@ -95,7 +95,7 @@ def test_a_size_the_machine_has_no_drive_for_is_refused_in_one_line(tmp_path: Pa
 
 def test_missing_roms_are_named_with_the_option_that_gives_them(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(1), 360))
+    self_booting(image, 1, 360)
     done = tool("run", "--emulator", "mame", "--rompath", str(tmp_path / "none"), str(image))
     if "mame is not installed" in done.stderr:
         pytest.skip(done.stderr.strip())
@@ -113,7 +113,7 @@ def test_missing_mame_names_its_debian_package(monkeypatch: pytest.MonkeyPatch, 
 
 def test_machine_and_rompath_belong_to_mame(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(1), 360))
+    self_booting(image, 1, 360)
     for option in (["--machine", "ibm5150"], ["--rompath", str(tmp_path)]):
         done = tool("run", "--emulator", "qemu", *option, str(image))
         assert done.returncode == ExitCode.USAGE
@@ -125,8 +125,8 @@ def test_check_boots_the_xt_and_skips_it_for_a_size_it_has_no_drive_for(
     mame: EmulatorUnderTest, tmp_path: Path
 ) -> None:
     small, large = tmp_path / "small.img", tmp_path / "large.img"
-    small.write_bytes(embedded_image(reference.build(2), 360))
-    large.write_bytes(embedded_image(reference.build(2), 1440))
+    self_booting(small, 2, 360)
+    self_booting(large, 2, 1440)
     done = tool("check", str(small), "--emulator", "mame", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     (cell,) = json.loads(done.stdout)["cells"]

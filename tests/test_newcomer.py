@@ -28,7 +28,7 @@ from almostism_dos.live import LiveView
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.run import RunReport
 from almostism_dos.scripture import SCRIPTURE_FILE, Flaw, Verdict
-from tests.images import embedded_image, fake_freedos_image, liturgy_image
+from tests.images import embedded_image, fake_freedos_image, liturgy_image, self_booting
 
 CLI = [sys.executable, "-m", "almostism_dos"]
 
@@ -106,7 +106,7 @@ def test_help_lists_every_exit_code_once() -> None:
     ],
 )
 def test_a_usage_error_is_one_line_with_the_tools_prefix(arguments: list[str], tmp_path: Path) -> None:
-    (tmp_path / "a.img").write_bytes(embedded_image(reference.build(1)))
+    self_booting((tmp_path / "a.img"), 1)
     done = tool(*arguments, cwd=tmp_path)
     assert done.returncode == ExitCode.USAGE, done.stderr
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("almostism-dos: error: "), done.stderr
@@ -149,7 +149,7 @@ def test_verify_of_a_true_scripture_says_what_would_happen_not_that_it_did(tmp_p
 
 def test_verify_on_a_disk_image_points_at_inspect(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(1)))
+    self_booting(image, 1)
     done = tool("verify", str(image))
     assert done.returncode == Verdict.FOREIGN
     assert f"almostism-dos inspect {image}" in done.stdout
@@ -220,7 +220,7 @@ def _pty_run(arguments: list[str], env: dict[str, str] | None = None) -> pexpect
 @pytest.mark.vm
 def test_term_dumb_gets_plain_lines_only(qemu: EmulatorUnderTest, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(3)))
+    self_booting(image, 3)
     child = _pty_run(["run", str(image)], env={**os.environ, "TERM": "dumb"})
     child.expect(pexpect.EOF)
     child.close()
@@ -251,7 +251,7 @@ def test_the_browser_shows_every_line_on_a_terminal(browser: EmulatorUnderTest, 
     """Its screen comes as video memory, and SeaBIOS clears the VGA BIOS banner's rows and writes over
     them: every line still reaches the terminal, and a status shows what is under way before v86 runs."""
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(0x3C)))
+    self_booting(image, 0x3C)
     child = _pty_run(["run", "--emulator", "browser", str(image)])
     child.expect(pexpect.EOF)
     child.close()
@@ -276,7 +276,7 @@ def _free_port() -> int:
 
 def test_web_output_names_a_server_command_that_serves_the_page(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(1)))
+    self_booting(image, 1)
     done = tool("web", str(image), "-o", str(tmp_path / "my site"))
     if done.returncode == ExitCode.UNAVAILABLE:
         pytest.skip(done.stderr.strip())

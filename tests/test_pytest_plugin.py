@@ -11,7 +11,7 @@ from junitparser import JUnitXml
 from almostism_dos import reference
 from almostism_dos.check import matrix
 from almostism_dos.emulators import emulator_class
-from tests.images import embedded_image
+from tests.images import embedded_image, self_booting
 
 TEAM_TESTS = """
 from almostism_dos.run import RunReport
@@ -40,7 +40,7 @@ def needs_qemu() -> None:
 def test_a_team_s_tests_boot_every_cell_asked_for(pytester: pytest.Pytester, tmp_path: Path) -> None:
     needs_qemu()
     image = tmp_path / "team.img"
-    image.write_bytes(embedded_image(reference.build(9)))
+    self_booting(image, 9)
     pytester.makepyfile(test_team=TEAM_TESTS)
     xml = tmp_path / "junit.xml"
     result = pytester.runpytest_subprocess(
@@ -78,7 +78,7 @@ def test_a_missing_emulator_skips_with_its_package(
     pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image = tmp_path / "team.img"
-    image.write_bytes(embedded_image(reference.build(9)))
+    self_booting(image, 9)
     pytester.makepyfile(test_team=TEAM_TESTS)
     (tmp_path / "bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))

@@ -30,7 +30,7 @@ from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
 from almostism_dos.web.serve import serving, url
-from tests.images import embedded_image
+from tests.images import embedded_image, self_booting
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_without_npm_web_says_so_in_one_line(
     tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(7)))
+    self_booting(image, 7)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     error = capsys.readouterr().err
@@ -91,7 +91,7 @@ def test_offline_npm_is_one_clear_line(
     fake_npm(tmp_path / "bin", None)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(7)))
+    self_booting(image, 7)
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     error = capsys.readouterr().err
     assert "failed (offline?)" in error and "EAI_AGAIN" in error and len(error.strip().splitlines()) == 1
@@ -102,7 +102,7 @@ def test_missing_bios_files_name_their_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(7)))
+    self_booting(image, 7)
     monkeypatch.setitem(web_site._BIOS_FILES, "bios/seabios.bin", tmp_path / "no-bios.bin")
     assert main(["web", str(image), "-o", str(tmp_path / "site")]) == ExitCode.UNAVAILABLE
     assert "apt-get install seabios vgabios" in capsys.readouterr().err
@@ -111,7 +111,7 @@ def test_missing_bios_files_name_their_packages(
 
 def test_web_needs_exactly_one_of_output_and_serve(tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(7)))
+    self_booting(image, 7)
     assert main(["web", str(image)]) == ExitCode.USAGE
     assert main(["web", str(image), "-o", str(tmp_path / "s"), "--serve"]) == ExitCode.USAGE
     assert main(["web", str(tmp_path / "missing.img"), "-o", str(tmp_path / "s")]) == ExitCode.NO_INPUT
@@ -201,14 +201,11 @@ def test_an_ordinary_file_is_left_alone_in_the_browser(
 
 @pytest.mark.browser
 @pytest.mark.freedos
-def test_a_freedos_floppy_completes_in_the_browser(chromium: Any, v86_build: v86.V86, tmp_path: Path) -> None:
-    from almostism_dos import freedos
-
-    located = freedos.locate(None)
-    if located is None:
-        pytest.skip(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
+def test_a_freedos_floppy_completes_in_the_browser(
+    chromium: Any, v86_build: v86.V86, tmp_path: Path, configured_freedos: Path
+) -> None:
     image = tmp_path / "a.img"
-    assert main(["build", "-o", str(image), "--freedos", str(located)]) == 0
+    assert main(["build", "-o", str(image), "--freedos", str(configured_freedos)]) == 0
     outcome, _ = outcome_in_browser(chromium, site_for(image, tmp_path / "site"), tmp_path / "page.png")
     assert outcome == {"errorlevel": 0, "vanished": True}
 
@@ -218,7 +215,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
     chromium: Any, v86_build: v86.V86, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(9)))
+    self_booting(image, 9)
     with opened(chromium, site_for(image, tmp_path / "site")) as page:
         assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
         page.click("#again")  # the button takes the focus: keys stay with the page
@@ -234,7 +231,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
 @pytest.mark.usefixtures("ctrl_c_reaches_children")
 def test_serve_prints_the_url_serves_the_site_and_stops_on_ctrl_c(v86_build: v86.V86, tmp_path: Path) -> None:
     image = tmp_path / "a.img"
-    image.write_bytes(embedded_image(reference.build(9)))
+    self_booting(image, 9)
     command = [sys.executable, "-m", "almostism_dos", "web", str(image), "--serve", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
