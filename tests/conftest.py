@@ -19,18 +19,29 @@ pytest_plugins = ["pytester"]  # (tests/test_pytest_plugin.py runs a team's test
 
 RunLiturgy = Callable[..., RunResult]
 
-# How many cases each fuzz test draws unless its variable says otherwise (CONTRIBUTING.md quotes these).
+# How many cases each fuzz or sweep test takes unless its variable says otherwise: CI sets none of them
+# and runs these (CONTRIBUTING.md quotes them; a test holds the two to each other).
 FUZZ_DEFAULTS = {
     "ALMOSTISM_FUZZ_EXAMPLES": 3000,
     "ALMOSTISM_IMAGE_FUZZ": 300,
     "ALMOSTISM_HOST_FUZZ": 300,
     "ALMOSTISM_FREEDOS_FUZZ": 40,
+    "ALMOSTISM_UNIQUE_BYTES": 255,  # the unique bytes the scripture's format is checked for, spread 1..255
 }
 
 
 def fuzz_examples(variable: str) -> int:
     """The number of fuzz cases: the environment variable, else its default."""
     return int(os.environ.get(variable, FUZZ_DEFAULTS[variable]))
+
+
+def spread(count: int, first: int, last: int) -> list[int]:
+    """``count`` values from ``first`` to ``last``, both ends among them, as evenly apart as they go."""
+    if count >= last - first + 1:
+        return list(range(first, last + 1))
+    if count <= 1:
+        return [first]
+    return sorted({first + round(index * (last - first) / (count - 1)) for index in range(count)})
 
 
 @pytest.fixture

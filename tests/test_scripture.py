@@ -7,9 +7,10 @@ import pytest
 from almostism_dos import programs, reference, scripture
 from almostism_dos.reference import build, judge, judgement, spoken_line
 from almostism_dos.scripture import Flaw, Verdict
+from tests.conftest import fuzz_examples, spread
 
 
-@pytest.mark.parametrize("unique", range(1, 256))
+@pytest.mark.parametrize("unique", spread(fuzz_examples("ALMOSTISM_UNIQUE_BYTES"), 1, 255))
 def test_format_for_every_unique_byte(unique: int) -> None:
     data = build(unique)
     assert len(data) == 1023
@@ -104,3 +105,11 @@ def test_every_verdict_has_its_words() -> None:
     assert spoken_line(valid + b"\0") == "Violation of the gap: destroyed unread"
     assert spoken_line(valid[:-1]) == "False teaching (invalid size): destroyed unread"
     assert spoken_line(bytes(scripture.SIZE)) == "Interrupted liturgy completed"
+
+
+@pytest.mark.parametrize(
+    ("count", "values"),
+    [(255, list(range(1, 256))), (300, list(range(1, 256))), (3, [1, 128, 255]), (2, [1, 255]), (1, [1])],
+)
+def test_fewer_unique_bytes_are_spread_over_the_range(count: int, values: list[int]) -> None:
+    assert spread(count, 1, 255) == values
