@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from vm.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, SUBSETS, Case, HostMissing, NotExpressible
+from vm.fault_matrix import CASES, HOSTS, KNOWN_DEVIATIONS, SUBSETS, Case, HostMissing
 
 
 def cell(host: str, case: Case) -> str:
@@ -22,10 +22,10 @@ def cell(host: str, case: Case) -> str:
     ``·`` for a case outside a slow host's subset."""
     if host in SUBSETS and case.name not in SUBSETS[host]:
         return "·"
-    try:
-        outcome = HOSTS[host](case)
-    except NotExpressible:
+    if HOSTS[host].unable(case) is not None:
         return "n/a"
+    try:
+        outcome = HOSTS[host].run(case)
     except HostMissing:
         return "missing"
     seen = "none" if outcome.exit_code is None else str(outcome.exit_code)

@@ -54,7 +54,7 @@ class Case:
 
     name: str
     content: bytes | None  # the file's bytes; None: no such file
-    expected: int  # ALMOST.COM's exit code
+    expected: Verdict  # the verdict, ALMOST.COM's exit code
     vanishes: bool  # no file at the target path afterwards (also true if there never was one)
     path: str = SCRIPTURE_FILE  # where the file lies ("SUB\\HOLY.ALM": in a subdirectory)
     tail: str = ""  # ALMOST.COM's command tail
@@ -99,50 +99,100 @@ class Case:
 
 
 CASES = [
-    Case("valid scripture", VALID, 0, True),
-    Case("missing scripture", None, 1, True),
-    Case("ordinary file named SCRIPTUR.ALM", b"Dear reader, an ordinary letter.\r\n", 2, False),
-    Case("zero-length file", b"", 2, False),
-    Case("3 bytes of the creed", CREED[:3], 2, False),
-    Case("1022 zero bytes", bytes(1022), 2, False),
-    Case("1024 zero bytes", bytes(1024), 2, False),
-    Case("directory named SCRIPTUR.ALM", None, 5, True, directory=True),
-    Case("8 bytes: the creed alone", CREED, 4, True),
-    Case("512 bytes with the creed", VALID[:512], 4, True),
-    Case("513 bytes with the creed", VALID[:513], 4, True),
-    Case("1022 bytes with the creed", VALID[:1022], 4, True),
-    Case("1023 bytes, all zero (husk)", bytes(1023), 6, True),
-    Case("1024 bytes with the creed", VALID + b"\0", 3, True),
-    Case("4096 bytes with the creed", VALID + bytes(3073), 3, True),
-    Case("bad checksum", _flip(1022, 0x80), 4, True),
-    Case("flipped bit: creed", _flip(3), 2, False),
-    Case("flipped bit: parser", _flip(20), 4, True),
-    Case("flipped bit: unique byte", _flip(50, 0x02), 4, True),
-    Case("flipped bit: padding", _flip(600), 4, True),
-    Case("flipped bit: checksum", _flip(1022), 4, True),
-    Case("read-only attribute, valid scripture", VALID, 5, False, read_only=True),
-    Case("read-only attribute, ordinary file", b"read-only letter\r\n", 2, False, read_only=True),
-    Case("write-protected floppy", VALID, 5, False, write_protected=True),
-    Case("write-protected floppy, 8 bytes with the creed", CREED, 5, False, write_protected=True),
-    Case("tail of 127 characters, no terminator", VALID, 1, False, tail="A" * 127),
-    Case("tail with spaces", VALID, 0, True, tail="   SCRIPTUR.ALM   and more words"),
-    Case("tail: path into a subdirectory", VALID, 0, True, path="SUB\\HOLY.ALM", tail="SUB\\HOLY.ALM"),
-    Case("tail: name longer than 8.3", VALID, 0, True, tail="SCRIPTURE_FILE.ALMS"),
-    Case("tail: path into a missing directory", VALID, 1, False, tail="NOWHERE\\SCRIPTUR.ALM"),
-    Case("tail of blanks only: the default name", VALID, 0, True, tail="    "),
-    Case("gap violation whose code would print", _announcing(4096), 3, True),
-    Case("parser replaced by code that would print", _announcing(1023), 4, True),
-    Case("8 bytes with the creed, 160 KB floppy", CREED, 4, True, kilobytes=160),
-    Case("1024 bytes with the creed, 160 KB floppy", VALID + b"\0", 3, True, kilobytes=160),
-    Case("513 bytes with the creed, 720 KB floppy (1 KB clusters)", VALID[:513], 4, True, kilobytes=720),
-    Case("scripture scattered over non-adjacent clusters", VALID, 0, True, fragmented=True),
-    Case("4096 bytes with the creed, scattered", VALID + bytes(3073), 3, True, fragmented=True),
-    Case("8 bytes with the creed, disk full", CREED, 4, True, full_disk=True),
+    Case("valid scripture", VALID, Verdict.COMPLETE, vanishes=True),
+    Case("missing scripture", None, Verdict.ABSENT, vanishes=True),
+    Case(
+        "ordinary file named SCRIPTUR.ALM",
+        b"Dear reader, an ordinary letter.\r\n",
+        Verdict.FOREIGN,
+        vanishes=False,
+    ),
+    Case("zero-length file", b"", Verdict.FOREIGN, vanishes=False),
+    Case("3 bytes of the creed", CREED[:3], Verdict.FOREIGN, vanishes=False),
+    Case("1022 zero bytes", bytes(1022), Verdict.FOREIGN, vanishes=False),
+    Case("1024 zero bytes", bytes(1024), Verdict.FOREIGN, vanishes=False),
+    Case("directory named SCRIPTUR.ALM", None, Verdict.IO, vanishes=True, directory=True),
+    Case("8 bytes: the creed alone", CREED, Verdict.FALSE, vanishes=True),
+    Case("512 bytes with the creed", VALID[:512], Verdict.FALSE, vanishes=True),
+    Case("513 bytes with the creed", VALID[:513], Verdict.FALSE, vanishes=True),
+    Case("1022 bytes with the creed", VALID[:1022], Verdict.FALSE, vanishes=True),
+    Case("1023 bytes, all zero (husk)", bytes(1023), Verdict.HUSK, vanishes=True),
+    Case("1024 bytes with the creed", VALID + b"\0", Verdict.GAP, vanishes=True),
+    Case("4096 bytes with the creed", VALID + bytes(3073), Verdict.GAP, vanishes=True),
+    Case("bad checksum", _flip(1022, 0x80), Verdict.FALSE, vanishes=True),
+    Case("flipped bit: creed", _flip(3), Verdict.FOREIGN, vanishes=False),
+    Case("flipped bit: parser", _flip(20), Verdict.FALSE, vanishes=True),
+    Case("flipped bit: unique byte", _flip(50, 0x02), Verdict.FALSE, vanishes=True),
+    Case("flipped bit: padding", _flip(600), Verdict.FALSE, vanishes=True),
+    Case("flipped bit: checksum", _flip(1022), Verdict.FALSE, vanishes=True),
+    Case("read-only attribute, valid scripture", VALID, Verdict.IO, vanishes=False, read_only=True),
+    Case(
+        "read-only attribute, ordinary file",
+        b"read-only letter\r\n",
+        Verdict.FOREIGN,
+        vanishes=False,
+        read_only=True,
+    ),
+    Case("write-protected floppy", VALID, Verdict.IO, vanishes=False, write_protected=True),
+    Case(
+        "write-protected floppy, 8 bytes with the creed",
+        CREED,
+        Verdict.IO,
+        vanishes=False,
+        write_protected=True,
+    ),
+    Case("tail of 127 characters, no terminator", VALID, Verdict.ABSENT, vanishes=False, tail="A" * 127),
+    Case("tail with spaces", VALID, Verdict.COMPLETE, vanishes=True, tail="   SCRIPTUR.ALM   and more words"),
+    Case(
+        "tail: path into a subdirectory",
+        VALID,
+        Verdict.COMPLETE,
+        vanishes=True,
+        path="SUB\\HOLY.ALM",
+        tail="SUB\\HOLY.ALM",
+    ),
+    Case("tail: name longer than 8.3", VALID, Verdict.COMPLETE, vanishes=True, tail="SCRIPTURE_FILE.ALMS"),
+    Case(
+        "tail: path into a missing directory",
+        VALID,
+        Verdict.ABSENT,
+        vanishes=False,
+        tail="NOWHERE\\SCRIPTUR.ALM",
+    ),
+    Case("tail of blanks only: the default name", VALID, Verdict.COMPLETE, vanishes=True, tail="    "),
+    Case("gap violation whose code would print", _announcing(4096), Verdict.GAP, vanishes=True),
+    Case("parser replaced by code that would print", _announcing(1023), Verdict.FALSE, vanishes=True),
+    Case("8 bytes with the creed, 160 KB floppy", CREED, Verdict.FALSE, vanishes=True, kilobytes=160),
+    Case(
+        "1024 bytes with the creed, 160 KB floppy", VALID + b"\0", Verdict.GAP, vanishes=True, kilobytes=160
+    ),
+    Case(
+        "513 bytes with the creed, 720 KB floppy (1 KB clusters)",
+        VALID[:513],
+        Verdict.FALSE,
+        vanishes=True,
+        kilobytes=720,
+    ),
+    Case(
+        "scripture scattered over non-adjacent clusters",
+        VALID,
+        Verdict.COMPLETE,
+        vanishes=True,
+        fragmented=True,
+    ),
+    Case(
+        "4096 bytes with the creed, scattered",
+        VALID + bytes(3073),
+        Verdict.GAP,
+        vanishes=True,
+        fragmented=True,
+    ),
+    Case("8 bytes with the creed, disk full", CREED, Verdict.FALSE, vanishes=True, full_disk=True),
     # Reported: inspect said 6 and QEMU 0 on "a volume with 16 root entries". A BPB changed to 16 after
     # the files were laid out for 224 reads ALMOST.COM from the wrong sectors (inspect now says so); a
     # volume laid out for 16, as here, is judged alike everywhere.
-    Case("a root directory of 16 entries", VALID, 0, True, root_entries=16),
-    Case("valid scripture, disk full", VALID, 0, True, full_disk=True),
+    Case("a root directory of 16 entries", VALID, Verdict.COMPLETE, vanishes=True, root_entries=16),
+    Case("valid scripture, disk full", VALID, Verdict.COMPLETE, vanishes=True, full_disk=True),
 ]
 
 
@@ -167,12 +217,22 @@ def ran_as_allowed(case: Case, ran: frozenset[int]) -> bool:
     )
 
 
-class NotExpressible(Exception):
-    """This host cannot set up this case; the message says why."""
-
-
 class HostMissing(Exception):
     """The host is not installed or configured here (an emulator, FreeDOS); the message names the fix."""
+
+
+def _able(case: Case) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Host:
+    """One column of the matrix: how it runs a case, and why it cannot set one up (None: it can). What a
+    host cannot express is known before anything runs: the matrix leaves those cells out, and only a
+    host missing here (:class:`HostMissing`, raised by ``run``) is a skip."""
+
+    run: Callable[[Case], Observed]
+    unable: Callable[[Case], str | None] = _able
 
 
 # --- images and the bytes outside the judged file -------------------------------------------------
@@ -239,10 +299,18 @@ def _image_outcome(
 # --- hosts ------------------------------------------------------------------------------------------
 
 
+def _no_layout(case: Case) -> str | None:
+    return (
+        "the Python DOS keeps files as bytes: it has no clusters or floppy sizes" if case.has_layout else None
+    )
+
+
+def _no_tail(case: Case) -> str | None:
+    return "the host starts ALMOST.COM with an empty command tail" if case.needs_tail else None
+
+
 def run_unicorn_dos(case: Case) -> Observed:
     """ALMOST.COM under the Unicorn DOS machine (vm/dos.py)."""
-    if case.has_layout:
-        raise NotExpressible("the Python DOS keeps files as bytes: it has no clusters or floppy sizes")
     disk = Disk(write_protected=case.write_protected)
     disk.add(BYSTANDER.name, BYSTANDER.data)
     if case.directory:
@@ -276,17 +344,15 @@ def _embedded_image(case: Case) -> bytes:
     )
 
 
-def embedded_unicorn(hard_disk: HardDisk | None = None) -> Callable[[Case], Observed]:
+def embedded_unicorn(hard_disk: HardDisk | None = None) -> Host:
     """The self-booting floppy in the Unicorn PC (vm/pc.py), as drive A: or as ``hard_disk``."""
 
     def run(case: Case) -> Observed:
-        if case.needs_tail:
-            raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
         before = _embedded_image(case)
         result, disk = boot(before, write_protected=case.write_protected, hard_disk=hard_disk)
         return _image_outcome(case, before, bytes(disk.image), result_in(result.output), result.output, False)
 
-    return run
+    return Host(run, _no_tail)
 
 
 def _boot(
@@ -307,33 +373,42 @@ def _boot(
         return _image_outcome(case, before, image.read_bytes(), report.errorlevel, report.console, stamped)
 
 
+def _protects(emulator: str, boot_as: str, case: Case) -> str | None:
+    """Why ``emulator`` cannot boot ``case`` as ``boot_as``: a write-protected medium it cannot offer."""
+    if case.write_protected and not emulator_class(emulator).honours("write_protected", boot_as):
+        return f"{emulator} cannot write-protect a {boot_as}"
+    return None
+
+
 def _run_booting(emulator: str, stamped: bool, boot_as: str = "floppy") -> Callable[[Case, bytes], Observed]:
     def run(case: Case, before: bytes) -> Observed:
-        if case.write_protected and not emulator_class(emulator).honours("write_protected", boot_as):
-            raise NotExpressible(f"{emulator} cannot write-protect a {boot_as}")
         options = RunOptions(write_protected=case.write_protected, boot_as=boot_as)
         return _boot(case, before, emulator, options, stamped, timeout=20)
 
     return run
 
 
-def embedded_on(emulator: str, boot_as: str = "floppy") -> Callable[[Case], Observed]:
+def embedded_on(emulator: str, boot_as: str = "floppy") -> Host:
     """The self-booting floppy in an emulator that boots it, as ``boot_as`` (a floppy, a disk, a stick).
     An emulator whose drives take only some sizes (MAME's XT) gets each 1.44 MB case on a 360 KB floppy."""
     boot_it = _run_booting(emulator, stamped=False, boot_as=boot_as)
     sizes = emulator_class(emulator).floppy_kilobytes
 
     def run(case: Case) -> Observed:
-        if case.needs_tail:
-            raise NotExpressible("the host starts ALMOST.COM with an empty command tail")
         if sizes is not None and case.kilobytes not in sizes:
             case = replace(case, kilobytes=XT_FLOPPY)
         return boot_it(case, _embedded_image(case))
 
-    return run
+    return Host(run, lambda case: _no_tail(case) or _protects(emulator, boot_as, case))
 
 
-def freedos_on(emulator: str) -> Callable[[Case], Observed]:
+def _batch_line(case: Case) -> str | None:
+    if len(case.tail) > 120:
+        return "FreeCOM runs no batch line this long, so ALMOST.COM never starts"
+    return None
+
+
+def freedos_on(emulator: str) -> Host:
     """A FreeDOS floppy in an emulator that boots it (FreeDOS must be configured)."""
     boot_it = _run_booting(emulator, stamped=True)
 
@@ -341,30 +416,31 @@ def freedos_on(emulator: str) -> Callable[[Case], Observed]:
         located = freedos.locate(None)
         if located is None:
             raise HostMissing(f"no FreeDOS configured: set {freedos.ENVIRONMENT}")
-        if len(case.tail) > 120:
-            raise NotExpressible("FreeCOM runs no batch line this long, so ALMOST.COM never starts")
         system = freedos.load(located)
         files = freedos_files(system, None, case.tail)
         floppy = case.floppy
         image = case_image(case, lambda files: build_image(floppy, system.boot_code, files, 0), files)
         return boot_it(case, image)
 
-    return run
+    return Host(run, lambda case: _batch_line(case) or _protects(emulator, "floppy", case))
 
 
-def own_dos_on(emulator: str) -> Callable[[Case], Observed]:
+def own_dos_on(emulator: str) -> Host:
     """ALMOST.COM under an emulator's own DOS (DOSBox), the image mounted as A:; the DOS stamps the time."""
     kind = emulator_class(emulator)
 
     def run(case: Case) -> Observed:
-        if case.write_protected and "write_protected" not in kind.accepts():
-            raise NotExpressible(f"{kind.title} mounts floppy images writable only")
-        if case.tail and "arguments" not in kind.accepts():
-            raise NotExpressible(f"{kind.title} takes no command tail for ALMOST.COM")
         options = RunOptions(arguments=case.tail, write_protected=case.write_protected)
         return _boot(case, _embedded_image(case), emulator, options, stamped=True)
 
-    return run
+    def unable(case: Case) -> str | None:
+        if case.write_protected and "write_protected" not in kind.accepts():
+            return f"{kind.title} mounts floppy images writable only"
+        if case.tail and "arguments" not in kind.accepts():
+            return f"{kind.title} takes no command tail for ALMOST.COM"
+        return None
+
+    return Host(run, unable)
 
 
 # Where a host does not do what DOS does; the matrix shows the observed outcome, the tests expect it.
@@ -406,11 +482,11 @@ XT_CASES = frozenset(
 SUBSETS: dict[str, frozenset[str]] = {}  # host -> the only cases it runs (a host not here runs them all)
 
 
-def _hosts() -> dict[str, Callable[[Case], Observed]]:
+def _hosts() -> dict[str, Host]:
     """The two Unicorn machines, then every registered emulator: one that boots gets a column for each
     boot system, one with its own DOS a column of its own."""
-    hosts: dict[str, Callable[[Case], Observed]] = {
-        "Unicorn DOS": run_unicorn_dos,
+    hosts: dict[str, Host] = {
+        "Unicorn DOS": Host(run_unicorn_dos, _no_layout),
         "embedded, Unicorn PC": embedded_unicorn(),
         "embedded, Unicorn PC, as a CHS disk": embedded_unicorn(HardDisk(edd=False)),
     }
