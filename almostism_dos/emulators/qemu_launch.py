@@ -99,9 +99,12 @@ def command(
         *drives(image, boot_as, read_only),
         "-no-reboot",  # a reset (triple fault) ends QEMU instead of booting again
     ]  # fmt: skip
-    if qmp is not None:
-        line += ["-qmp", f"unix:{drive_value(qmp)}", "-no-shutdown"]  # QEMU connects to our listening socket
-    return line
+    return line if qmp is None else [*line, *qmp_options(qmp)]
+
+
+def qmp_options(socket_path: str | Path) -> list[str]:
+    """QEMU connects to our socket listening at ``socket_path`` and, powered off, waits to be told to quit."""
+    return ["-qmp", f"unix:{drive_value(socket_path)}", "-no-shutdown"]
 
 
 def scratch_home(temporary: str) -> str:
@@ -127,8 +130,8 @@ class Launch:
             self.server = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             self.server.bind(path)
             self.server.listen(1)  # (before QEMU starts: there is no race for the socket)
-            qmp = ["-qmp", f"unix:{drive_value(path)}", "-no-shutdown", "-S"]
-            self.process = TerminalProcess([*line, *qmp], ROWS, COLUMNS)
+            paused = [*qmp_options(path), "-S"]  # (-S: the machine waits for QMP's cont)
+            self.process = TerminalProcess([*line, *paused], ROWS, COLUMNS)
         except BaseException:
             self.close()
             raise
