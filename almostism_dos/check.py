@@ -97,7 +97,7 @@ def parse_shard(text: str) -> tuple[int, int]:
         raise ShardError(f"--shard {text!r} is not K/N (shard K of N, as 1/2 and 2/2)")
     index, total = int(found.group(1)), int(found.group(2))
     if not 1 <= index <= total:
-        raise ShardError(f"--shard shard {index}/{total}: K must be from 1 to N")
+        raise ShardError(f"--shard {index}/{total}: K must be from 1 to N")
     return index, total
 
 

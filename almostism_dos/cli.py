@@ -312,11 +312,17 @@ def _build(args: argparse.Namespace) -> int:
     from .builder import BuildRequest, build
 
     linger = _default_linger() if args.linger is None else args.linger
-    built = build(
-        BuildRequest(
-            args.output, args.media, args.size, args.boot, args.freedos, args.unique_byte, linger, args.force
-        )
+    request = BuildRequest(
+        args.output,
+        media=args.media,
+        size=args.size,
+        boot=args.boot,
+        freedos=args.freedos,
+        unique=args.unique_byte,
+        linger=linger,
+        force=args.force,
     )
+    built = build(request)
     ending = f"the verdict stays {linger} s (a key: at once)" if linger else "it switches off at once"
     print(
         f"built {built.path}: {built.amount} {built.boot} {built.media} ({built.source}), "
