@@ -121,6 +121,24 @@ def test_an_early_qemu_for_another_line_is_ended_before_the_boot_starts_its_own(
     assert not Path(early.scratch).exists()
 
 
+@pytest.mark.vm
+@pytest.mark.usefixtures("no_early_start")
+def test_a_path_swapped_for_another_file_after_the_early_start_is_not_booted_by_it(tmp_path: Path) -> None:
+    """The early QEMU opened the first file; the command judges what the path names when it reads it.
+    Booting the early QEMU then would boot a file nobody judged: it is ended, and the boot starts its
+    own QEMU on the file that was judged."""
+    image = self_booting(tmp_path / "a.img", 12)
+    qemu_launch.start_early(["run", str(image)])
+    early = qemu_launch._early
+    assert early is not None
+    swapped = self_booting(tmp_path / "b.img", 13)
+    os.replace(swapped, image)
+    report = run_image(image, Qemu.configured(RunOptions()), timeout=60)
+    assert report.ok and "Instance byte: 0x0D" in report.console, report.console[-300:]
+    assert early.process.exitstatus is not None and early.process.exitstatus != 0  # ended, never booted
+    assert not Path(early.scratch).exists()
+
+
 _PROBE = """
 import json, sys
 from almostism_dos.emulators import terminal_process

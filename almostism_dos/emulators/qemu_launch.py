@@ -156,14 +156,26 @@ class Launch:
 
 
 _early: Launch | None = None
+_early_image: tuple[str, int, int] | None = None  # the early QEMU's image: its path, device and inode
+
+
+def _identity(path: str) -> tuple[str, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return path, info.st_dev, info.st_ino
 
 
 def take(line: list[str]) -> Launch | None:
-    """The QEMU started early, if it runs ``line``; else None, and one that runs another is ended (it
-    holds the image open, and locked for writing)."""
-    global _early
-    launch, _early = _early, None
-    if launch is not None and launch.line != line:
+    """The QEMU started early, if it runs ``line`` on the very file it opened; else None, and one that
+    runs another line or file is ended (it holds the image open, and locked for writing).
+
+    The file is checked, not only its name: a path swapped for another file after QEMU opened it would
+    have the new file judged and the old one booted."""
+    global _early, _early_image
+    launch, image, _early, _early_image = _early, _early_image, None, None
+    if launch is not None and (launch.line != line or image is None or _identity(image[0]) != image):
         launch.close()
         return None
     return launch
@@ -179,7 +191,7 @@ def start_early(arguments: list[str]) -> None:
     QEMU command line is known before the command line loads (``run IMG`` with ``--quiet``, ``--json``,
     ``--timeout S`` or ``--emulator qemu`` at most); else nothing. Never raises: whatever stands in the
     way leaves the start to the boot, which says what is wrong."""
-    global _early
+    global _early, _early_image
     image = _plain_run(arguments)
     if image is None or _early is not None:
         return
@@ -199,6 +211,7 @@ def start_early(arguments: list[str]) -> None:
             (os.environ[name] for name in ("TMPDIR", "TEMP", "TMP") if os.environ.get(name)), "/tmp"
         )
         _early = Launch(command(image, program=program), scratch_home(temporary))
+        _early_image = image, info.st_dev, info.st_ino
     except OSError:
         return
 
