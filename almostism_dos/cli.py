@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .emulators import BOOT_AS, DEFAULT, REGISTRY, TIMEOUT
-from .entry import Stopped, handle_stop_signals
+from .stop_signals import Stopped, handle_stop_signals
 
 if TYPE_CHECKING:
     from .emulators.base import Emulator

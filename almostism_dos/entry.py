@@ -11,29 +11,9 @@ ends it on the way out.
 
 from __future__ import annotations
 
-import _signal  # type: ignore[import-not-found]  # (signal.py: 4 ms of enums before QEMU can start)
 import sys
 
-
-class Stopped(BaseException):
-    """A signal asked the command to stop. A BaseException, as KeyboardInterrupt is: no ``except
-    Exception`` on the way out may take it for an error of its own."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
-
-
-def stop(number: int, frame: object) -> None:
-    raise Stopped(number)
-
-
-def handle_stop_signals() -> None:
-    """SIGTERM and SIGHUP unwind the command as an error does; one that was ignored when the command
-    started (``nohup``) stays ignored."""
-    for number in (_signal.SIGTERM, _signal.SIGHUP):
-        if _signal.getsignal(number) == _signal.SIG_DFL:
-            _signal.signal(number, stop)
+from .stop_signals import Stopped, handle_stop_signals
 
 
 def console_main() -> int:

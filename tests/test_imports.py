@@ -66,8 +66,8 @@ def test_run_on_qemu_loads_qemu_and_nothing_of_the_others(tmp_path: Path) -> Non
 
 def test_building_the_parser_imports_none_of_the_package_but_the_command_line() -> None:
     """The sizes, programs and limits the help names are looked up when a help text is printed, so
-    every command (a ``run`` once per boot) starts without the modules that know them. (``entry`` is
-    the stop signals' few lines, loaded first on purpose.)"""
+    every command (a ``run`` once per boot) starts without the modules that know them. (``stop_signals``
+    is the stop signals' few lines, loaded first on purpose.)"""
     probe = (
         "import json, sys\n"
         "from almostism_dos.cli import build_parser\n"
@@ -76,4 +76,9 @@ def test_building_the_parser_imports_none_of_the_package_but_the_command_line() 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     ours = {name for name in json.loads(done.stdout) if name.startswith("almostism_dos")}
-    assert ours == {"almostism_dos", "almostism_dos.cli", "almostism_dos.emulators", "almostism_dos.entry"}
+    assert ours == {
+        "almostism_dos",
+        "almostism_dos.cli",
+        "almostism_dos.emulators",
+        "almostism_dos.stop_signals",
+    }

@@ -1,0 +1,31 @@
+"""The stop signals, handled before anything else of the command loads: a leaf of the interpreter's own.
+
+SIGTERM and SIGHUP raise :class:`Stopped`, so the command unwinds as from an error (the emulator stopped,
+temporary files removed) and ends with one line and 128 + the signal's number. ``entry`` installs the
+handlers first of all, ``cli`` again where the command came another way.
+"""
+
+from __future__ import annotations
+
+import _signal  # type: ignore[import-not-found]  # (signal.py: 4 ms of enums before QEMU can start)
+
+
+class Stopped(BaseException):
+    """A signal asked the command to stop. A BaseException, as KeyboardInterrupt is: no ``except
+    Exception`` on the way out may take it for an error of its own."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def stop(number: int, frame: object) -> None:
+    raise Stopped(number)
+
+
+def handle_stop_signals() -> None:
+    """SIGTERM and SIGHUP unwind the command as an error does; one that was ignored when the command
+    started (``nohup``) stays ignored."""
+    for number in (_signal.SIGTERM, _signal.SIGHUP):
+        if _signal.getsignal(number) == _signal.SIG_DFL:
+            _signal.signal(number, stop)
