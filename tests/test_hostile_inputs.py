@@ -785,4 +785,4 @@ def test_the_entry_point_loads_nothing_before_its_handlers() -> None:
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout.strip() == "['almostism_dos', 'almostism_dos.entry']"
+    assert done.stdout.strip() == "['almostism_dos', 'almostism_dos.entry', 'almostism_dos.stop_signals']"
