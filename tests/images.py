@@ -89,6 +89,29 @@ def self_booting(path: Path, unique: int, kilobytes: int = 1440) -> Path:
     return path
 
 
+BUSY_LINE = "STILL BOOTING"  # what a busy floppy's ALMOST.COM prints before it loops for ever
+
+
+def busy_floppy(path: Path, scripture: bytes) -> Path:
+    """Write at ``path`` a self-booting floppy whose ALMOST.COM prints :data:`BUSY_LINE`, then loops for
+    ever: a boot still running when it is killed. The path."""
+    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + BUSY_LINE.encode() + b"\r\n$"
+    files = [ImageFile("ALMOST.COM", busy), ImageFile(SCRIPTURE_FILE, scripture)]
+    path.write_bytes(floppy.embedded_image(FORMATS[1440], files, 0))
+    return path
+
+
+def killed_while_busy(command: list[str], environment: dict[str, str]) -> None:
+    """Start ``command`` (a run of a :func:`busy_floppy`) and SIGKILL it once the floppy is busy."""
+    killed = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    assert killed.stdout is not None
+    for line in killed.stdout:
+        if line.startswith(BUSY_LINE):
+            break
+    killed.kill()
+    killed.wait()
+
+
 def liturgy_image(
     path: Path,
     source: Path,

@@ -14,15 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from almostism_dos import floppy, reference
+from almostism_dos import reference
 from almostism_dos.emulators import qemu_launch
 from almostism_dos.emulators.base import RunOptions
 from almostism_dos.emulators.qemu import Qemu
-from almostism_dos.formats import FORMATS
-from almostism_dos.image import ImageFile
 from almostism_dos.run import run_image
-from almostism_dos.scripture import SCRIPTURE_FILE
-from tests.images import embedded_image, self_booting
+from tests.images import busy_floppy, embedded_image, killed_while_busy, self_booting
 
 
 @pytest.mark.parametrize(
@@ -52,6 +49,20 @@ def no_early_start() -> Iterator[None]:
     qemu_launch.discard_early()
     yield
     qemu_launch.discard_early()
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The command line of every QEMU launched in this test, the early start's among them."""
+    lines: list[list[str]] = []
+    original = qemu_launch.Launch.__init__
+
+    def counted(self: qemu_launch.Launch, line: list[str], home: str) -> None:
+        lines.append(line)
+        original(self, line, home)
+
+    monkeypatch.setattr(qemu_launch.Launch, "__init__", counted)
+    return lines
 
 
 def _run_state(launch: qemu_launch.Launch) -> str:
@@ -84,23 +95,16 @@ def test_an_early_qemu_waits_paused_and_is_removed_untouched(tmp_path: Path) -> 
 
 @pytest.mark.vm
 @pytest.mark.usefixtures("no_early_start")
-def test_the_boot_takes_the_early_qemu_and_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_boot_takes_the_early_qemu_and_runs_it(tmp_path: Path, launched: list[list[str]]) -> None:
     image = tmp_path / "a.img"
     self_booting(image, 8)
     qemu_launch.start_early(["run", str(image)])
     early = qemu_launch._early
     assert early is not None
-    started: list[qemu_launch.Launch] = []
-    original = qemu_launch.Launch.__init__
-
-    def counted(self: qemu_launch.Launch, line: list[str], home: str) -> None:
-        started.append(self)
-        original(self, line, home)
-
-    monkeypatch.setattr(qemu_launch.Launch, "__init__", counted)
+    launched.clear()  # (the early start's: what follows counts the boot's own)
     report = run_image(image, Qemu.configured(RunOptions()), timeout=60)
     assert report.ok, report.console[-300:]
-    assert started == []  # no second QEMU: the early one booted
+    assert launched == []  # no second QEMU: the early one booted
     assert early.process.exitstatus == 0
     assert not Path(early.scratch).exists()
 
@@ -124,7 +128,7 @@ def test_an_early_qemu_for_another_line_is_ended_before_the_boot_starts_its_own(
 @pytest.mark.vm
 @pytest.mark.usefixtures("no_early_start")
 def test_a_path_swapped_for_another_file_after_the_early_start_is_not_booted_by_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, launched: list[list[str]]
 ) -> None:
     """The early QEMU opened the first file; the command judges what the path names when it reads it.
     Booting the early QEMU then would boot a file nobody judged: it is ended, and the boot starts its
@@ -133,19 +137,12 @@ def test_a_path_swapped_for_another_file_after_the_early_start_is_not_booted_by_
     qemu_launch.start_early(["run", str(image)])
     early = qemu_launch._early
     assert early is not None
+    launched.clear()  # (the early start's: what follows counts the boot's own)
     swapped = self_booting(tmp_path / "b.img", 13)
     os.replace(swapped, image)
-    started: list[list[str]] = []
-    original = qemu_launch.Launch.__init__
-
-    def counted(self: qemu_launch.Launch, line: list[str], home: str) -> None:
-        started.append(line)
-        original(self, line, home)
-
-    monkeypatch.setattr(qemu_launch.Launch, "__init__", counted)
     report = run_image(image, Qemu.configured(RunOptions()), timeout=60)
     assert report.ok and "Instance byte: 0x0D" in report.console, report.console[-300:]
-    assert len(started) == 1  # a QEMU of the boot's own: the early one was not booted
+    assert len(launched) == 1  # a QEMU of the boot's own: the early one was not booted
     assert early.process.exitstatus is not None  # ended (QEMU exits 0 or by the signal, as it catches it)
     assert not Path(early.scratch).exists()
 
@@ -219,24 +216,10 @@ def test_an_early_qemu_the_command_refuses_to_boot_is_not_left_behind(tmp_path: 
 def test_a_run_killed_outright_takes_its_early_qemu_with_it(tmp_path: Path) -> None:
     """SIGKILL leaves no time to end anything; QEMU's terminal was its controlling terminal, so the kernel
     hangs it up and QEMU ends (a pty merely handed down left QEMU running, paused or not, for ever)."""
-    image = tmp_path / "busy.img"
-    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + b"STILL BOOTING\r\n$"  # prints, then loops for ever
-    image.write_bytes(
-        floppy.embedded_image(
-            FORMATS[1440], [ImageFile("ALMOST.COM", busy), ImageFile(SCRIPTURE_FILE, b"x")], 0
-        )
-    )
+    image = busy_floppy(tmp_path / "busy.img", b"x")
     command = [sys.executable, "-c", "import sys; from almostism_dos.entry import console_main; "
                "sys.exit(console_main())", "run", str(image)]  # fmt: skip
-    killed = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)}
-    )
-    assert killed.stdout is not None
-    for line in killed.stdout:
-        if line.startswith("STILL BOOTING"):
-            break
-    killed.kill()
-    killed.wait()
+    killed_while_busy(command, {**os.environ, "TMPDIR": str(tmp_path)})
     deadline = time.monotonic() + 10
     while subprocess.run(["pgrep", "-f", str(image)], capture_output=True).returncode == 0:
         assert time.monotonic() < deadline, "QEMU outlived the run killed by SIGKILL"

@@ -12,12 +12,9 @@ from pathlib import Path
 import pytest
 
 from almostism_dos import reference
-from almostism_dos.floppy import embedded_image
-from almostism_dos.formats import FORMATS
-from almostism_dos.image import ImageFile
 from almostism_dos.pytest_plugin import EmulatorUnderTest
 from almostism_dos.scratch import private_directory, sweep
-from almostism_dos.scripture import SCRIPTURE_FILE
+from tests.images import busy_floppy, killed_while_busy
 
 
 def gone_pid() -> int:
@@ -59,22 +56,9 @@ def test_after_a_sigkill_the_next_run_sweeps_what_it_left(
 ) -> None:
     scratch = tmp_path / "t"
     scratch.mkdir()
-    image = tmp_path / "busy.img"
-    busy = bytes.fromhex("b409 ba0901 cd21 ebfe") + b"STILL BOOTING\r\n$"
-    image.write_bytes(
-        embedded_image(
-            FORMATS[1440], [ImageFile("ALMOST.COM", busy), ImageFile(SCRIPTURE_FILE, reference.build(9))], 0
-        )
-    )
+    image = busy_floppy(tmp_path / "busy.img", reference.build(9))
     environment = {**os.environ, "TMPDIR": str(scratch)}
-    command = [sys.executable, "-m", "almostism_dos", "run", "--keep", str(image)]
-    killed = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
-    assert killed.stdout is not None
-    for line in killed.stdout:
-        if line.startswith("STILL BOOTING"):
-            break
-    killed.kill()
-    killed.wait()
+    killed_while_busy([sys.executable, "-m", "almostism_dos", "run", "--keep", str(image)], environment)
     left = sorted(path.name.split("-")[1] for path in scratch.iterdir())
     assert "keep" in left  # what the SIGKILL left: the copy, QEMU's socket
     # Its QEMU ends by itself: the terminal it ran in was its controlling terminal, hung up at the kill.

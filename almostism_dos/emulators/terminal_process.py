@@ -91,9 +91,3 @@ class TerminalProcess:
             self.child_fd = -1
         if not self._reap(block=False):
             self.terminate(force=True)
-
-    def __enter__(self) -> TerminalProcess:
-        return self
-
-    def __exit__(self, *exception: object) -> None:
-        self.close()
