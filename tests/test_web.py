@@ -218,6 +218,7 @@ def test_keys_reach_the_pc_only_while_its_screen_has_the_focus(
     self_booting(image, 9)
     with opened(chromium, site_for(image, tmp_path / "site")) as page:
         assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is True  # focused at load
+        assert page.evaluate("emulator.speaker_adapter === undefined")  # (no audio threads for no sound)
         page.click("#again")  # the button takes the focus: keys stay with the page
         page.wait_for_function("window.almostism !== undefined", timeout=60_000)
         assert page.evaluate("emulator.keyboard_adapter.emu_enabled") is False
