@@ -4,6 +4,7 @@ paths (JSON, screenshot, --keep, timeouts). The verdicts case by case are the fa
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from almostism_dos.result_line import last_lines
 from almostism_dos.scripture import SCRIPTURE_FILE, Verdict
 from tests.images import embedded_image, fake_freedos_image, fsck, liturgy_image
 from vm.disk_changes import unexpected_changes
+from vm.fault_matrix import CASES
 
 
 @pytest.mark.vm
@@ -114,9 +116,20 @@ def test_embedded_floppy_boots_the_liturgy(
     assert Fat12Image.parse(image.read_bytes()).fats_equal()
 
 
+# The sizes whose short false teaching the fault matrix boots already, on every booting emulator under
+# both systems, with the same checks ("8 bytes: the creed alone", "... 160 KB floppy"): not booted twice.
+IN_THE_MATRIX = {
+    case.kilobytes
+    for case in CASES
+    if case.content == scripture.CREED
+    and case == replace(CASES[0], name=case.name, content=case.content, kilobytes=case.kilobytes,
+                        expected=case.expected)  # (nothing else about the disk or the tail differs)
+}  # fmt: skip
+
+
 @pytest.mark.vm
 @pytest.mark.parametrize("system", ["embedded", pytest.param("FreeDOS", marks=pytest.mark.freedos)])
-@pytest.mark.parametrize("kilobytes", sorted(FORMATS))
+@pytest.mark.parametrize("kilobytes", sorted(set(FORMATS) - IN_THE_MATRIX))
 def test_a_short_false_teaching_is_destroyed_on_every_size(
     booting: EmulatorUnderTest, tmp_path: Path, kilobytes: int, system: str, request: pytest.FixtureRequest
 ) -> None:
