@@ -194,14 +194,23 @@ def test_under_freedos_the_key_pressed_at_the_result_line_reaches_poweroff_com(
     assert result.output.endswith(countdown(60))
 
 
+# Emulated seconds that may pass between the result line and the key, where a second is not a second:
+# Bochs's clock counts instructions (``sync=none``) and, while the countdown idles, runs about 45 times
+# the real one (measured: a 99 s countdown nobody cuts ends in 2.2 s; 30 s in 0.6 s). A loaded machine
+# (a fresh-clone CI, two workers on two cores) once took 8 of them, 0.18 s, to read the line and press.
+# So Bochs's allowance is one real second; elsewhere, four emulated ones.
+_SECONDS_A_KEY_MAY_TAKE = {"bochs": 45}
+
+
 @pytest.mark.vm
 @pytest.mark.parametrize("system", ["embedded", "freedos"])
 def test_every_booting_emulator_presses_the_key_at_the_result_line(
     booting: EmulatorUnderTest, request: pytest.FixtureRequest, tmp_path: Path, system: str
 ) -> None:
     """A 99-second countdown: without the key the last screen would say 1 s (or the run would time
-    out); with it the countdown ends within its first seconds. (v86's run ends at the result line
-    itself: it has no countdown left to cut.)"""
+    out); with it the countdown ends within its first seconds, or within the first real second where
+    the emulated clock outruns the real one. (v86's run ends at the result line itself: it has no
+    countdown left to cut.)"""
     image = tmp_path / "a.img"
     line = ["build", "-o", str(image), "--linger", "99", "--unique-byte", "0x4E"]
     if system == "freedos":
@@ -212,7 +221,8 @@ def test_every_booting_emulator_presses_the_key_at_the_result_line(
     report = booting.run(image, timeout=30)
     assert report.ok, report.console[-300:]
     left = countdown_in(report.console)
-    assert left is None or left >= 95, report.console[-300:]
+    allowance = _SECONDS_A_KEY_MAY_TAKE.get(booting.kind.name, 4)
+    assert left is None or left >= 99 - allowance, report.console[-300:]
 
 
 @pytest.mark.vm
