@@ -165,10 +165,13 @@ def booted_by(item: pytest.Item) -> set[str]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by what it boots (one place, so ``-m "not browser"`` leaves out every browser
-    boot and ``-m "not vm"`` every emulator), and FreeDOS where it asks for it."""
+    boot and ``-m "not vm"`` every emulator), and FreeDOS where it asks for it; then put the ``long``
+    tests first (in the order pytest-randomly shuffled them into), so that a parallel run does not end
+    with one worker still in a 13-second fuzzer while the others wait."""
     for item in items:
         marks = {mark for name in booted_by(item) for mark in _MARKS[name]}
         if "configured_freedos" in getattr(item, "fixturenames", ()):
             marks.add("freedos")
         for mark in sorted(marks - {existing.name for existing in item.iter_markers()}):
             item.add_marker(mark)
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # (a stable sort)

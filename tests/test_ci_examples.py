@@ -107,6 +107,7 @@ def the_matrix(image: Path, lines: list[str]) -> list[Cell]:
     return matrix(image.read_bytes(), re.findall(r"--emulator (\w+)", line))
 
 
+@pytest.mark.long
 def test_the_github_actions_workflow_runs_as_written(tmp_path: Path) -> None:
     workflow = example("github")
     assert set(workflow) >= {"name", "jobs"} and workflow.get("on", workflow.get(True))
@@ -129,6 +130,7 @@ def test_the_github_actions_workflow_runs_as_written(tmp_path: Path) -> None:
     assert sorted(found, key=repr) == sorted(expected, key=repr)  # every cell, none twice
 
 
+@pytest.mark.long
 def test_the_gitlab_job_runs_as_written(tmp_path: Path) -> None:
     job = example("gitlab")["boot-test"]
     total = job["parallel"]
@@ -151,6 +153,7 @@ def fenced(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)\n```", CI_PAGE.read_text(encoding="utf-8"), re.DOTALL)
 
 
+@pytest.mark.long
 def test_the_check_commands_at_the_top_run_as_written(tmp_path: Path) -> None:
     commands = list(shell_lines([fenced("sh")[0]]))
     assert [shlex.split(line)[1] for line in commands] == ["build", "check"]
@@ -161,6 +164,7 @@ def test_the_check_commands_at_the_top_run_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "job" / "logs" / "qemu-floppy.log").read_text().strip()
 
 
+@pytest.mark.long
 def test_the_pytest_plugin_example_runs_as_written(tmp_path: Path) -> None:
     (tests,) = fenced("python")
     (command,) = [line for line in shell_lines(fenced("sh")) if line.startswith("pytest ")]

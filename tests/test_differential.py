@@ -6,6 +6,7 @@ must be the judge's words for it (which check failed, for a false teaching).
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 
 from almostism_dos import reference, scripture
@@ -30,6 +31,7 @@ def _edited(offset: int, value: int, repair: bool = True) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.long
 @FUZZ
 @given(data=files)
 @example(data=_edited(scripture.UNIQUE_OFFSET, 0))  # every words the judge has, at least once

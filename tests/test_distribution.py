@@ -56,6 +56,7 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"wheel": wheel, "sdist": sdist}
 
 
+@pytest.mark.long
 def test_twine_accepts_both(dists: dict[str, Path]) -> None:
     checked = subprocess.run(
         [sys.executable, "-m", "twine", "check", "--strict", *map(str, dists.values())],
@@ -113,6 +114,7 @@ def test_the_version_has_one_source(dists: dict[str, Path]) -> None:
     assert dists["sdist"].name == f"almostism_dos-{almostism_dos.__version__}.tar.gz"
 
 
+@pytest.mark.long
 @pytest.mark.vm
 @pytest.mark.parametrize("kind", ["wheel", "sdist"])
 def test_the_installed_tool_performs_the_liturgy(kind: str, dists: dict[str, Path], tmp_path: Path) -> None:

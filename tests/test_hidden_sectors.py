@@ -43,6 +43,7 @@ def test_the_unicorn_pc_stops_with_no_host(hidden: int) -> None:
     assert result.stop == Stop.HALT and NO_HOST_LINE in result.output
 
 
+@pytest.mark.long
 @pytest.mark.vm
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_every_booting_emulator_reports_no_host_at_once(

@@ -152,6 +152,7 @@ def agrees_with_the_judge(case: FloppyCase) -> None:
     assert Fat12Image.parse(after).fats_equal()
 
 
+@pytest.mark.long
 @fuzz("ALMOSTISM_HOST_FUZZ")
 @given(case=floppies(embedded_build))
 @example(case=plain(None))
@@ -163,6 +164,7 @@ def test_the_embedded_host_agrees_with_the_judge(case: FloppyCase) -> None:
     agrees_with_the_judge(case)
 
 
+@pytest.mark.long
 @pytest.mark.freedos
 def test_freedos_agrees_with_the_judge(configured_freedos: Path) -> None:
     build = freedos_build(configured_freedos)

@@ -458,6 +458,7 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     assert not (folder / "disk").exists()  # no other file was booted or written
 
 
+@pytest.mark.long
 @pytest.mark.vm
 def test_a_reader_that_goes_away_cuts_the_output_short_not_the_liturgy(
     any_emulator: EmulatorUnderTest, floppy: Path

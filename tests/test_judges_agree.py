@@ -45,6 +45,7 @@ def test_a_built_image_has_no_program_problem(tmp_path: Path) -> None:
     assert inspect(image.read_bytes()).program_problem is None
 
 
+@pytest.mark.long
 @pytest.mark.vm
 def test_no_emulator_calls_it_a_success(any_emulator: EmulatorUnderTest, patched: Path) -> None:
     # The zeros run for ever (measured: QEMU shows nothing after "Booting from Floppy..." in 10 s), so

@@ -225,6 +225,7 @@ def test_every_booting_emulator_presses_the_key_at_the_result_line(
     assert left is None or left >= 99 - allowance, report.console[-300:]
 
 
+@pytest.mark.long
 @pytest.mark.vm
 def test_a_countdown_nobody_cuts_is_waited_out_not_timed_out(
     qemu: EmulatorUnderTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

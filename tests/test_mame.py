@@ -56,6 +56,7 @@ def test_every_size_the_drives_take_completes_the_liturgy(
     assert Fat12Image.parse(image.read_bytes()).fats_equal()
 
 
+@pytest.mark.long
 @pytest.mark.vm
 @pytest.mark.freedos
 @pytest.mark.parametrize("machine", list(MACHINES))

@@ -246,6 +246,7 @@ def test_ctrl_c_says_so_on_a_line_of_its_own(
     assert child.exitstatus == ExitCode.STOPPED_BY_SIGINT
 
 
+@pytest.mark.long
 @pytest.mark.browser
 def test_the_browser_shows_every_line_on_a_terminal(browser: EmulatorUnderTest, tmp_path: Path) -> None:
     """Its screen comes as video memory, and SeaBIOS clears the VGA BIOS banner's rows and writes over

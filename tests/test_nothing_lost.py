@@ -25,6 +25,7 @@ def build_command(output: Path) -> list[str]:
             "--unique-byte", "7", "--force"]  # fmt: skip
 
 
+@pytest.mark.long
 def test_sigkill_at_any_moment_leaves_the_old_file_or_the_whole_new_one(tmp_path: Path) -> None:
     output = tmp_path / "a.img"
     started = time.monotonic()

@@ -36,6 +36,7 @@ def needs_qemu() -> None:
         pytest.skip(missing)
 
 
+@pytest.mark.long
 @pytest.mark.vm
 def test_a_team_s_tests_boot_every_cell_asked_for(pytester: pytest.Pytester, tmp_path: Path) -> None:
     needs_qemu()

@@ -255,6 +255,7 @@ _CELLS = (  # each cell of the page's grid: its glyph, its class (odd, changed) 
 )
 
 
+@pytest.mark.long
 @pytest.mark.browser
 def test_the_page_draws_the_cells_before_the_boot_and_as_the_disk_holds_them_after(
     chromium: Any, v86_build: v86.V86, tmp_path: Path
