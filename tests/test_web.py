@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,12 @@ from almostism_dos.cell_map import CELLS, region_of
 from almostism_dos.cli import ExitCode, main
 from almostism_dos.emulators.base import EmulatorMissing
 from almostism_dos.emulators.browser import Browser, session
+from almostism_dos.emulators.browser import station as browser_station
+from almostism_dos.fat12 import Fat12Image
 from almostism_dos.result_line import RESULT_PREFIX
 from almostism_dos.web import site as web_site
 from almostism_dos.web import v86
-from almostism_dos.web.serve import serving, url
+from almostism_dos.web.serve import mounting, serving, url
 from tests.images import embedded_image, self_booting
 
 
@@ -309,3 +312,61 @@ def test_a_judged_scripture_is_outlined_where_it_differs(
         3,
         scripture.CHECKSUM_OFFSET,
     }
+
+
+def test_a_mounted_site_is_served_under_its_name_only_while_it_is_mounted(tmp_path: Path) -> None:
+    """The browser emulator's server: ``/NAME/FILE`` from the directory mounted under NAME, never cached;
+    another name, a path climbing out, or a name taken away: not found."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "floppy.img").write_bytes(b"first")
+    (tmp_path / "secret").write_bytes(b"outside")
+    running = mounting()
+    try:
+        running.mounts["7"] = tmp_path / "site"
+
+        def get(path: str) -> tuple[int, bytes, str | None]:
+            try:
+                with urllib.request.urlopen(url(running, path), timeout=10) as answer:
+                    return answer.status, answer.read(), answer.headers["Cache-Control"]
+            except urllib.error.HTTPError as error:
+                return error.code, b"", None
+
+        assert get("7/floppy.img") == (200, b"first", "no-store")
+        assert get("8/floppy.img")[0] == 404
+        assert get("7/../secret")[0] == 404 and get("7/%2e%2e/secret")[0] == 404
+        assert get("floppy.img")[0] == 404
+        running.mounts.pop("7")
+        assert get("7/floppy.img")[0] == 404
+    finally:
+        running.shutdown()
+        running.server_close()
+
+
+@pytest.mark.browser
+def test_each_boot_in_the_kept_page_boots_its_own_floppy_and_stops_after_it(
+    chromium: Any, v86_build: v86.V86, tmp_path: Path
+) -> None:
+    """Three boots in one thread run in one page, each on its own floppy: a true scripture (0, gone), a
+    false one (destroyed unrun, 4), a true one again; after each, its PC is stopped and its site no
+    longer served; no floppy is touched by another's boot."""
+    false_scripture = bytearray(reference.build(0x21))
+    false_scripture[-1] ^= 0xFF  # the checksum no longer sums to zero
+    images = [
+        self_booting(tmp_path / "first.img", 0x11),
+        tmp_path / "false.img",
+        self_booting(tmp_path / "third.img", 0x33),
+    ]
+    images[1].write_bytes(embedded_image(bytes(false_scripture)))
+    pages, verdicts, afters = [], [], []
+    for image in images:
+        outcome = Browser().boot(image, timeout=60)
+        kept = browser_station(Browser().executable())
+        pages.append(kept.page)
+        verdicts.append(outcome.errorlevel)
+        afters.append(image.read_bytes())
+        assert kept.page.evaluate("emulator === null")  # its PC stopped
+        assert kept.server.mounts == {}  # its site no longer served
+    assert verdicts == [scripture.Verdict.COMPLETE, scripture.Verdict.FALSE, scripture.Verdict.COMPLETE]
+    assert pages[0] is pages[1] is pages[2]
+    assert all(Fat12Image.parse(after).find(scripture.SCRIPTURE_FILE) is None for after in afters)
+    assert afters[0] != afters[2]  # (each booted its own: the two true floppies differ in their reader)

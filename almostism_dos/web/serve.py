@@ -74,11 +74,25 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         return None
 
 
+class _MountsHandler(_SiteHandler):
+    """Serves ``/NAME/FILE`` from the directory mounted under NAME (:attr:`_SiteServer.mounts`); any
+    other path, or a name no longer mounted, is not found."""
+
+    def translate_path(self, path: str) -> str:
+        name, _, rest = path.lstrip("/").partition("/")
+        mounted = self.server.mounts.get(name)  # type: ignore[attr-defined]
+        if mounted is None:
+            return os.devnull + "/not-mounted"  # (a path that names no file: 404)
+        self.directory = str(mounted)
+        return super().translate_path("/" + rest)
+
+
 class _SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     # The listen backlog: socketserver's 5 made connects beyond it wait for a SYN retry, a second each
     # (measured: 32 of them under 200 held connections). The kernel caps it at somaxconn.
     request_queue_size = socket.SOMAXCONN
+    mounts: dict[str, Path]  # (a server of :func:`mounting` only) name -> the directory it serves
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up or stalls is its own business; anything else, in one line."""
@@ -100,16 +114,34 @@ def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
         raise ServeError(f"cannot listen on {HOST}:{port} ({reason})") from None
 
 
+def _answering(running: http.server.ThreadingHTTPServer) -> None:
+    """Answer from a background thread; :meth:`~socketserver.BaseServer.shutdown` is seen within 20 ms
+    (the default poll, 0.5 s, was paid at every browser boot)."""
+    threading.Thread(target=running.serve_forever, args=(0.02,), daemon=True).start()
+
+
 @contextlib.contextmanager
 def serving(directory: Path, port: int = 0) -> Iterator[http.server.ThreadingHTTPServer]:
     """:func:`server`, answering from a background thread until the block ends."""
     with server(directory, port) as running:
-        # Polled every 20 ms for the end of the block (the default, 0.5 s, was paid at every browser boot).
-        threading.Thread(target=running.serve_forever, args=(0.02,), daemon=True).start()
+        _answering(running)
         try:
             yield running
         finally:
             running.shutdown()
+
+
+def mounting() -> _SiteServer:
+    """A server on any free port of 127.0.0.1, already answering, that serves each directory put in
+    its ``mounts`` under its name (``/NAME/...``) for as long as it is there, nothing else; the caller
+    shuts it down and closes it. Raises :class:`ServeError` when no port can be had."""
+    try:
+        running = _SiteServer((HOST, 0), _MountsHandler)
+    except OSError as error:
+        raise ServeError(f"cannot listen on {HOST} ({error.strerror or error})") from None
+    running.mounts = {}
+    _answering(running)
+    return running
 
 
 def url(running: http.server.ThreadingHTTPServer, page: str) -> str:
