@@ -8,7 +8,8 @@ server by name (a Host header of 127.0.0.1 or localhost and its port): a page el
 own domain name to 127.0.0.1 gets nothing. Nothing it sends may be cached: a site served again on the
 same port (the default 8086, or a free port handed out again) has the same addresses, and a browser
 that kept the last image under a heuristic freshness or an If-Modified-Since answered within the same
-second would boot the wrong floppy.
+second would boot the wrong floppy. The browser emulator's server (:func:`mounting`) is the same handler
+serving many sites at once, each under a name of its own, for as long as it is mounted.
 """
 
 from __future__ import annotations
