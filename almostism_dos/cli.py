@@ -567,7 +567,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{PREFIX}{printable(report.unsaved)}", file=sys.stderr)
     if report.ok:
         return 0 if report.unsaved is None else ExitCode.CANT_CREATE
-    print(f"{PREFIX}{printable(report.problem or '')}", file=sys.stderr)
+    print(f"{PREFIX}{printable(report.reason or '')}", file=sys.stderr)
     if report.errorlevel is None or not report.exited:
         return ExitCode.NO_RESULT
     return ExitCode.LITURGY_FAILED if report.errorlevel != 0 else ExitCode.NOT_VANISHED

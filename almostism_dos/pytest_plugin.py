@@ -9,7 +9,7 @@ Installed with the package (the ``pytest11`` entry point), so any pytest in the 
 ``almostism_boot``
     ``almostism_boot(emulator="qemu", drive=None, image=None, timeout=None)``: boot a copy of the image
     and return its :class:`~almostism_dos.run.RunReport` (``errorlevel``, ``vanished``, ``ok``,
-    ``problem``, ``console``). The test is skipped, with the reason, where the emulator is missing.
+    ``reason``, ``console``). The test is skipped, with the reason, where the emulator is missing.
 ``almostism_cell``
     The report of one cell of ``check``'s matrix: a test that asks for it runs once per emulator and
     drive (``--almostism-emulator``, ``--almostism-as`` choose), each a test of its own: xdist spreads

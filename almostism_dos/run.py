@@ -42,7 +42,7 @@ class RunReport:
     seconds: float
     console: str
     exited: bool
-    problem: str | None = None
+    reason: str | None = None  # why it is not ok, in the words the error line gives; None when it is
     unsaved: str | None = None  # an output asked for that could not be saved (a screenshot), and why
     drive: str = "floppy"  # what the image booted as (run --as)
     emulator_version: str | None = None  # as the emulator says it; asked only for a report that shows it
@@ -53,7 +53,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return self.errorlevel == 0 and self.vanished is True and self.problem is None
+        return self.errorlevel == 0 and self.vanished is True and self.reason is None
 
     def as_json(self) -> dict[str, object]:
         """The report for machines, one shape for ``run --json`` and each cell of ``check --json``: what
@@ -67,7 +67,7 @@ class RunReport:
             "had_scripture": self.had_scripture,
             "vanished": self.vanished,
             "ok": self.ok,
-            "reason": self.problem,
+            "reason": self.reason,
             "seconds": self.seconds,
             "console": self.console,
         }

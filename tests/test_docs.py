@@ -14,6 +14,7 @@ from almostism_dos.cli import EXIT_MEANINGS, build_parser
 from almostism_dos.emulators import REGISTRY
 from almostism_dos.programs import PROGRAMS
 from almostism_dos.result_line import NO_APM_LINE, RESULT_PREFIX
+from almostism_dos.run import RunReport
 from almostism_dos.scripture import Verdict
 from tests.conftest import FUZZ_DEFAULTS
 from vm.fault_matrix import CASES, HOSTS
@@ -225,3 +226,21 @@ def test_the_fault_matrix_table_has_every_host_and_case() -> None:
     assert [row[0] for row in table_after(reliability, "## The fault matrix")] == [
         case.name for case in CASES
     ]
+
+
+def test_the_report_fields_the_ci_page_names_are_the_report_s() -> None:
+    """docs/ci.md names what ``almostism_boot`` returns and its example reads ``report.reason``: each
+    must be a field of :class:`RunReport` (``reason`` was once ``problem``, and the example failed with an
+    AttributeError exactly when a boot failed), and each is a key of ``run --json``."""
+    ci = page("docs/ci.md")
+    named = re.search(r"returning the report \(([^)]*)\)", ci)
+    assert named is not None
+    fields = re.findall(r"`(\w+)`", named.group(1))
+    read_in_examples = set(re.findall(r"\breport\.(\w+)", ci))
+    assert "reason" in fields and read_in_examples <= set(fields)
+    report = RunReport(
+        "qemu", "embedded", 4, True, 1.0, "", True, reason="the liturgy ended with errorlevel 4"
+    )
+    for name in fields:
+        assert hasattr(report, name), name
+        assert name in report.as_json(), name

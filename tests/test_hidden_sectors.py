@@ -54,7 +54,7 @@ def test_every_booting_emulator_reports_no_host_at_once(
     image.write_bytes(disagreeing(hidden))
     report = booting.run(image, RunOptions(boot_as="disk"), timeout=60)
     assert report.exited is False or report.errorlevel is None
-    assert report.problem is not None and f"its screen says: {NO_HOST_LINE}" in report.problem, report.problem
+    assert report.reason is not None and f"its screen says: {NO_HOST_LINE}" in report.reason, report.reason
     assert report.seconds < 30  # stopped at the words, not at the 60 s time-out
 
 

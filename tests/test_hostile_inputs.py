@@ -422,7 +422,7 @@ def test_qemu_runs_under_a_temporary_directory_too_deep_for_its_socket(
     deep.mkdir(parents=True)
     monkeypatch.setattr(tempfile, "tempdir", str(deep))
     report = qemu.run(floppy)
-    assert report.errorlevel == 0 and report.vanished, report.problem
+    assert report.errorlevel == 0 and report.vanished, report.reason
     assert list(deep.iterdir()) == []
 
 
@@ -454,7 +454,7 @@ def test_every_emulator_boots_a_path_with_a_comma_a_quote_a_newline_and_letters(
     image = folder / 'disk,snapshot=on "ü".img'
     self_booting(image, 5)
     report = emulator.run(image, timeout=TIMEOUT)
-    assert report.errorlevel == 0 and report.vanished, report.problem
+    assert report.errorlevel == 0 and report.vanished, report.reason
     assert not (folder / "disk").exists()  # no other file was booted or written
 
 
@@ -594,8 +594,8 @@ def test_an_emulator_that_refuses_to_start_says_so(
         started = time.monotonic()
         report = run_image(floppy, kind.configured(RunOptions()), timeout=TIMEOUT)
         assert time.monotonic() - started < 30
-        assert report.problem is not None and "exited at once (exit code 1)" in report.problem
-        assert "timed out" not in report.problem
+        assert report.reason is not None and "exited at once (exit code 1)" in report.reason
+        assert "timed out" not in report.reason
 
 
 def test_stopping_the_qmp_server_ends_its_wait_for_qemu(tmp_path: Path) -> None:
@@ -730,7 +730,7 @@ def test_the_browser_writes_the_floppy_back_whole(browser: EmulatorUnderTest, fl
     """The floppy as v86 left it replaces the image by a rename (a new file), never by writing into it."""
     before = floppy.stat().st_ino
     report = browser.run(floppy)
-    assert report.errorlevel == 0 and report.vanished, report.problem
+    assert report.errorlevel == 0 and report.vanished, report.reason
     assert floppy.stat().st_ino != before
 
 

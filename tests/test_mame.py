@@ -46,7 +46,7 @@ def test_every_size_the_drives_take_completes_the_liturgy(
     image = tmp_path / "a.img"
     self_booting(image, 0x5A, kilobytes)
     report = mame.run(image, RunOptions(machine=machine))
-    assert report.exited, report.problem
+    assert report.exited, report.reason
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0x5A" in report.console
     assert report.console.rstrip().endswith(NO_APM_LINE)  # an XT has no APM: what its user sees last
@@ -65,7 +65,7 @@ def test_freedos_completes_the_liturgy_on_a_360_kb_floppy(
 ) -> None:
     image = liturgy_image(tmp_path / "a.img", configured_freedos, reference.build(0x33), kilobytes=360)
     report = mame.run(image, RunOptions(machine=machine))
-    assert report.exited, report.problem
+    assert report.exited, report.reason
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "FreeDOS")
     assert "Instance byte: 0x33" in report.console
     assert fsck(image).returncode == 0
@@ -77,7 +77,7 @@ def test_a_false_teaching_is_destroyed_exactly(mame: EmulatorUnderTest, tmp_path
     image.write_bytes(embedded_image(scripture.CREED, 360))
     before = image.read_bytes()
     report = mame.run(image)
-    assert (report.errorlevel, report.vanished) == (4, True), report.problem
+    assert (report.errorlevel, report.vanished) == (4, True), report.reason
     assert "False teaching (invalid size): destroyed unread" in report.console
     assert unexpected_changes(before, image.read_bytes(), SCRIPTURE_FILE, Verdict.FALSE) == []
 

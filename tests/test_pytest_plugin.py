@@ -18,7 +18,7 @@ from almostism_dos.run import RunReport
 
 
 def test_every_cell(almostism_cell: RunReport) -> None:
-    assert almostism_cell.ok, almostism_cell.problem
+    assert almostism_cell.ok, almostism_cell.reason
     assert almostism_cell.errorlevel == 0 and almostism_cell.vanished is True
 
 

@@ -34,7 +34,7 @@ def test_freedos_boots_the_liturgy(
     assert main(["build", "-o", str(image), "--freedos", str(configured_freedos),
                  "--size", str(kilobytes), "--unique-byte", "0xA5"]) == 0  # fmt: skip
     report = booting.run(image)
-    assert report.exited, report.problem
+    assert report.exited, report.reason
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "FreeDOS")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0xA5" in report.console
     assert fsck(image).returncode == 0
@@ -70,7 +70,7 @@ def test_qemu_timeout_says_where_the_boot_stopped(
     image = liturgy_image(tmp_path / "a.img", fake_freedos_image(tmp_path / "fd.img"), reference.build(1))
     report = qemu.run(image, timeout=1)
     where = " | ".join(last_lines(report.console)) or "no output at all"
-    assert not report.exited and report.problem == f"timed out after 1 s; the screen last showed: {where}"
+    assert not report.exited and report.reason == f"timed out after 1 s; the screen last showed: {where}"
     assert main(["run", str(image), "--timeout", "1"]) == ExitCode.NO_RESULT
     assert "timed out after 1 s; the screen last showed: " in capsys.readouterr().err
 
@@ -108,7 +108,7 @@ def test_embedded_floppy_boots_the_liturgy(
     assert main(["build", "-o", str(image), "--boot", "embedded", "--size", str(kilobytes),
                  "--unique-byte", "0x3C"]) == 0  # fmt: skip
     report = booting.run(image, RunOptions(boot_as=boot_as))
-    assert report.exited, report.problem
+    assert report.exited, report.reason
     assert (report.errorlevel, report.vanished, report.os) == (0, True, "embedded")
     assert scripture.CREED_LINE in report.console and "Instance byte: 0x3C" in report.console
     checked = fsck(image)
@@ -143,7 +143,7 @@ def test_a_short_false_teaching_is_destroyed_on_every_size(
         image.write_bytes(embedded_image(scripture.CREED, kilobytes))
     before = image.read_bytes()
     report = booting.run(image)
-    assert (report.errorlevel, report.vanished) == (4, True), report.problem
+    assert (report.errorlevel, report.vanished) == (4, True), report.reason
     assert "False teaching (invalid size): destroyed unread" in report.console
     changes = unexpected_changes(
         before, image.read_bytes(), SCRIPTURE_FILE, Verdict.FALSE, stamped=system == "FreeDOS"
@@ -211,7 +211,7 @@ def test_a_disk_image_completes_the_liturgy(
         line += ["--boot", "embedded"]
     assert main(line) == 0
     report = under_test.run(image, RunOptions(boot_as=boot_as))
-    assert report.exited, report.problem
+    assert report.exited, report.reason
     assert (report.errorlevel, report.vanished) == (0, True), report.console
     assert report.os == under_test.kind.create(RunOptions()).operating_system(system)
     assert "Instance byte: 0x5D" in report.console
