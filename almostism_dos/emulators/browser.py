@@ -30,7 +30,7 @@ import itertools
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -116,22 +116,22 @@ _NAMES = itertools.count(1)  # the names sites are served under: each used once 
 @dataclass
 class _Station:
     """One thread's page for boots (in a context of its own in :func:`session`'s Chromium) and the server
-    its sites are mounted on; ``loaded``: the page holds our page, which can boot a site in place."""
+    its sites are mounted on; ``loaded``: the page holds our page, which can boot a site in place;
+    ``mounted``: the name the current boot's site is served under."""
 
     page: Any
     server: Any
     loaded: bool = False
-    mounted: list[str] = field(default_factory=list)
+    mounted: str | None = None
 
     def boot(self, site: Path) -> None:
         """Serve ``site`` under a new name and boot it: in place, or by loading its page."""
         from ..web.serve import url
         from ..web.site import PAGE
 
-        name = str(next(_NAMES))
-        self.server.mounts[name] = site
-        self.mounted.append(name)
-        address = url(self.server, f"{name}/{PAGE}")
+        self.mounted = str(next(_NAMES))
+        self.server.mounts[self.mounted] = site
+        address = url(self.server, f"{self.mounted}/{PAGE}")
         if self.loaded:
             self.page.evaluate("address => almostismBoot(address)", address)
         else:
@@ -140,9 +140,9 @@ class _Station:
 
     def stop(self) -> bool:
         """Stop the page's PC and stop serving the boot's site; False if the page could not."""
-        for name in self.mounted:
-            self.server.mounts.pop(name, None)
-        self.mounted.clear()
+        if self.mounted is not None:
+            self.server.mounts.pop(self.mounted, None)
+            self.mounted = None
         try:
             self.page.evaluate("async () => { if (window.almostismStop) await almostismStop(); }")
         except Exception:  # (crashed, or its Chromium is gone: nothing of it is worth keeping)

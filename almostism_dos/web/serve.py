@@ -107,7 +107,12 @@ def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
 
     Raises :class:`ServeError` when the port cannot be had.
     """
-    handler = functools.partial(_SiteHandler, directory=str(directory))
+    return _bound(functools.partial(_SiteHandler, directory=str(directory)), port)
+
+
+def _bound(handler: Any, port: int) -> _SiteServer:
+    """A :class:`_SiteServer` on ``port`` of 127.0.0.1 answering with ``handler``; :class:`ServeError`
+    when the port cannot be had."""
     try:
         return _SiteServer((HOST, port), handler)
     except (OSError, OverflowError) as error:
@@ -136,10 +141,7 @@ def mounting() -> _SiteServer:
     """A server on any free port of 127.0.0.1, already answering, that serves each directory put in
     its ``mounts`` under its name (``/NAME/...``) for as long as it is there, nothing else; the caller
     shuts it down and closes it. Raises :class:`ServeError` when no port can be had."""
-    try:
-        running = _SiteServer((HOST, 0), _MountsHandler)
-    except OSError as error:
-        raise ServeError(f"cannot listen on {HOST} ({error.strerror or error})") from None
+    running = _bound(_MountsHandler, 0)
     running.mounts = {}
     _answering(running)
     return running
