@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from .result_line import HALT_LINES, RESULT_PREFIX, countdown_in, halted_in, result_in
+from .stop_signals import start_thread
 from .text_screen import text_rows
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def follow(
     exited = False
     decoder = codecs.getincrementaldecoder(child.encoding or "latin-1")(child.codec_errors or "replace")
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    threading.Thread(target=drain, args=(child.child_fd, chunks), daemon=True).start()
+    start_thread(threading.Thread(target=drain, args=(child.child_fd, chunks), daemon=True))
     screen.feed("")  # load the terminal emulator now, while the emulator starts and shows nothing yet
     if observer is not None:
         observer(screen)  # (and what the observer loads on its first call)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from .screen import Screen
+from .stop_signals import start_thread
 
 _ERASE_LINE = "\r\x1b[K"  # ours, on a terminal only: back to column 0, clear to the end of the line
 _TICK = 0.5  # seconds between redraws of the status while the emulator shows nothing new
@@ -59,7 +60,7 @@ class LiveView:
         line shared the status's row)."""
         if self.interactive:
             self._show([])
-            threading.Thread(target=self._tick, daemon=True).start()
+            start_thread(threading.Thread(target=self._tick, daemon=True))
         return self
 
     def __call__(self, screen: Screen) -> None:

@@ -29,3 +29,23 @@ def handle_stop_signals() -> None:
     for number in (_signal.SIGTERM, _signal.SIGHUP):
         if _signal.getsignal(number) == _signal.SIG_DFL:
             _signal.signal(number, stop)
+
+
+TYPE_CHECKING = False  # (not typing's: importing it costs the command's first milliseconds)
+if TYPE_CHECKING:
+    import threading
+
+
+def start_thread(thread: threading.Thread) -> threading.Thread:
+    """Start ``thread`` with Ctrl-C and the stop signals held until it has started; the thread keeps them
+    held, so they are the main thread's alone (it must start no process: the process would inherit them
+    held). CPython's ``Thread.start`` waits on a lock, and an
+    interrupt raised inside that wait broke it (seen in CI: ``RuntimeError: release unlocked lock``, a
+    traceback where Ctrl-C should have said one line); held, the signal is taken as ``start`` returns."""
+    held = {_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP}
+    before = _signal.pthread_sigmask(_signal.SIG_BLOCK, held)
+    try:
+        thread.start()
+    finally:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, before)
+    return thread

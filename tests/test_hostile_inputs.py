@@ -787,3 +787,38 @@ def test_the_entry_point_loads_nothing_before_its_handlers() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "['almostism_dos', 'almostism_dos.entry', 'almostism_dos.stop_signals']"
+
+
+_CTRL_C_AS_A_THREAD_STARTS = """
+import os, signal, threading
+from almostism_dos.stop_signals import start_thread
+
+class Signalling(threading.Thread):
+    def start(self):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, just as the start begins
+        super().start()
+
+held = []
+thread = Signalling(target=lambda: held.append(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+try:
+    start_thread(thread)
+except KeyboardInterrupt:
+    thread.join()
+    started = "after the start" if thread.ident is not None else "inside the start"
+    print(started, "held" if held == [True] else "not held")
+else:
+    print("never")
+"""
+
+
+def test_a_ctrl_c_as_a_thread_starts_is_taken_once_it_has_started() -> None:
+    """CI once met ``RuntimeError: release unlocked lock``, a traceback, for a Ctrl-C that landed inside
+    ``Thread.start``'s wait; every thread of ours starts with the stop signals held, and keeps them held."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AS_A_THREAD_STARTS],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.split() == ["after", "the", "start", "held"], done.stderr

@@ -43,6 +43,7 @@ from ..fat12 import ImageError
 from ..formats import FORMATS, disk_geometry
 from ..result_line import LONGEST_LINGER
 from ..scratch import private_directory
+from ..stop_signals import start_thread
 from ..text_screen import COLUMNS, ROWS, TEXT_BYTES, TEXT_MEMORY
 from .base import TEXT_DUMP, Emulator, EmulatorExited, EmulatorMissing, require
 from .pseudo_terminal import spawn
@@ -223,7 +224,7 @@ class Bochs(Emulator):
                     )
                 )
                 bochs.sendline("c")  # continue: the machine runs until it switches itself off
-                drawing.start()
+                start_thread(drawing)
                 # (follow() ends Bochs at its own deadline, which a countdown may carry past ``timeout``)
                 waiting = timeout + LONGEST_LINGER + 10
                 switching_off = bochs.expect([_PROMPT, pexpect.EOF, pexpect.TIMEOUT], timeout=waiting) == 0

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, ClassVar
 from ..console import drain, with_the_rest
 from ..result_line import NO_APM_LINE, countdown_in, halted_in, result_in
 from ..scratch import private_directory
+from ..stop_signals import start_thread
 from ..text_screen import COLUMNS, ROWS, character_rows
 from . import DEFAULT_MACHINE, MACHINES, ROMS_VARIABLE
 from .base import Emulator, EmulatorMissing, require
@@ -212,7 +213,7 @@ class Mame(Emulator):
                     os.close(writing)
             chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
             draining = threading.Thread(target=drain, args=(reading, chunks), daemon=True)
-            draining.start()  # (as the console's stream is drained: a pipe read has no timeout)
+            start_thread(draining)  # (as the console's stream is drained: a pipe read has no timeout)
             try:
                 return self._follow(chunks, mame, screen, observer, timeout)
             finally:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from ..result_line import LONGEST_LINGER
+from ..stop_signals import start_thread
 from ..text_screen import TEXT_BYTES, TEXT_MEMORY
 from . import qemu_launch
 from .base import TEXT_DUMP, Emulator, EmulatorExited
@@ -64,7 +65,7 @@ class Qemu(Emulator):
             watcher = threading.Thread(
                 target=qmp.at_shutdown, args=(work / TEXT_DUMP, picture, timeout), daemon=True
             )
-            watcher.start()
+            start_thread(watcher)
             qmp.release()  # the image has been judged fit to boot: the paused machine may run
             from ..console import follow  # (loaded while QEMU starts)
 

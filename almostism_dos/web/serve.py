@@ -27,6 +27,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from ..stop_signals import start_thread
+
 HOST = "127.0.0.1"
 IDLE_SECONDS = 10  # a connection that sends nothing for this long is closed
 
@@ -123,7 +125,7 @@ def _bound(handler: Any, port: int) -> _SiteServer:
 def _answering(running: http.server.ThreadingHTTPServer) -> None:
     """Answer from a background thread; :meth:`~socketserver.BaseServer.shutdown` is seen within 20 ms
     (the default poll, 0.5 s, was paid at every browser boot)."""
-    threading.Thread(target=running.serve_forever, args=(0.02,), daemon=True).start()
+    start_thread(threading.Thread(target=running.serve_forever, args=(0.02,), daemon=True))
 
 
 @contextlib.contextmanager
